@@ -1,0 +1,3 @@
+from hark.cli.main import app
+
+app(prog_name="hark")

@@ -1,0 +1,44 @@
+"""Entry point of the ``hark`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hark.cli import index, ingest, keys, search
+from hark.cli.common import handles_errors, runtime
+
+app = typer.Typer(help="Hark: listen to what customers say about a brand.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.command()(ingest.ingest)
+app.command()(ingest.mappings)
+app.command()(search.search)
+app.command()(index.sync)
+app.command()(index.reindex)
+app.command()(index.check)
+app.add_typer(keys.app, name="keys")
+
+
+@app.command()
+@handles_errors
+def migrate() -> None:
+    """Create or upgrade the database schema (other commands do this on their own too)."""
+    rt = runtime()
+    _ = rt.engine
+    typer.echo(f"schema up to date: {rt.settings.resolved_database_url()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

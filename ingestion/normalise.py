@@ -1,0 +1,42 @@
+"""Text normalisation and the keys that identify content."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u200c\u200e\u200f\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+# "RT @user:", "RT “@user:" and chains of them at the start of a repost.
+_REPOST_PREFIX = re.compile(r"^(?:\s*RT\s*[\"“]?@[\w.]+:?\s*)+", re.IGNORECASE)
+_WORDLESS = re.compile(r"[^\w]+")
+
+
+def normalise_text(raw: str) -> str:
+    """HTML entities decoded, Unicode NFC, controls dropped, runs of spaces collapsed."""
+    text = html.unescape(raw)
+    # Sources double-escape often enough ("&amp;amp;") that a second pass pays for itself.
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def is_repost(text: str) -> bool:
+    return bool(_REPOST_PREFIX.match(text))
+
+
+def dedup_key(text: str) -> str:
+    """Same key for copies of one text: case, URLs (shorteners differ), repost prefixes and
+    punctuation do not count."""
+    body = _REPOST_PREFIX.sub("", text)
+    body = _URL.sub(" ", body).casefold()
+    body = _WORDLESS.sub(" ", body).strip()
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

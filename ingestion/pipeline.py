@@ -1,0 +1,195 @@
+"""The ingestion run: read -> map -> prepare -> store (batch transactions) -> index.
+
+Each batch commits on its own, and the index catches up from the store, so a crash or Ctrl-C
+loses nothing already committed and a re-run finishes the job.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from hark.domain import MentionCreate
+from ingestion.mapping import Mapping, RowError
+from ingestion.prepare import EmptyTextError, PreparedMention, prepare
+from ingestion.sources import RecordError, guess_format, iter_records, read_header
+from ingestion.writer import write_batch
+from retrieval.embedders import Embedder
+from retrieval.indexer import IndexStats, sync_index
+from retrieval.vector_index import VectorIndex
+
+
+@dataclass(frozen=True)
+class Reject:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    repeated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    indexed: int = 0
+    embedded: int = 0
+    parse_seconds: float = 0.0
+    store_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    index_seconds: float = 0.0
+    rejects: list[Reject] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("rejects")
+        data.pop("ids")
+        return data
+
+    def add_index_stats(self, stats: IndexStats) -> None:
+        self.indexed += stats.indexed
+        self.embedded += stats.embedded
+        self.embed_seconds += stats.embed_seconds
+        self.index_seconds += stats.index_seconds
+
+
+@dataclass
+class IndexTarget:
+    """Where ingested mentions get embedded and indexed; None skips indexing (store only)."""
+
+    embedder: Embedder
+    index: VectorIndex
+    batch_size: int = 64
+
+
+def _record_to_prepared(mapping: Mapping, records: Iterable[tuple[int, Any]],
+                        report: IngestReport) -> Iterator[PreparedMention]:
+    for row_no, record in records:
+        report.read += 1
+        if isinstance(record, RecordError):
+            report.rejects.append(Reject(row_no, "row", str(record)))
+            continue
+        if not mapping.include(record):
+            report.skipped += 1
+            continue
+        try:
+            mention, labels = mapping.apply(record)
+            yield prepare(mention, row_no=row_no, labels=labels or None)
+        except RowError as exc:
+            report.rejects.append(Reject(row_no, exc.field, exc.reason))
+        except EmptyTextError as exc:
+            report.rejects.append(Reject(row_no, "text", str(exc)))
+
+
+def prepare_mentions(mentions: Iterable[MentionCreate],
+                     report: IngestReport) -> Iterator[PreparedMention]:
+    for n, mention in enumerate(mentions, start=1):
+        report.read += 1
+        try:
+            yield prepare(mention, row_no=n)
+        except EmptyTextError as exc:
+            report.rejects.append(Reject(n, "text", str(exc)))
+
+
+def run_ingest(
+    engine: Engine,
+    *,
+    workspace: str,
+    prepared: Iterable[PreparedMention],
+    report: IngestReport,
+    batch_size: int = 500,
+    dedup_window: timedelta = timedelta(hours=24),
+    index: IndexTarget | None = None,
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Store prepared mentions batch by batch; index each batch after it commits."""
+    seen: set[tuple[str, str]] = set()
+    iterator = iter(prepared)
+    while True:
+        t0 = time.perf_counter()
+        batch: list[PreparedMention] = []
+        for p in iterator:
+            # First occurrence of a key in one run wins: a re-run then finds it unchanged.
+            if p.key in seen:
+                report.repeated += 1
+                continue
+            seen.add(p.key)
+            batch.append(p)
+            if len(batch) >= batch_size:
+                break
+        report.parse_seconds += time.perf_counter() - t0
+        if not batch:
+            break
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            outcome = write_batch(conn, workspace=workspace, batch=batch,
+                                  dedup_window=dedup_window)
+        report.store_seconds += time.perf_counter() - t0
+        report.inserted += len(outcome.inserted)
+        report.updated += len(outcome.updated)
+        report.unchanged += outcome.unchanged
+        report.duplicates += outcome.duplicates
+        report.ids.extend(outcome.ids[p.key] for p in batch)
+        if index is not None:
+            touched = outcome.inserted + outcome.updated
+            if touched:
+                report.add_index_stats(sync_index(
+                    engine, workspace=workspace, embedder=index.embedder, index=index.index,
+                    batch_size=index.batch_size, ids=touched))
+        if on_batch:
+            on_batch(report)
+    if index is not None:
+        # Mentions left pending by an earlier crash (or pushed without indexing) catch up here.
+        report.add_index_stats(sync_index(engine, workspace=workspace, embedder=index.embedder,
+                                          index=index.index, batch_size=index.batch_size))
+    report.rejected = len(report.rejects)
+    return report
+
+
+def ingest_file(
+    engine: Engine,
+    *,
+    workspace: str,
+    path: Path,
+    mapping: Mapping,
+    batch_size: int = 500,
+    dedup_window: timedelta = timedelta(hours=24),
+    index: IndexTarget | None = None,
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    fmt = mapping.format or guess_format(path)
+    header = read_header(path, fmt, mapping.encoding)
+    if header is not None:
+        mapping.check_header(header)
+    report = IngestReport()
+    records = iter_records(path, fmt, mapping.encoding)
+    return run_ingest(engine, workspace=workspace, prepared=_record_to_prepared(
+        mapping, records, report), report=report, batch_size=batch_size,
+        dedup_window=dedup_window, index=index, on_batch=on_batch)
+
+
+def write_rejects(rejects: list[Reject], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", "field", "reason"])
+        writer.writerows((r.row, r.field, r.reason) for r in rejects)
+
+
+def validation_rejects(exc: ValidationError) -> list[Reject]:
+    return [Reject(int(e["loc"][0]) + 1 if e["loc"] and isinstance(e["loc"][0], int) else 0,
+                   ".".join(str(p) for p in e["loc"][1:]) or "row", e["msg"])
+            for e in exc.errors()]

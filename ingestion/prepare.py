@@ -1,0 +1,66 @@
+"""Turn a validated MentionCreate into the columns the store keeps (normalised text, hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hark.domain import MentionCreate
+from ingestion.normalise import dedup_key, is_repost, normalise_text
+from retrieval.documents import content_hash
+
+
+class EmptyTextError(ValueError):
+    pass
+
+
+@dataclass
+class PreparedMention:
+    row_no: int
+    key: tuple[str, str]
+    columns: dict[str, Any]
+    labels: dict[str, Any] | None
+
+    @property
+    def row_hash(self) -> str:
+        return str(self.columns["row_hash"])
+
+
+def prepare(mention: MentionCreate, *, row_no: int,
+            labels: dict[str, Any] | None = None) -> PreparedMention:
+    text = normalise_text(mention.text)
+    if not text:
+        raise EmptyTextError("text is empty after normalisation")
+    title = normalise_text(mention.title) if mention.title else None
+    columns: dict[str, Any] = {
+        "source": mention.source,
+        "external_id": mention.external_id,
+        "source_type": mention.source_type.value,
+        "author": mention.author,
+        "title": title or None,
+        "text": text,
+        "raw_text": mention.text,
+        "created_at": mention.created_at,
+        "rating": mention.rating,
+        "rating_min": mention.rating_min,
+        "rating_max": mention.rating_max,
+        "url": mention.url,
+        "language": mention.language.lower() if mention.language else None,
+        "location": mention.location,
+        "brand": mention.brand,
+        "reach": mention.reach,
+        "extra": mention.metadata,
+        "content_hash": content_hash(text, title),
+        "dedup_key": dedup_key(text),
+        "is_repost": is_repost(text),
+    }
+    fingerprint = {k: v for k, v in columns.items() if k != "raw_text"}
+    fingerprint["raw_text"] = mention.text
+    fingerprint["labels"] = labels
+    columns["row_hash"] = hashlib.sha256(
+        json.dumps(fingerprint, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+    return PreparedMention(row_no=row_no, key=(mention.source, mention.external_id),
+                           columns=columns, labels=labels)

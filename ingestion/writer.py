@@ -1,0 +1,111 @@
+"""Write one batch of prepared mentions in one transaction: insert new, update changed, skip
+unchanged, link copies to the mention they copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ingestion.prepare import PreparedMention
+from store import mentions as mention_store
+from store.db import utcnow
+
+
+@dataclass
+class BatchOutcome:
+    inserted: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    duplicates: int = 0
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
+    """A candidate row ``a`` and a new mention ``b`` are copies by the same author in time."""
+    author = b.columns["author"]
+    if not author or a.author != author:
+        return False
+    ta, tb = a.created_at, b.columns["created_at"]
+    if ta is None or tb is None:
+        return ta is None and tb is None
+    return abs(ta - tb) <= window
+
+
+def write_batch(conn: Connection, *, workspace: str, batch: list[PreparedMention],
+                dedup_window: timedelta) -> BatchOutcome:
+    """The caller owns the transaction; ``batch`` must not repeat a (source, external_id)."""
+    out = BatchOutcome()
+    existing = mention_store.find_existing(conn, workspace=workspace, keys=[p.key for p in batch])
+    now = utcnow()
+    new: list[PreparedMention] = []
+    changed: list[dict[str, Any]] = []
+    for p in batch:
+        found = existing.get(p.key)
+        if found is None:
+            new.append(p)
+            continue
+        mid, row_hash, _ = found
+        out.ids[p.key] = mid
+        if row_hash == p.row_hash:
+            out.unchanged += 1
+            continue
+        # The content may have changed, so the index document and enrichment are redone.
+        changed.append({**p.columns, "_id": mid, "updated_at": now, "indexed_hash": None,
+                        "enrichment_version": None})
+        out.updated.append(mid)
+    mention_store.update_mentions(conn, rows=changed)
+
+    candidates = mention_store.find_canonical_by_dedup_key(
+        conn, workspace=workspace, dedup_keys=[p.columns["dedup_key"] for p in new]
+    )
+    # Copies inside this batch point at a batch position until ids exist.
+    in_batch: dict[str, list[tuple[int, PreparedMention]]] = {}
+    links: list[tuple[int, int | None, int | None]] = []  # (position, db id, batch position)
+    rows: list[dict[str, Any]] = []
+    for pos, p in enumerate(new):
+        dkey = p.columns["dedup_key"]
+        db_target = batch_target = None
+        if p.columns["is_repost"]:
+            pool_db = candidates.get(dkey, [])
+            pool_batch = in_batch.get(dkey, [])
+            if pool_db:
+                db_target = pool_db[0].id
+            elif pool_batch:
+                batch_target = pool_batch[0][0]
+        else:
+            db_target = next((c.id for c in candidates.get(dkey, [])
+                              if _same_author_within(c, p, dedup_window)), None)
+            if db_target is None:
+                batch_target = next((i for i, q in in_batch.get(dkey, [])
+                                     if _same_author_within(_RowView(q), p, dedup_window)), None)
+        if db_target is None and batch_target is None:
+            in_batch.setdefault(dkey, []).append((pos, p))
+        else:
+            out.duplicates += 1
+        links.append((pos, db_target, batch_target))
+        rows.append({**p.columns, "workspace": workspace, "ingested_at": now, "updated_at": now,
+                     "duplicate_of": db_target, "topics": [], "entities": []})
+    new_ids = mention_store.insert_mentions(conn, rows=rows)
+    out.inserted = new_ids
+    for p, mid in zip(new, new_ids, strict=True):
+        out.ids[p.key] = mid
+    mention_store.update_mentions(conn, rows=[
+        {"_id": new_ids[pos], "duplicate_of": new_ids[target]}
+        for pos, _, target in links if target is not None
+    ])
+    labelled = [(out.ids[p.key], p.labels) for p in batch
+                if p.labels is not None and (p.key not in existing or
+                                             existing[p.key][0] in set(out.updated))]
+    mention_store.upsert_labels(conn, items=labelled)
+    return out
+
+
+class _RowView:
+    """Gives a prepared mention the attribute shape of a stored candidate row."""
+
+    def __init__(self, p: PreparedMention) -> None:
+        self.author = p.columns["author"]
+        self.created_at = p.columns["created_at"]

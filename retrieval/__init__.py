@@ -1,0 +1,1 @@
+"""Embedders, the vector index and search over it."""

@@ -1,0 +1,39 @@
+"""What a mention looks like inside the vector index: the embedded text and its metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def embed_text(text: str, title: str | None) -> str:
+    return f"{title}\n{text}" if title else text
+
+
+def content_hash(text: str, title: str | None) -> str:
+    return hashlib.sha256(embed_text(text, title).encode("utf-8")).hexdigest()
+
+
+def index_metadata(row: Any) -> dict[str, Any]:
+    """Filterable fields of a stored mention row; keys match retrieval.vector_index.chroma_where."""
+    created = row.created_at
+    md: dict[str, Any] = {
+        "ts": int(created.timestamp()) if created is not None else None,
+        "source": row.source,
+        "source_type": row.source_type,
+        "language": row.language,
+        "brand": row.brand,
+        "location": row.location,
+        "sentiment": row.sentiment,
+        "rating": float(row.rating) if row.rating is not None else None,
+        "h": row.content_hash,
+    }
+    md["doc"] = document_hash(md)
+    return md
+
+
+def document_hash(md: dict[str, Any]) -> str:
+    """Hash of an index document (vector key + metadata): a change means re-upsert."""
+    body = {k: v for k, v in md.items() if k != "doc"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]

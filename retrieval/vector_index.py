@@ -1,0 +1,158 @@
+"""The vector index protocol and its Chroma implementation.
+
+Chroma never embeds anything here: every upsert and query passes vectors we computed, and
+collections are created with no embedding function.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from hark.domain import SearchFilters
+from hark.errors import ErrorCode, HarkError
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    id: int
+    score: float
+
+
+class VectorIndex(Protocol):
+    def upsert(self, ids: Sequence[int], vectors: np.ndarray,
+               metadatas: Sequence[dict[str, Any]]) -> None: ...
+
+    def query(self, vector: np.ndarray, k: int,
+              filters: SearchFilters | None = None) -> list[VectorHit]: ...
+
+    def delete(self, ids: Sequence[int]) -> None: ...
+
+    def count(self) -> int: ...
+
+    def metadata(self, ids: Sequence[int] | None = None) -> dict[int, dict[str, Any]]: ...
+
+    def drop(self) -> None: ...
+
+
+def collection_name(workspace: str, embedder_name: str) -> str:
+    name = f"hark-{workspace}-{embedder_name}"
+    name = re.sub(r"[^a-zA-Z0-9._-]", "-", name)[:500]
+    return name.rstrip("-._")
+
+
+def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
+    """SearchFilters as a Chroma ``where``; mirrors store.filters.filter_conditions."""
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.since is not None:
+        clauses.append({"ts": {"$gte": int(filters.since.timestamp())}})
+    if filters.until is not None:
+        # created_at < until; timestamps are whole seconds, so ts < ceil(until).
+        clauses.append({"ts": {"$lt": int(np.ceil(filters.until.timestamp()))}})
+    for key, values in (
+        ("source", filters.sources),
+        ("source_type", [v.value for v in filters.source_types]),
+        ("language", filters.languages),
+        ("brand", filters.brands),
+        ("location", filters.locations),
+        ("sentiment", [v.value for v in filters.sentiments]),
+    ):
+        if len(values) == 1:
+            clauses.append({key: values[0]})
+        elif values:
+            clauses.append({key: {"$in": list(values)}})
+    if filters.rating_min is not None:
+        clauses.append({"rating": {"$gte": float(filters.rating_min)}})
+    if filters.rating_max is not None:
+        clauses.append({"rating": {"$lte": float(filters.rating_max)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaIndex:
+    """One Chroma collection per (workspace, embedder): workspaces cannot see each other."""
+
+    def __init__(self, client: Any, name: str, *, m: int, ef_construction: int,
+                 ef_search: int) -> None:
+        self._client = client
+        self.name = name
+        self._config = {"hnsw": {"space": "cosine", "ef_construction": ef_construction,
+                                 "ef_search": ef_search, "max_neighbors": m}}
+        self._collection = client.get_or_create_collection(
+            name, embedding_function=None, configuration=self._config
+        )
+
+    def upsert(self, ids: Sequence[int], vectors: np.ndarray,
+               metadatas: Sequence[dict[str, Any]]) -> None:
+        if len(ids) == 0:
+            return
+        self._collection.upsert(
+            ids=[str(i) for i in ids],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            metadatas=[_clean(md) for md in metadatas],
+        )
+
+    def query(self, vector: np.ndarray, k: int,
+              filters: SearchFilters | None = None) -> list[VectorHit]:
+        result = self._collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=k,
+            where=chroma_where(filters),
+            include=["distances"],
+        )
+        ids = result["ids"][0]
+        distances = result["distances"][0] if result["distances"] else []
+        return [VectorHit(int(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if len(ids):
+            self._collection.delete(ids=[str(i) for i in ids])
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def metadata(self, ids: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        if ids is not None:
+            got = self._collection.get(ids=[str(i) for i in ids], include=["metadatas"])
+            return {int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"],
+                                                            strict=True)}
+        page, offset = 5000, 0
+        while True:
+            got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return out
+            out.update({int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"],
+                                                                strict=True)})
+            offset += page
+
+    def drop(self) -> None:
+        self._client.delete_collection(self.name)
+        self._collection = self._client.get_or_create_collection(
+            self.name, embedding_function=None, configuration=self._config
+        )
+
+
+def _clean(md: dict[str, Any]) -> dict[str, Any]:
+    # Chroma rejects None values: a missing key is how "unknown" is stored.
+    return {k: v for k, v in md.items() if v is not None}
+
+
+def make_chroma_client(*, path: str | None, host: str | None, port: int, ssl: bool) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+        return chromadb.PersistentClient(path=path, settings=chroma_settings)
+    except Exception as exc:
+        raise HarkError(ErrorCode.INDEX_UNAVAILABLE, f"cannot open the Chroma index: {exc}") from exc

@@ -1,0 +1,1 @@
+"""SQL system of record: tables, repository functions (the only SQL) and migrations."""

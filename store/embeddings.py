@@ -1,0 +1,42 @@
+"""Embedding cache keyed by (model, content hash): the same content is never embedded twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Connection, select
+
+from store.tables import embeddings
+
+_IN_CHUNK = 400
+
+
+def get_vectors(
+    conn: Connection, *, model: str, content_hashes: Sequence[str]
+) -> dict[str, np.ndarray]:
+    keys = list(dict.fromkeys(content_hashes))
+    found: dict[str, np.ndarray] = {}
+    e = embeddings.c
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = conn.execute(
+            select(e.content_hash, e.vector).where(e.model == model, e.content_hash.in_(chunk))
+        )
+        for h, blob in rows:
+            found[h] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def put_vectors(conn: Connection, *, model: str, vectors: dict[str, np.ndarray]) -> None:
+    if not vectors:
+        return
+    existing = get_vectors(conn, model=model, content_hashes=list(vectors))
+    new = [
+        {"model": model, "content_hash": h, "dim": int(v.shape[0]),
+         "vector": np.asarray(v, dtype=np.float32).tobytes()}
+        for h, v in vectors.items()
+        if h not in existing
+    ]
+    if new:
+        conn.execute(embeddings.insert(), new)

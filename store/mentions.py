@@ -1,0 +1,200 @@
+"""Repository functions for mentions: the only place that writes or reads them with SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
+
+from hark.domain import MentionPublic, SearchFilters
+from store.filters import filter_conditions
+from store.tables import mention_labels, mentions
+
+# SQLite caps bound parameters per statement; chunks keep IN lists under it on every backend.
+_IN_CHUNK = 400
+
+_PUBLIC_COLUMNS = [
+    c for c in mentions.c if c.name not in {"raw_text", "row_hash", "dedup_key", "indexed_hash"}
+]
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def find_existing(
+    conn: Connection, *, workspace: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, str, str]]:
+    """(source, external_id) -> (id, row_hash, content_hash) for keys already stored."""
+    m = mentions.c
+    found: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            select(m.source, m.external_id, m.id, m.row_hash, m.content_hash).where(
+                m.workspace == workspace, tuple_(m.source, m.external_id).in_(list(chunk))
+            )
+        )
+        for source, ext, mid, row_hash, content_hash in rows:
+            found[(source, ext)] = (mid, row_hash, content_hash)
+    return found
+
+
+def find_canonical_by_dedup_key(
+    conn: Connection, *, workspace: str, dedup_keys: Iterable[str]
+) -> dict[str, list[Row[Any]]]:
+    """Canonical (non-duplicate) mentions sharing a dedup key, for copy detection."""
+    m = mentions.c
+    keys = sorted(set(dedup_keys))
+    out: dict[str, list[Row[Any]]] = {}
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            select(m.id, m.dedup_key, m.author, m.created_at, m.source)
+            .where(
+                m.workspace == workspace, m.dedup_key.in_(list(chunk)), m.duplicate_of.is_(None)
+            )
+            .order_by(m.id)
+        )
+        for row in rows:
+            out.setdefault(row.dedup_key, []).append(row)
+    return out
+
+
+def insert_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows (dicts of mention columns); returns their new ids in order."""
+    if not rows:
+        return []
+    result = conn.execute(mentions.insert().returning(mentions.c.id, sort_by_parameter_order=True),
+                          list(rows))
+    return [r[0] for r in result]
+
+
+def update_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Rewrite changed mentions; each dict carries ``_id`` and the columns to set."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "_id"]
+    stmt = (
+        update(mentions)
+        .where(mentions.c.id == bindparam("_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    conn.execute(stmt, list(rows))
+
+
+def upsert_labels(conn: Connection, *, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    if not items:
+        return
+    ids = [mid for mid, _ in items]
+    for chunk in _chunks(ids):
+        conn.execute(mention_labels.delete().where(mention_labels.c.mention_id.in_(list(chunk))))
+    conn.execute(mention_labels.insert(), [{"mention_id": i, "labels": lab} for i, lab in items])
+
+
+def pending_for_index(
+    conn: Connection, *, workspace: str, limit: int, ids: Sequence[int] | None = None
+) -> list[Row[Any]]:
+    """Canonical mentions whose vector-index document is missing or stale."""
+    m = mentions.c
+    stmt = (
+        select(*mentions.c)
+        .where(m.workspace == workspace, m.indexed_hash.is_(None), m.duplicate_of.is_(None))
+        .order_by(m.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        stmt = stmt.where(m.id.in_(list(ids)))
+    return list(conn.execute(stmt))
+
+
+def count_pending_for_index(conn: Connection, *, workspace: str) -> int:
+    m = mentions.c
+    return conn.execute(
+        select(func.count()).where(
+            m.workspace == workspace, m.indexed_hash.is_(None), m.duplicate_of.is_(None)
+        )
+    ).scalar_one()
+
+
+def mark_indexed(conn: Connection, *, items: Sequence[tuple[int, str]]) -> None:
+    if not items:
+        return
+    conn.execute(
+        update(mentions)
+        .where(mentions.c.id == bindparam("_id"))
+        .values(indexed_hash=bindparam("_h")),
+        [{"_id": mid, "_h": h} for mid, h in items],
+    )
+
+
+def reset_indexed(conn: Connection, *, ids: Sequence[int]) -> None:
+    if ids:
+        conn.execute(update(mentions).where(mentions.c.id.in_(list(ids))).values(indexed_hash=None))
+
+
+def clear_indexed(conn: Connection, *, workspace: str) -> None:
+    conn.execute(update(mentions).where(mentions.c.workspace == workspace).values(indexed_hash=None))
+
+
+def iter_index_rows(conn: Connection, *, workspace: str, batch: int = 2000) -> Iterator[Row[Any]]:
+    """Every canonical mention of a workspace, in id order (for drift checks)."""
+    m = mentions.c
+    last = 0
+    while True:
+        rows = list(
+            conn.execute(
+                select(*mentions.c)
+                .where(m.workspace == workspace, m.duplicate_of.is_(None), m.id > last)
+                .order_by(m.id)
+                .limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def get_mentions(conn: Connection, *, workspace: str, ids: Sequence[int]) -> list[MentionPublic]:
+    """Mentions by id, in the order asked, silently leaving out ids of other workspaces."""
+    m = mentions.c
+    by_id: dict[int, MentionPublic] = {}
+    for chunk in _chunks(list(ids)):
+        rows = conn.execute(
+            select(*_PUBLIC_COLUMNS).where(m.workspace == workspace, m.id.in_(list(chunk)))
+        )
+        for row in rows:
+            data = row._asdict()
+            data["metadata"] = data.pop("extra") or {}
+            by_id[row.id] = MentionPublic.model_validate(data)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def count_mentions(
+    conn: Connection, *, workspace: str, filters: SearchFilters | None = None,
+    include_duplicates: bool = False,
+) -> int:
+    if include_duplicates:
+        return conn.execute(
+            select(func.count()).where(mentions.c.workspace == workspace)
+        ).scalar_one()
+    cond = filter_conditions(workspace, filters or SearchFilters())
+    return conn.execute(select(func.count()).where(cond)).scalar_one()
+
+
+def count_duplicates(conn: Connection, *, workspace: str) -> int:
+    m = mentions.c
+    return conn.execute(
+        select(func.count()).where(m.workspace == workspace, m.duplicate_of.is_not(None))
+    ).scalar_one()
+
+
+def filtered_content(
+    conn: Connection, *, workspace: str, filters: SearchFilters, limit: int
+) -> list[tuple[int, str]]:
+    """(id, content_hash) of canonical mentions under the filters, at most ``limit`` + 1 rows."""
+    cond = filter_conditions(workspace, filters)
+    m = mentions.c
+    rows = conn.execute(select(m.id, m.content_hash).where(cond).limit(limit + 1))
+    return [(r[0], r[1]) for r in rows]
