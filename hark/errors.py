@@ -30,4 +30,6 @@ class HarkError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:
-        return {"error": {"code": self.code.value, "message": self.message, "details": self.details}}
+        return {
+            "error": {"code": self.code.value, "message": self.message, "details": self.details}
+        }

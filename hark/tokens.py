@@ -26,8 +26,13 @@ _O200K_PATTERN = "|".join(
 _SPECS = {
     "cl100k_base": (
         _CL100K_PATTERN,
-        {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-         "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
+        {
+            "<|endoftext|>": 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
     ),
     "o200k_base": (_O200K_PATTERN, {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}),
 }
@@ -41,7 +46,9 @@ def get_encoding(name: str = "o200k_base") -> tiktoken.Encoding:
 
     pattern, special = _SPECS[name]
     return tiktoken.Encoding(
-        name=f"{name}-offline", pat_str=pattern, mergeable_ranks=load_ranks(name),
+        name=f"{name}-offline",
+        pat_str=pattern,
+        mergeable_ranks=load_ranks(name),
         special_tokens=special,
     )
 

@@ -24,11 +24,31 @@ from hark.errors import ErrorCode, HarkError
 BUNDLED_DIR = Path(__file__).parent / "mappings"
 
 MAPPABLE_FIELDS = {
-    "external_id", "text", "title", "author", "created_at", "rating", "url", "language",
-    "location", "brand", "reach", "source_type",
+    "external_id",
+    "text",
+    "title",
+    "author",
+    "created_at",
+    "rating",
+    "url",
+    "language",
+    "location",
+    "brand",
+    "reach",
+    "source_type",
 }
-_SPEC_KEYS = {"column", "format", "timezone", "scale", "join_key", "template", "hash_of",
-              "default", "strip_suffix", "null_if"}
+_SPEC_KEYS = {
+    "column",
+    "format",
+    "timezone",
+    "scale",
+    "join_key",
+    "template",
+    "hash_of",
+    "default",
+    "strip_suffix",
+    "null_if",
+}
 
 
 class RowError(ValueError):
@@ -79,9 +99,11 @@ class Mapping:
     def check_header(self, header: list[str]) -> None:
         missing = sorted(self.required_columns() - set(header))
         if missing:
-            raise HarkError(ErrorCode.BAD_MAPPING,
-                            f"mapping {self.name!r} names columns the file lacks: {missing}",
-                            {"missing": missing, "available": header})
+            raise HarkError(
+                ErrorCode.BAD_MAPPING,
+                f"mapping {self.name!r} names columns the file lacks: {missing}",
+                {"missing": missing, "available": header},
+            )
 
     def include(self, record: dict[str, Any]) -> bool:
         return all(str(record.get(col, "")) == want for col, want in self.include_if.items())
@@ -164,8 +186,9 @@ def parse_datetime(raw: Any, fmt: str | None, tz: tzinfo | None) -> datetime:
         else:
             parsed = datetime.strptime(text, fmt)
     except (ValueError, OverflowError, OSError) as exc:
-        raise RowError("created_at", f"cannot parse {str(raw)[:40]!r} as "
-                       f"{fmt or 'ISO 8601'}: {exc}") from None
+        raise RowError(
+            "created_at", f"cannot parse {str(raw)[:40]!r} as {fmt or 'ISO 8601'}: {exc}"
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz or UTC)
     return parsed.astimezone(UTC)
@@ -206,30 +229,36 @@ def _field_spec(name: str, raw: Any) -> FieldSpec:
         null_if=tuple(str(v) for v in raw.get("null_if", ())),
     )
     if not (spec.column or spec.template or spec.hash_of or spec.default is not None):
-        raise HarkError(ErrorCode.BAD_MAPPING,
-                        f"field {name!r} needs a column, template, hash_of or default")
+        raise HarkError(
+            ErrorCode.BAD_MAPPING, f"field {name!r} needs a column, template, hash_of or default"
+        )
     return spec
 
 
 def parse_mapping(data: dict[str, Any], name: str) -> Mapping:
     unknown = set(data) - {"source", "fields", "labels", "metadata", "filter"}
     if unknown:
-        raise HarkError(ErrorCode.BAD_MAPPING, f"mapping {name!r}: unknown tables {sorted(unknown)}")
+        raise HarkError(
+            ErrorCode.BAD_MAPPING, f"mapping {name!r}: unknown tables {sorted(unknown)}"
+        )
     source = data.get("source", {})
     fields_raw = data.get("fields", {})
     bad = set(fields_raw) - MAPPABLE_FIELDS
     if bad:
-        raise HarkError(ErrorCode.BAD_MAPPING,
-                        f"mapping {name!r}: unknown fields {sorted(bad)}; "
-                        f"mappable: {sorted(MAPPABLE_FIELDS)}")
+        raise HarkError(
+            ErrorCode.BAD_MAPPING,
+            f"mapping {name!r}: unknown fields {sorted(bad)}; mappable: {sorted(MAPPABLE_FIELDS)}",
+        )
     for required in ("external_id", "text"):
         if required not in fields_raw:
             raise HarkError(ErrorCode.BAD_MAPPING, f"mapping {name!r} must map {required!r}")
     try:
         source_type = SourceType(source.get("type", "other"))
     except ValueError:
-        raise HarkError(ErrorCode.BAD_MAPPING, f"unknown source type {source.get('type')!r}; "
-                        f"one of {[t.value for t in SourceType]}") from None
+        raise HarkError(
+            ErrorCode.BAD_MAPPING,
+            f"unknown source type {source.get('type')!r}; one of {[t.value for t in SourceType]}",
+        ) from None
     return Mapping(
         name=name,
         source=source.get("name", name),
@@ -249,8 +278,10 @@ def load_mapping(name_or_path: str) -> Mapping:
     if not path.suffix:
         path = BUNDLED_DIR / f"{name_or_path}.toml"
     if not path.is_file():
-        raise HarkError(ErrorCode.BAD_MAPPING, f"no mapping {name_or_path!r}; bundled: "
-                        f"{', '.join(bundled_mappings())}")
+        raise HarkError(
+            ErrorCode.BAD_MAPPING,
+            f"no mapping {name_or_path!r}; bundled: {', '.join(bundled_mappings())}",
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

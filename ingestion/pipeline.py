@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from hark.domain import MentionCreate
@@ -75,8 +74,9 @@ class IndexTarget:
     batch_size: int = 64
 
 
-def _record_to_prepared(mapping: Mapping, records: Iterable[tuple[int, Any]],
-                        report: IngestReport) -> Iterator[PreparedMention]:
+def _record_to_prepared(
+    mapping: Mapping, records: Iterable[tuple[int, Any]], report: IngestReport
+) -> Iterator[PreparedMention]:
     for row_no, record in records:
         report.read += 1
         if isinstance(record, RecordError):
@@ -94,8 +94,9 @@ def _record_to_prepared(mapping: Mapping, records: Iterable[tuple[int, Any]],
             report.rejects.append(Reject(row_no, "text", str(exc)))
 
 
-def prepare_mentions(mentions: Iterable[MentionCreate],
-                     report: IngestReport) -> Iterator[PreparedMention]:
+def prepare_mentions(
+    mentions: Iterable[MentionCreate], report: IngestReport
+) -> Iterator[PreparedMention]:
     for n, mention in enumerate(mentions, start=1):
         report.read += 1
         try:
@@ -135,8 +136,7 @@ def run_ingest(
             break
         t0 = time.perf_counter()
         with engine.begin() as conn:
-            outcome = write_batch(conn, workspace=workspace, batch=batch,
-                                  dedup_window=dedup_window)
+            outcome = write_batch(conn, workspace=workspace, batch=batch, dedup_window=dedup_window)
         report.store_seconds += time.perf_counter() - t0
         report.inserted += len(outcome.inserted)
         report.updated += len(outcome.updated)
@@ -146,15 +146,29 @@ def run_ingest(
         if index is not None:
             touched = outcome.inserted + outcome.updated
             if touched:
-                report.add_index_stats(sync_index(
-                    engine, workspace=workspace, embedder=index.embedder, index=index.index,
-                    batch_size=index.batch_size, ids=touched))
+                report.add_index_stats(
+                    sync_index(
+                        engine,
+                        workspace=workspace,
+                        embedder=index.embedder,
+                        index=index.index,
+                        batch_size=index.batch_size,
+                        ids=touched,
+                    )
+                )
         if on_batch:
             on_batch(report)
     if index is not None:
         # Mentions left pending by an earlier crash (or pushed without indexing) catch up here.
-        report.add_index_stats(sync_index(engine, workspace=workspace, embedder=index.embedder,
-                                          index=index.index, batch_size=index.batch_size))
+        report.add_index_stats(
+            sync_index(
+                engine,
+                workspace=workspace,
+                embedder=index.embedder,
+                index=index.index,
+                batch_size=index.batch_size,
+            )
+        )
     report.rejected = len(report.rejects)
     return report
 
@@ -176,9 +190,40 @@ def ingest_file(
         mapping.check_header(header)
     report = IngestReport()
     records = iter_records(path, fmt, mapping.encoding)
-    return run_ingest(engine, workspace=workspace, prepared=_record_to_prepared(
-        mapping, records, report), report=report, batch_size=batch_size,
-        dedup_window=dedup_window, index=index, on_batch=on_batch)
+    return run_ingest(
+        engine,
+        workspace=workspace,
+        prepared=_record_to_prepared(mapping, records, report),
+        report=report,
+        batch_size=batch_size,
+        dedup_window=dedup_window,
+        index=index,
+        on_batch=on_batch,
+    )
+
+
+def ingest_mentions(
+    engine: Engine,
+    *,
+    workspace: str,
+    mentions: list[MentionCreate],
+    dedup_window: timedelta = timedelta(hours=24),
+    index: IndexTarget | None = None,
+) -> IngestReport:
+    """Store a pushed batch in one transaction (all or nothing); index it if a target is given."""
+    report = IngestReport()
+    prepared = list(prepare_mentions(mentions, report))
+    if report.rejects:
+        return report
+    return run_ingest(
+        engine,
+        workspace=workspace,
+        prepared=prepared,
+        report=report,
+        batch_size=max(len(prepared), 1),
+        dedup_window=dedup_window,
+        index=index,
+    )
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
@@ -187,9 +232,3 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(["row", "field", "reason"])
         writer.writerows((r.row, r.field, r.reason) for r in rejects)
-
-
-def validation_rejects(exc: ValidationError) -> list[Reject]:
-    return [Reject(int(e["loc"][0]) + 1 if e["loc"] and isinstance(e["loc"][0], int) else 0,
-                   ".".join(str(p) for p in e["loc"][1:]) or "row", e["msg"])
-            for e in exc.errors()]

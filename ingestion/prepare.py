@@ -28,8 +28,9 @@ class PreparedMention:
         return str(self.columns["row_hash"])
 
 
-def prepare(mention: MentionCreate, *, row_no: int,
-            labels: dict[str, Any] | None = None) -> PreparedMention:
+def prepare(
+    mention: MentionCreate, *, row_no: int, labels: dict[str, Any] | None = None
+) -> PreparedMention:
     text = normalise_text(mention.text)
     if not text:
         raise EmptyTextError("text is empty after normalisation")
@@ -62,5 +63,6 @@ def prepare(mention: MentionCreate, *, row_no: int,
     columns["row_hash"] = hashlib.sha256(
         json.dumps(fingerprint, sort_keys=True, default=str, ensure_ascii=False).encode()
     ).hexdigest()
-    return PreparedMention(row_no=row_no, key=(mention.source, mention.external_id),
-                           columns=columns, labels=labels)
+    return PreparedMention(
+        row_no=row_no, key=(mention.source, mention.external_id), columns=columns, labels=labels
+    )

@@ -27,8 +27,10 @@ def guess_format(path: Path) -> str:
         return "jsonl"
     if suffix in FORMATS:
         return suffix
-    raise HarkError(ErrorCode.BAD_FILE, f"cannot tell the format of {path.name}; "
-                    f"pass one of {', '.join(FORMATS)}")
+    raise HarkError(
+        ErrorCode.BAD_FILE,
+        f"cannot tell the format of {path.name}; pass one of {', '.join(FORMATS)}",
+    )
 
 
 def read_header(path: Path, fmt: str, encoding: str = "utf-8") -> list[str] | None:
@@ -39,8 +41,9 @@ def read_header(path: Path, fmt: str, encoding: str = "utf-8") -> list[str] | No
         return next(csv.reader(fh), [])
 
 
-def iter_records(path: Path, fmt: str, encoding: str = "utf-8") -> Iterator[
-        tuple[int, dict[str, Any] | RecordError]]:
+def iter_records(
+    path: Path, fmt: str, encoding: str = "utf-8"
+) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
     if not path.is_file():
         raise HarkError(ErrorCode.BAD_FILE, f"no such file: {path}")
     try:

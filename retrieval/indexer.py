@@ -39,8 +39,9 @@ class DriftReport:
         return not (self.pending or self.missing or self.stale or self.orphaned)
 
 
-def embed_with_cache(engine: Engine, embedder: Embedder, items: dict[str, str],
-                     stats: IndexStats) -> dict[str, np.ndarray]:
+def embed_with_cache(
+    engine: Engine, embedder: Embedder, items: dict[str, str], stats: IndexStats
+) -> dict[str, np.ndarray]:
     """content_hash -> vector, embedding only the contents the cache has never seen."""
     with engine.connect() as conn:
         vectors = embedding_cache.get_vectors(conn, model=embedder.name, content_hashes=list(items))
@@ -86,11 +87,11 @@ def sync_index(
         vectors = embed_with_cache(engine, embedder, contents, stats)
         metas = [index_metadata(r) for r in rows]
         t0 = time.perf_counter()
-        index.upsert([r.id for r in rows], np.stack([vectors[r.content_hash] for r in rows]),
-                     metas)
+        index.upsert([r.id for r in rows], np.stack([vectors[r.content_hash] for r in rows]), metas)
         with engine.begin() as conn:
-            mention_store.mark_indexed(conn, items=[(r.id, md["doc"]) for r, md in
-                                                    zip(rows, metas, strict=True)])
+            mention_store.mark_indexed(
+                conn, items=[(r.id, md["doc"]) for r, md in zip(rows, metas, strict=True)]
+            )
         stats.index_seconds += time.perf_counter() - t0
         stats.indexed += len(rows)
         if on_progress:
@@ -118,8 +119,9 @@ def check_drift(engine: Engine, *, workspace: str, index: VectorIndex) -> DriftR
     return report
 
 
-def repair_drift(engine: Engine, *, workspace: str, index: VectorIndex,
-                 report: DriftReport) -> None:
+def repair_drift(
+    engine: Engine, *, workspace: str, index: VectorIndex, report: DriftReport
+) -> None:
     """Delete orphans and mark missing/stale documents pending; a sync then rewrites them."""
     index.delete(report.orphaned)
     redo = report.missing + report.stale
@@ -128,12 +130,24 @@ def repair_drift(engine: Engine, *, workspace: str, index: VectorIndex,
             mention_store.reset_indexed(conn, ids=redo[start : start + 400])
 
 
-def rebuild_index(engine: Engine, *, workspace: str, embedder: Embedder, index: VectorIndex,
-                  batch_size: int = 256,
-                  on_progress: Callable[[int], None] | None = None) -> IndexStats:
+def rebuild_index(
+    engine: Engine,
+    *,
+    workspace: str,
+    embedder: Embedder,
+    index: VectorIndex,
+    batch_size: int = 256,
+    on_progress: Callable[[int], None] | None = None,
+) -> IndexStats:
     """Drop the collection and rebuild it from SQL; vectors come from the embedding cache."""
     index.drop()
     with engine.begin() as conn:
         mention_store.clear_indexed(conn, workspace=workspace)
-    return sync_index(engine, workspace=workspace, embedder=embedder, index=index,
-                      batch_size=batch_size, on_progress=on_progress)
+    return sync_index(
+        engine,
+        workspace=workspace,
+        embedder=embedder,
+        index=index,
+        batch_size=batch_size,
+        on_progress=on_progress,
+    )

@@ -64,8 +64,11 @@ def search_mentions(
         if len(rows) <= exact_max:
             method, candidates = "exact", len(rows)
             usable = [(i, h) for i, h in rows if h in vectors]
-            matrix = (np.stack([vectors[h] for _, h in usable]) if usable
-                      else np.zeros((0, qvec.shape[0]), np.float32))
+            matrix = (
+                np.stack([vectors[h] for _, h in usable])
+                if usable
+                else np.zeros((0, qvec.shape[0]), np.float32)
+            )
             hits = exact_top_k(qvec, [i for i, _ in usable], matrix, k)
     if method == "hnsw":
         hits = index.query(qvec, k, filters if not filters.is_empty() else None)
@@ -75,8 +78,9 @@ def search_mentions(
     by_id = {m.id: m for m in found}
     return SearchResult(
         query=query,
-        hits=[SearchHit(mention=by_id[h.id], score=round(h.score, 6)) for h in hits
-              if h.id in by_id],
+        hits=[
+            SearchHit(mention=by_id[h.id], score=round(h.score, 6)) for h in hits if h.id in by_id
+        ],
         method=method,
         candidates=candidates,
     )

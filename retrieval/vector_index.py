@@ -24,11 +24,13 @@ class VectorHit:
 
 
 class VectorIndex(Protocol):
-    def upsert(self, ids: Sequence[int], vectors: np.ndarray,
-               metadatas: Sequence[dict[str, Any]]) -> None: ...
+    def upsert(
+        self, ids: Sequence[int], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]
+    ) -> None: ...
 
-    def query(self, vector: np.ndarray, k: int,
-              filters: SearchFilters | None = None) -> list[VectorHit]: ...
+    def query(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[VectorHit]: ...
 
     def delete(self, ids: Sequence[int]) -> None: ...
 
@@ -79,18 +81,26 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
 class ChromaIndex:
     """One Chroma collection per (workspace, embedder): workspaces cannot see each other."""
 
-    def __init__(self, client: Any, name: str, *, m: int, ef_construction: int,
-                 ef_search: int) -> None:
+    def __init__(
+        self, client: Any, name: str, *, m: int, ef_construction: int, ef_search: int
+    ) -> None:
         self._client = client
         self.name = name
-        self._config = {"hnsw": {"space": "cosine", "ef_construction": ef_construction,
-                                 "ef_search": ef_search, "max_neighbors": m}}
+        self._config = {
+            "hnsw": {
+                "space": "cosine",
+                "ef_construction": ef_construction,
+                "ef_search": ef_search,
+                "max_neighbors": m,
+            }
+        }
         self._collection = client.get_or_create_collection(
             name, embedding_function=None, configuration=self._config
         )
 
-    def upsert(self, ids: Sequence[int], vectors: np.ndarray,
-               metadatas: Sequence[dict[str, Any]]) -> None:
+    def upsert(
+        self, ids: Sequence[int], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]
+    ) -> None:
         if len(ids) == 0:
             return
         self._collection.upsert(
@@ -99,8 +109,9 @@ class ChromaIndex:
             metadatas=[_clean(md) for md in metadatas],
         )
 
-    def query(self, vector: np.ndarray, k: int,
-              filters: SearchFilters | None = None) -> list[VectorHit]:
+    def query(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[VectorHit]:
         result = self._collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=k,
@@ -122,15 +133,17 @@ class ChromaIndex:
         out: dict[int, dict[str, Any]] = {}
         if ids is not None:
             got = self._collection.get(ids=[str(i) for i in ids], include=["metadatas"])
-            return {int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"],
-                                                            strict=True)}
+            return {
+                int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"], strict=True)
+            }
         page, offset = 5000, 0
         while True:
             got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
             if not got["ids"]:
                 return out
-            out.update({int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"],
-                                                                strict=True)})
+            out.update(
+                {int(i): dict(md or {}) for i, md in zip(got["ids"], got["metadatas"], strict=True)}
+            )
             offset += page
 
     def drop(self) -> None:
@@ -155,4 +168,6 @@ def make_chroma_client(*, path: str | None, host: str | None, port: int, ssl: bo
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         return chromadb.PersistentClient(path=path, settings=chroma_settings)
     except Exception as exc:
-        raise HarkError(ErrorCode.INDEX_UNAVAILABLE, f"cannot open the Chroma index: {exc}") from exc
+        raise HarkError(
+            ErrorCode.INDEX_UNAVAILABLE, f"cannot open the Chroma index: {exc}"
+        ) from exc

@@ -41,8 +41,13 @@ def create_key(conn: Connection, *, workspace: str, name: str) -> tuple[ApiKey, 
     now = utcnow()
     key_id = conn.execute(
         api_keys.insert().returning(api_keys.c.id),
-        {"workspace": workspace, "name": name, "prefix": prefix,
-         "key_hash": _hash(plaintext), "created_at": now},
+        {
+            "workspace": workspace,
+            "name": name,
+            "prefix": prefix,
+            "key_hash": _hash(plaintext),
+            "created_at": now,
+        },
     ).scalar_one()
     return ApiKey(key_id, workspace, name, prefix, now, None), plaintext
 

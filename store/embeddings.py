@@ -33,8 +33,12 @@ def put_vectors(conn: Connection, *, model: str, vectors: dict[str, np.ndarray])
         return
     existing = get_vectors(conn, model=model, content_hashes=list(vectors))
     new = [
-        {"model": model, "content_hash": h, "dim": int(v.shape[0]),
-         "vector": np.asarray(v, dtype=np.float32).tobytes()}
+        {
+            "model": model,
+            "content_hash": h,
+            "dim": int(v.shape[0]),
+            "vector": np.asarray(v, dtype=np.float32).tobytes(),
+        }
         for h, v in vectors.items()
         if h not in existing
     ]

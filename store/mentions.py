@@ -51,9 +51,7 @@ def find_canonical_by_dedup_key(
     for chunk in _chunks(keys):
         rows = conn.execute(
             select(m.id, m.dedup_key, m.author, m.created_at, m.source)
-            .where(
-                m.workspace == workspace, m.dedup_key.in_(list(chunk)), m.duplicate_of.is_(None)
-            )
+            .where(m.workspace == workspace, m.dedup_key.in_(list(chunk)), m.duplicate_of.is_(None))
             .order_by(m.id)
         )
         for row in rows:
@@ -65,8 +63,9 @@ def insert_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list
     """Insert rows (dicts of mention columns); returns their new ids in order."""
     if not rows:
         return []
-    result = conn.execute(mentions.insert().returning(mentions.c.id, sort_by_parameter_order=True),
-                          list(rows))
+    result = conn.execute(
+        mentions.insert().returning(mentions.c.id, sort_by_parameter_order=True), list(rows)
+    )
     return [r[0] for r in result]
 
 
@@ -134,7 +133,9 @@ def reset_indexed(conn: Connection, *, ids: Sequence[int]) -> None:
 
 
 def clear_indexed(conn: Connection, *, workspace: str) -> None:
-    conn.execute(update(mentions).where(mentions.c.workspace == workspace).values(indexed_hash=None))
+    conn.execute(
+        update(mentions).where(mentions.c.workspace == workspace).values(indexed_hash=None)
+    )
 
 
 def iter_index_rows(conn: Connection, *, workspace: str, batch: int = 2000) -> Iterator[Row[Any]]:
@@ -172,7 +173,10 @@ def get_mentions(conn: Connection, *, workspace: str, ids: Sequence[int]) -> lis
 
 
 def count_mentions(
-    conn: Connection, *, workspace: str, filters: SearchFilters | None = None,
+    conn: Connection,
+    *,
+    workspace: str,
+    filters: SearchFilters | None = None,
     include_duplicates: bool = False,
 ) -> int:
     if include_duplicates:

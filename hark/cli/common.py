@@ -28,8 +28,12 @@ def _check_workspace(value: str | None) -> str:
 
 WorkspaceOpt = Annotated[
     str | None,
-    typer.Option("--workspace", "-w", help="Workspace (tenant); default HARK_DEFAULT_WORKSPACE.",
-                 callback=_check_workspace),
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace (tenant); default HARK_DEFAULT_WORKSPACE.",
+        callback=_check_workspace,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -52,8 +56,9 @@ def handles_errors(func: F) -> F:
         except HarkError as exc:
             typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
             if exc.details:
-                typer.echo(json.dumps(exc.details, ensure_ascii=False, default=str)[:2000],
-                           err=True)
+                typer.echo(
+                    json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True
+                )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

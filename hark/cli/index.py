@@ -20,11 +20,17 @@ def sync(workspace: WorkspaceOpt = None) -> None:
     with rt.engine.connect() as conn:
         total = mention_store.count_pending_for_index(conn, workspace=workspace)
     with tqdm(total=total, desc="index", unit=" mentions", disable=None, leave=False) as bar:
-        stats = sync_index(rt.engine, workspace=workspace, embedder=rt.embedder,
-                           index=rt.index(workspace), batch_size=rt.settings.embed_batch_size,
-                           on_progress=bar.update)
-    typer.echo(f"indexed {stats.indexed} (embedded {stats.embedded}, "
-               f"from cache {stats.cache_hits})")
+        stats = sync_index(
+            rt.engine,
+            workspace=workspace,
+            embedder=rt.embedder,
+            index=rt.index(workspace),
+            batch_size=rt.settings.embed_batch_size,
+            on_progress=bar.update,
+        )
+    typer.echo(
+        f"indexed {stats.indexed} (embedded {stats.embedded}, from cache {stats.cache_hits})"
+    )
 
 
 @handles_errors
@@ -35,10 +41,17 @@ def reindex(workspace: WorkspaceOpt = None) -> None:
     with rt.engine.connect() as conn:
         total = mention_store.count_mentions(conn, workspace=workspace)
     with tqdm(total=total, desc="reindex", unit=" mentions", disable=None, leave=False) as bar:
-        stats = rebuild_index(rt.engine, workspace=workspace, embedder=rt.embedder,
-                              index=rt.index(workspace), on_progress=bar.update)
-    typer.echo(f"reindexed {stats.indexed} mentions (embedded {stats.embedded}, "
-               f"from cache {stats.cache_hits})")
+        stats = rebuild_index(
+            rt.engine,
+            workspace=workspace,
+            embedder=rt.embedder,
+            index=rt.index(workspace),
+            on_progress=bar.update,
+        )
+    typer.echo(
+        f"reindexed {stats.indexed} mentions (embedded {stats.embedded}, "
+        f"from cache {stats.cache_hits})"
+    )
 
 
 @handles_errors
@@ -54,13 +67,24 @@ def check(
     report = check_drift(rt.engine, workspace=workspace, index=index)
     if fix and not report.in_sync:
         repair_drift(rt.engine, workspace=workspace, index=index, report=report)
-        sync_index(rt.engine, workspace=workspace, embedder=rt.embedder, index=index,
-                   batch_size=rt.settings.embed_batch_size)
+        sync_index(
+            rt.engine,
+            workspace=workspace,
+            embedder=rt.embedder,
+            index=index,
+            batch_size=rt.settings.embed_batch_size,
+        )
         report = check_drift(rt.engine, workspace=workspace, index=index)
-    summary = {"workspace": workspace, "in_sync": report.in_sync, "sql": report.sql_count,
-               "index": report.index_count, "pending": len(report.pending),
-               "missing": len(report.missing), "stale": len(report.stale),
-               "orphaned": len(report.orphaned)}
+    summary = {
+        "workspace": workspace,
+        "in_sync": report.in_sync,
+        "sql": report.sql_count,
+        "index": report.index_count,
+        "pending": len(report.pending),
+        "missing": len(report.missing),
+        "stale": len(report.stale),
+        "orphaned": len(report.orphaned),
+    }
     if as_json:
         print_json(summary)
     else:

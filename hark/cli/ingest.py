@@ -17,13 +17,19 @@ from ingestion.pipeline import IngestReport, ingest_file, write_rejects
 @handles_errors
 def ingest(
     path: Annotated[Path, typer.Argument(help="CSV, JSONL or JSON-array file.")],
-    mapping: Annotated[str, typer.Option("--mapping", "-m",
-                                         help="Bundled mapping name or a TOML file path.")],
+    mapping: Annotated[
+        str, typer.Option("--mapping", "-m", help="Bundled mapping name or a TOML file path.")
+    ],
     workspace: WorkspaceOpt = None,
-    rejects: Annotated[Path | None, typer.Option(
-        help="Where to write the rejects report (CSV); default under HARK_HOME/rejects.")] = None,
-    no_index: Annotated[bool, typer.Option(
-        "--no-index", help="Store only; index later with `hark sync`.")] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the rejects report (CSV); default under HARK_HOME/rejects."
+        ),
+    ] = None,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Store only; index later with `hark sync`.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest a file. Safe to re-run: unchanged rows are skipped, changed rows updated."""
@@ -38,9 +44,15 @@ def ingest(
 
     try:
         report = ingest_file(
-            rt.engine, workspace=workspace, path=path, mapping=mapping_obj,
-            batch_size=rt.settings.ingest_batch_size, dedup_window=rt.dedup_window,
-            index=None if no_index else rt.index_target(workspace), on_batch=progress)
+            rt.engine,
+            workspace=workspace,
+            path=path,
+            mapping=mapping_obj,
+            batch_size=rt.settings.ingest_batch_size,
+            dedup_window=rt.dedup_window,
+            index=None if no_index else rt.index_target(workspace),
+            on_batch=progress,
+        )
     finally:
         bar.close()
     summary = report.summary()

@@ -9,8 +9,11 @@ import typer
 from hark.cli import index, ingest, keys, search
 from hark.cli.common import handles_errors, runtime
 
-app = typer.Typer(help="Hark: listen to what customers say about a brand.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Hark: listen to what customers say about a brand.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.command()(ingest.ingest)
 app.command()(ingest.mappings)
 app.command()(search.search)

@@ -37,15 +37,30 @@ def search(
     assert workspace is not None
     try:
         filters = SearchFilters(
-            since=since, until=until, sources=source or [], source_types=source_type or [],
-            languages=language or [], brands=brand or [], locations=location or [],
-            sentiments=sentiment or [], rating_min=rating_min, rating_max=rating_max)
+            since=since,
+            until=until,
+            sources=source or [],
+            source_types=source_type or [],
+            languages=language or [],
+            brands=brand or [],
+            locations=location or [],
+            sentiments=sentiment or [],
+            rating_min=rating_min,
+            rating_max=rating_max,
+        )
     except ValidationError as exc:
         raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
     rt = runtime()
-    result = search_mentions(rt.engine, workspace=workspace, embedder=rt.embedder,
-                             index=rt.index(workspace), query=query, filters=filters, k=k,
-                             exact_max=rt.settings.exact_search_max)
+    result = search_mentions(
+        rt.engine,
+        workspace=workspace,
+        embedder=rt.embedder,
+        index=rt.index(workspace),
+        query=query,
+        filters=filters,
+        k=k,
+        exact_max=rt.settings.exact_search_max,
+    )
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

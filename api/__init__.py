@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): thin handlers over the domain services."""

@@ -1,0 +1,41 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routers import health, mentions
+from hark import __version__
+from hark.runtime import Runtime
+from hark.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    rt = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _ = rt.engine  # migrate before the first request, not during it
+        yield
+        rt.close()
+
+    app = FastAPI(
+        title="Hark",
+        version=__version__,
+        lifespan=lifespan,
+        description="Listen to what customers say about a brand; ask grounded "
+        "questions. Authenticate with 'Authorization: Bearer <key>' "
+        "(create keys with `hark keys create`).",
+    )
+    app.state.runtime = rt
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(mentions.router)
+    return app

@@ -1,0 +1,36 @@
+"""Liveness and readiness probes (no auth)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import RuntimeDep
+from api.schemas import Health
+from store.db import ping
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+def readyz(rt: RuntimeDep) -> Health | JSONResponse:
+    checks: dict[str, str] = {}
+    for name, probe in (
+        ("database", lambda: ping(rt.engine)),
+        ("index", lambda: rt.chroma.heartbeat()),
+        ("embedder", lambda: rt.embedder.dim),
+    ):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
+    ok = all(v == "ok" for v in checks.values())
+    if ok:
+        return Health(status="ok", checks=checks)
+    return JSONResponse(Health(status="unavailable", checks=checks).model_dump(), 503)

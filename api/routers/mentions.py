@@ -1,0 +1,155 @@
+"""/v1/mentions: push, search, fetch; /v1/index: index state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, status
+from pydantic import ValidationError
+
+from api.deps import RuntimeDep, WorkspaceDep
+from api.schemas import IndexStatus, IngestResult, MentionsCreate
+from hark.domain import MentionPublic, SearchFilters, SearchResult, Sentiment, SourceType
+from hark.errors import ErrorCode, HarkError
+from hark.runtime import Runtime
+from ingestion.pipeline import ingest_mentions
+from retrieval.indexer import sync_index
+from retrieval.search import MAX_K, search_mentions
+from store import mentions as mention_store
+
+router = APIRouter(prefix="/v1", tags=["mentions"])
+
+
+def _index_pending(rt: Runtime, workspace: str) -> None:
+    with rt.sync_lock(workspace):
+        sync_index(
+            rt.engine,
+            workspace=workspace,
+            embedder=rt.embedder,
+            index=rt.index(workspace),
+            batch_size=rt.settings.embed_batch_size,
+        )
+
+
+@router.post("/mentions", response_model=IngestResult, status_code=status.HTTP_201_CREATED)
+def push_mentions(
+    body: MentionsCreate,
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    background: BackgroundTasks,
+    wait: Annotated[bool, Query(description="Index before answering (else queued).")] = False,
+) -> IngestResult:
+    """Store a batch (all or nothing; re-sending it is harmless), then index it."""
+    limit = rt.settings.api_max_batch
+    if len(body.mentions) > limit:
+        raise HarkError(
+            ErrorCode.BATCH_TOO_LARGE,
+            f"{len(body.mentions)} mentions in one batch; the limit is {limit}",
+            {"limit": limit, "received": len(body.mentions)},
+        )
+    too_long = [
+        i for i, m in enumerate(body.mentions) if len(m.text) > rt.settings.api_max_text_chars
+    ]
+    if too_long:
+        raise HarkError(
+            ErrorCode.VALIDATION,
+            f"text longer than {rt.settings.api_max_text_chars} characters",
+            [{"loc": ["mentions", i, "text"], "message": "too long"} for i in too_long],
+        )
+    report = ingest_mentions(
+        rt.engine, workspace=workspace, mentions=body.mentions, dedup_window=rt.dedup_window
+    )
+    if report.rejects:
+        raise HarkError(
+            ErrorCode.VALIDATION,
+            "some mentions are invalid; nothing was stored",
+            [
+                {"loc": ["mentions", r.row - 1, r.field], "message": r.reason}
+                for r in report.rejects
+            ],
+        )
+    if wait:
+        _index_pending(rt, workspace)
+    else:
+        background.add_task(_index_pending, rt, workspace)
+    return IngestResult(
+        received=len(body.mentions),
+        inserted=report.inserted,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        duplicates=report.duplicates,
+        repeated=report.repeated,
+        ids=report.ids,
+        indexing="done" if wait else "queued",
+    )
+
+
+@router.get("/mentions/search", response_model=SearchResult)
+def search(
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="Query, any language.")],
+    since: Annotated[
+        datetime | None, Query(description="created_at >= since; UTC if no offset")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="created_at < until")] = None,
+    source: Annotated[list[str] | None, Query()] = None,
+    source_type: Annotated[list[SourceType] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    brand: Annotated[list[str] | None, Query()] = None,
+    location: Annotated[list[str] | None, Query()] = None,
+    sentiment: Annotated[list[Sentiment] | None, Query()] = None,
+    rating_min: Annotated[float | None, Query()] = None,
+    rating_max: Annotated[float | None, Query()] = None,
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
+) -> SearchResult:
+    try:
+        filters = SearchFilters(
+            since=since,
+            until=until,
+            sources=source or [],
+            source_types=source_type or [],
+            languages=language or [],
+            brands=brand or [],
+            locations=location or [],
+            sentiments=sentiment or [],
+            rating_min=rating_min,
+            rating_max=rating_max,
+        )
+    except ValidationError as exc:
+        raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
+    return search_mentions(
+        rt.engine,
+        workspace=workspace,
+        embedder=rt.embedder,
+        index=rt.index(workspace),
+        query=q,
+        filters=filters,
+        k=k,
+        exact_max=rt.settings.exact_search_max,
+    )
+
+
+@router.get("/mentions/{mention_id}", response_model=MentionPublic)
+def get_mention(mention_id: int, rt: RuntimeDep, workspace: WorkspaceDep) -> MentionPublic:
+    with rt.engine.connect() as conn:
+        found = mention_store.get_mentions(conn, workspace=workspace, ids=[mention_id])
+    if not found:
+        raise HarkError(ErrorCode.NOT_FOUND, f"no mention {mention_id} in this workspace")
+    return found[0]
+
+
+@router.get("/index/status", response_model=IndexStatus, tags=["index"])
+def index_status(rt: RuntimeDep, workspace: WorkspaceDep) -> IndexStatus:
+    with rt.engine.connect() as conn:
+        total = mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
+        dups = mention_store.count_duplicates(conn, workspace=workspace)
+        pending = mention_store.count_pending_for_index(conn, workspace=workspace)
+    return IndexStatus(
+        workspace=workspace,
+        mentions=total,
+        duplicates=dups,
+        pending_index=pending,
+        indexed_documents=rt.index(workspace).count(),
+    )

