@@ -34,7 +34,7 @@ def _mention(i: int, text: str, **extra: Any) -> dict[str, Any]:
         "source": "app-store",
         "source_type": "review",
         "text": text,
-        "created_at": "2024-05-0%dT10:00:00+05:00" % (1 + i % 9),
+        "created_at": f"2024-05-0{1 + i % 9}T10:00:00+05:00",
         **extra,
     }
 

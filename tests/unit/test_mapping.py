@@ -45,7 +45,7 @@ def test_bundled_mapping_fits_its_dataset(name: str) -> None:
         applied = 0
         for record in reader:
             if mapping.include(record):
-                mention, labels = mapping.apply(record)
+                mention, _labels = mapping.apply(record)
                 applied += 1
                 # Labels never reach fields analysis reads.
                 for column in mapping.labels.values():
