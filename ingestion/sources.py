@@ -37,8 +37,11 @@ def read_header(path: Path, fmt: str, encoding: str = "utf-8") -> list[str] | No
     """Column names of a CSV (None for JSON formats, whose keys vary per record)."""
     if fmt != "csv":
         return None
-    with path.open(encoding=encoding, newline="") as fh:
-        return next(csv.reader(fh), [])
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            return next(csv.reader(fh), [])
+    except UnicodeDecodeError as exc:
+        raise HarkError(ErrorCode.BAD_FILE, f"{path.name} is not {encoding} text: {exc}") from exc
 
 
 def iter_records(

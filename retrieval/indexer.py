@@ -13,6 +13,7 @@ from retrieval.documents import embed_text, index_metadata
 from retrieval.embedders import Embedder
 from retrieval.vector_index import VectorIndex
 from store import embeddings as embedding_cache
+from store import index_state
 from store import mentions as mention_store
 
 
@@ -40,7 +41,11 @@ class DriftReport:
 
 
 def embed_with_cache(
-    engine: Engine, embedder: Embedder, items: dict[str, str], stats: IndexStats
+    engine: Engine,
+    embedder: Embedder,
+    items: dict[str, str],
+    stats: IndexStats,
+    batch_size: int = 64,
 ) -> dict[str, np.ndarray]:
     """content_hash -> vector, embedding only the contents the cache has never seen."""
     with engine.connect() as conn:
@@ -49,7 +54,12 @@ def embed_with_cache(
     stats.cache_hits += len(items) - len(missing)
     if missing:
         t0 = time.perf_counter()
-        matrix = embedder.embed_passages([items[h] for h in missing])
+        matrix = np.concatenate(
+            [
+                embedder.embed_passages([items[h] for h in missing[i : i + batch_size]])
+                for i in range(0, len(missing), batch_size)
+            ]
+        )
         stats.embed_seconds += time.perf_counter() - t0
         stats.embedded += len(missing)
         new = dict(zip(missing, matrix, strict=True))
@@ -66,31 +76,35 @@ def sync_index(
     embedder: Embedder,
     index: VectorIndex,
     batch_size: int = 64,
+    page_size: int = 512,
     ids: Sequence[int] | None = None,
     on_progress: Callable[[int], None] | None = None,
     stats: IndexStats | None = None,
 ) -> IndexStats:
-    """Embed (cache first) and upsert every pending canonical mention, batch by batch.
+    """Embed (cache first, ``batch_size`` texts per model call) and upsert every pending
+    canonical mention, a page at a time.
 
-    Each batch is committed to SQL only after Chroma accepted it, so a crash anywhere leaves
-    the batch pending and the next sync redoes it.
+    A page is marked indexed in SQL only after Chroma accepted it, so a crash anywhere leaves
+    the page pending and the next sync redoes it.
     """
     stats = stats or IndexStats()
     while True:
         with engine.connect() as conn:
             rows = mention_store.pending_for_index(
-                conn, workspace=workspace, limit=batch_size, ids=ids
+                conn, workspace=workspace, limit=page_size, ids=ids
             )
         if not rows:
             return stats
         contents = {r.content_hash: embed_text(r.text, r.title) for r in rows}
-        vectors = embed_with_cache(engine, embedder, contents, stats)
+        vectors = embed_with_cache(engine, embedder, contents, stats, batch_size)
         metas = [index_metadata(r) for r in rows]
         t0 = time.perf_counter()
         index.upsert([r.id for r in rows], np.stack([vectors[r.content_hash] for r in rows]), metas)
         with engine.begin() as conn:
-            mention_store.mark_indexed(
-                conn, items=[(r.id, md["doc"]) for r, md in zip(rows, metas, strict=True)]
+            index_state.mark_indexed(
+                conn,
+                workspace=workspace,
+                items=[(r.id, md["doc"]) for r, md in zip(rows, metas, strict=True)],
             )
         stats.index_seconds += time.perf_counter() - t0
         stats.indexed += len(rows)
@@ -126,6 +140,7 @@ def repair_drift(
     index.delete(report.orphaned)
     redo = report.missing + report.stale
     with engine.begin() as conn:
+        index_state.bump_epoch(conn, workspace=workspace)
         for start in range(0, len(redo), 400):
             mention_store.reset_indexed(conn, ids=redo[start : start + 400])
 
@@ -143,6 +158,7 @@ def rebuild_index(
     index.drop()
     with engine.begin() as conn:
         mention_store.clear_indexed(conn, workspace=workspace)
+        index_state.bump_epoch(conn, workspace=workspace)
     return sync_index(
         engine,
         workspace=workspace,

@@ -1,33 +1,22 @@
 """Semantic search over a workspace's mentions with metadata filters.
 
-HNSW gives poor recall when a filter keeps only a small share of the collection (the graph
-walk runs out of allowed neighbours), so a filtered set small enough to score exactly is
-scored exactly, from the embedding cache, with the very filters the SQL store applies.
+Unfiltered queries go to the HNSW index. Filtered ones are scored exactly by the in-memory
+mirror (retrieval.exact) while at most ``exact_max`` mentions pass the filters; past that they
+go to Chroma with the filters as ``where``.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from sqlalchemy import Engine
 
 from hark.domain import SearchFilters, SearchHit, SearchResult
 from hark.errors import ErrorCode, HarkError
 from retrieval.embedders import Embedder
+from retrieval.exact import ExactMirror
 from retrieval.vector_index import VectorHit, VectorIndex
-from store import embeddings as embedding_cache
 from store import mentions as mention_store
 
 MAX_K = 200
-
-
-def exact_top_k(query: np.ndarray, ids: list[int], matrix: np.ndarray, k: int) -> list[VectorHit]:
-    if not ids:
-        return []
-    scores = matrix @ query.astype(np.float32)
-    k = min(k, len(ids))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [VectorHit(ids[i], float(scores[i])) for i in top]
 
 
 def search_mentions(
@@ -39,7 +28,8 @@ def search_mentions(
     query: str,
     filters: SearchFilters | None = None,
     k: int = 20,
-    exact_max: int = 5000,
+    exact_max: int = 100_000,
+    mirror: ExactMirror | None = None,
 ) -> SearchResult:
     query = query.strip()
     if not query:
@@ -49,29 +39,15 @@ def search_mentions(
     filters = filters or SearchFilters()
     qvec = embedder.embed_query(query)
 
-    hits: list[VectorHit]
+    hits: list[VectorHit] | None = None
     candidates: int | None = None
     method = "hnsw"
-    if not filters.is_empty() and exact_max > 0:
-        with engine.connect() as conn:
-            rows = mention_store.filtered_content(
-                conn, workspace=workspace, filters=filters, limit=exact_max
-            )
-            if len(rows) <= exact_max:
-                vectors = embedding_cache.get_vectors(
-                    conn, model=embedder.name, content_hashes=[h for _, h in rows]
-                )
-        if len(rows) <= exact_max:
-            method, candidates = "exact", len(rows)
-            usable = [(i, h) for i, h in rows if h in vectors]
-            matrix = (
-                np.stack([vectors[h] for _, h in usable])
-                if usable
-                else np.zeros((0, qvec.shape[0]), np.float32)
-            )
-            hits = exact_top_k(qvec, [i for i, _ in usable], matrix, k)
-    if method == "hnsw":
-        hits = index.query(qvec, k, filters if not filters.is_empty() else None)
+    if not filters.is_empty() and mirror is not None and exact_max > 0:
+        exact = mirror.search(qvec, filters, k, exact_max)
+        if exact is not None:
+            (hits, candidates), method = exact, "exact"
+    if hits is None:
+        hits = index.query(qvec, k, None if filters.is_empty() else filters)
 
     with engine.connect() as conn:
         found = mention_store.get_mentions(conn, workspace=workspace, ids=[h.id for h in hits])

@@ -97,6 +97,11 @@ class ChromaIndex:
         self._collection = client.get_or_create_collection(
             name, embedding_function=None, configuration=self._config
         )
+        # An existing collection keeps the settings it was made with; the query beam width
+        # is the one that can change in place.
+        current = (self._collection.configuration or {}).get("hnsw") or {}
+        if current.get("ef_search") not in (None, ef_search):
+            self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
     def upsert(
         self, ids: Sequence[int], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]

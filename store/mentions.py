@@ -116,17 +116,6 @@ def count_pending_for_index(conn: Connection, *, workspace: str) -> int:
     ).scalar_one()
 
 
-def mark_indexed(conn: Connection, *, items: Sequence[tuple[int, str]]) -> None:
-    if not items:
-        return
-    conn.execute(
-        update(mentions)
-        .where(mentions.c.id == bindparam("_id"))
-        .values(indexed_hash=bindparam("_h")),
-        [{"_id": mid, "_h": h} for mid, h in items],
-    )
-
-
 def reset_indexed(conn: Connection, *, ids: Sequence[int]) -> None:
     if ids:
         conn.execute(update(mentions).where(mentions.c.id.in_(list(ids))).values(indexed_hash=None))

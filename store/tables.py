@@ -86,11 +86,25 @@ mentions = Table(
     Column("enrichment_version", String(64)),
     # Hash of the document last written to the vector index; NULL means "index me".
     Column("indexed_hash", String(64)),
+    # Sequence number of the index write that last touched this mention (see index_epochs).
+    Column("indexed_seq", Integer),
     UniqueConstraint("workspace", "source", "external_id", name="uq_mentions_source_external"),
 )
 Index("ix_mentions_ws_created", mentions.c.workspace, mentions.c.created_at)
 Index("ix_mentions_ws_dedup", mentions.c.workspace, mentions.c.dedup_key)
 Index("ix_mentions_ws_pending", mentions.c.workspace, mentions.c.indexed_hash)
+Index("ix_mentions_ws_seq", mentions.c.workspace, mentions.c.indexed_seq)
+
+# Per-workspace counters of vector-index writes: `seq` grows with every batch written, `epoch`
+# with every removal (drift repair, rebuild). In-memory mirrors of the index compare them to
+# catch up incrementally, or reload after a removal.
+index_epochs = Table(
+    "index_epochs",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("epoch", Integer, nullable=False, default=0),
+)
 
 # Evaluation labels (sentiment, reasons, stars) live apart from mentions so that no analysis
 # query can read them by accident; only evals join this table.

@@ -15,7 +15,7 @@ from hark.errors import ErrorCode, HarkError
 from hark.runtime import Runtime
 from ingestion.pipeline import ingest_mentions
 from retrieval.indexer import sync_index
-from retrieval.search import MAX_K, search_mentions
+from retrieval.search import MAX_K
 from store import mentions as mention_store
 
 router = APIRouter(prefix="/v1", tags=["mentions"])
@@ -119,16 +119,7 @@ def search(
         )
     except ValidationError as exc:
         raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
-    return search_mentions(
-        rt.engine,
-        workspace=workspace,
-        embedder=rt.embedder,
-        index=rt.index(workspace),
-        query=q,
-        filters=filters,
-        k=k,
-        exact_max=rt.settings.exact_search_max,
-    )
+    return rt.search(workspace, q, filters, k)
 
 
 @router.get("/mentions/{mention_id}", response_model=MentionPublic)

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
 from hark.domain import SearchFilters
 from hark.errors import ErrorCode, HarkError
-from retrieval.search import search_mentions
 
 ListOpt = list[str] | None
 
@@ -51,16 +50,7 @@ def search(
     except ValidationError as exc:
         raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
     rt = runtime()
-    result = search_mentions(
-        rt.engine,
-        workspace=workspace,
-        embedder=rt.embedder,
-        index=rt.index(workspace),
-        query=query,
-        filters=filters,
-        k=k,
-        exact_max=rt.settings.exact_search_max,
-    )
+    result = rt.search(workspace, query, filters, k)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

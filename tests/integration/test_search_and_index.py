@@ -37,9 +37,11 @@ def _search(
     query: str,
     filters: SearchFilters | None = None,
     k: int = 5,
-    exact_max: int = 5000,
+    use_mirror: bool = True,
     workspace: str = "acme",
 ):
+    if use_mirror:
+        return rt.search(workspace, query, filters, k)
     return search_mentions(
         rt.engine,
         workspace=workspace,
@@ -48,7 +50,7 @@ def _search(
         query=query,
         filters=filters,
         k=k,
-        exact_max=exact_max,
+        exact_max=0,
     )
 
 
@@ -71,7 +73,7 @@ def test_russian_query_finds_english_mentions(loaded: Runtime) -> None:
 def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
     filters = SearchFilters(brands=["United"], since=datetime(2015, 2, 17, tzinfo=UTC))
     exact = _search(loaded, "flight delayed", filters, k=5)
-    hnsw = _search(loaded, "flight delayed", filters, k=5, exact_max=0)
+    hnsw = _search(loaded, "flight delayed", filters, k=5, use_mirror=False)
     assert exact.method == "exact" and hnsw.method == "hnsw"
     for hit in exact.hits:
         assert hit.mention.brand == "United"
@@ -83,10 +85,53 @@ def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SearchFilters(brands=["Delta", "Southwest"]),
+        SearchFilters(since=datetime(2015, 2, 22, tzinfo=UTC)),
+        SearchFilters(until=datetime(2015, 2, 20, 12, 30, tzinfo=UTC)),
+        SearchFilters(
+            since=datetime(2015, 2, 19, tzinfo=UTC),
+            until=datetime(2015, 2, 23, tzinfo=UTC),
+            brands=["American"],
+        ),
+        SearchFilters(sources=["twitter-us-airline-sentiment"], source_types=["social"]),
+        SearchFilters(languages=["en"]),
+        SearchFilters(rating_min=1),
+    ],
+)
+def test_mirror_filters_select_exactly_what_sql_counts(
+    loaded: Runtime, filters: SearchFilters
+) -> None:
+    result = _search(loaded, "service", filters, k=200)
+    with loaded.engine.connect() as conn:
+        expected = mention_store.count_mentions(conn, workspace="acme", filters=filters)
+    assert result.method == "exact" and result.candidates == expected == len(result.hits)
+
+
+def test_mirror_follows_new_writes_and_removals(loaded: Runtime) -> None:
+    from hark.domain import MentionCreate
+    from ingestion.pipeline import ingest_mentions
+
+    only_api = SearchFilters(sources=["api"])
+    assert _search(loaded, "bag", only_api).hits == []
+    new = MentionCreate(external_id="n1", source="api", text="Lost bag at the Almaty airport")
+    ingest_mentions(
+        loaded.engine, workspace="acme", mentions=[new], index=loaded.index_target("acme")
+    )
+    hits = _search(loaded, "bag", only_api).hits
+    assert [h.mention.external_id for h in hits] == ["n1"]
+    rebuild_index(
+        loaded.engine, workspace="acme", embedder=loaded.embedder, index=loaded.index("acme")
+    )
+    assert [h.mention.external_id for h in _search(loaded, "bag", only_api).hits] == ["n1"]
+
+
 def test_filter_that_matches_nothing_returns_nothing(loaded: Runtime) -> None:
     filters = SearchFilters(brands=["Aeroflot"])
     assert _search(loaded, "delay", filters).hits == []
-    assert _search(loaded, "delay", filters, exact_max=0).hits == []
+    assert _search(loaded, "delay", filters, use_mirror=False).hits == []
 
 
 def test_workspaces_never_see_each_other(loaded: Runtime) -> None:

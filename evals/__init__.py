@@ -1,0 +1,1 @@
+"""Evaluations: quality measured against truth that Hark's own code did not produce."""

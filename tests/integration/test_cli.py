@@ -1,0 +1,84 @@
+"""The hark CLI through Typer's runner: real files, real stores, clear failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hark.cli.main import app
+from hark.settings import get_settings
+from tests.conftest import AIRLINE_EXCERPT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("HARK_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_ingest_search_check_round_trip(cli: CliRunner) -> None:
+    r = cli.invoke(
+        app, ["ingest", str(AIRLINE_EXCERPT), "-m", "twitter-us-airline-sentiment", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["inserted"] == 85 and summary["rejected"] == 0
+    r = cli.invoke(app, ["search", "lost luggage", "-k", "3", "--brand", "United", "--json"])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)["hits"]
+    assert hits and all(h["mention"]["brand"] == "United" for h in hits)
+    r = cli.invoke(app, ["check", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["in_sync"]
+    r = cli.invoke(app, ["reindex"])
+    assert r.exit_code == 0 and "embedded 0" in r.stdout
+
+
+def test_errors_exit_non_zero_with_a_message(cli: CliRunner, tmp_path: Path) -> None:
+    r = cli.invoke(app, ["ingest", str(AIRLINE_EXCERPT), "-m", "no-such-mapping"])
+    assert r.exit_code == 2 and "error [bad_mapping]" in r.stderr
+    r = cli.invoke(
+        app, ["ingest", str(tmp_path / "missing.csv"), "-m", "twitter-us-airline-sentiment"]
+    )
+    assert r.exit_code == 2 and "error [bad_file]" in r.stderr
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("id,body\n1,hello\n", encoding="utf-8")
+    r = cli.invoke(app, ["ingest", str(wrong), "-m", "twitter-us-airline-sentiment"])
+    assert r.exit_code == 2 and "names columns the file lacks" in r.stderr
+    r = cli.invoke(app, ["search", "x", "--since", "2015-02-24", "--until", "2015-02-20"])
+    assert r.exit_code == 2 and "since must be before until" in r.stderr
+    r = cli.invoke(app, ["search", "x", "-w", "Bad Name"])
+    assert r.exit_code == 2
+
+
+def test_rejects_report_is_written(cli: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "tweet_id,airline_sentiment,negativereason,airline,text,tweet_created\n"
+        "1,neutral,,United,fine flight,2/24/2015 11:35\n"
+        "2,neutral,,United,bad date,yesterday\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "rejects.csv"
+    r = cli.invoke(
+        app, ["ingest", str(bad), "-m", "twitter-us-airline-sentiment", "--rejects", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "inserted 1" in r.stdout and "rejected 1" in r.stdout
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("2,created_at,")
+
+
+def test_keys_lifecycle(cli: CliRunner) -> None:
+    r = cli.invoke(app, ["keys", "create", "bot", "-w", "acme", "--json"])
+    created = json.loads(r.stdout)
+    assert created["key"].startswith("hark_") and created["workspace"] == "acme"
+    listed = cli.invoke(app, ["keys", "list"]).stdout
+    assert "acme" in listed and created["key"] not in listed
+    assert cli.invoke(app, ["keys", "revoke", str(created["id"])]).exit_code == 0
+    assert cli.invoke(app, ["keys", "revoke", str(created["id"])]).exit_code == 2

@@ -1,0 +1,71 @@
+"""The same store on PostgreSQL (skipped when no server answers at 127.0.0.1:5432)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hark.domain import SearchFilters
+from hark.runtime import Runtime
+from hark.settings import Settings
+from ingestion.mapping import load_mapping
+from ingestion.pipeline import ingest_file
+from retrieval.indexer import check_drift
+from store import mentions as mention_store
+from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder, postgres_url
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+@pytest.fixture
+def pg_runtime(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[Runtime]:
+    base = postgres_url()
+    if base is None:
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432 (set HARK_TEST_POSTGRES_URL)")
+    name = f"hark_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    settings = Settings(home=tmp_path / "home", database_url=f"{base}/{name}", _env_file=None)  # type: ignore[call-arg]
+    rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    try:
+        yield rt
+    finally:
+        rt.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Runtime) -> None:
+    rt = pg_runtime
+    mapping = load_mapping("twitter-us-airline-sentiment")
+    first = ingest_file(
+        rt.engine,
+        workspace="pg",
+        path=AIRLINE_EXCERPT,
+        mapping=mapping,
+        batch_size=30,
+        index=rt.index_target("pg"),
+    )
+    second = ingest_file(
+        rt.engine,
+        workspace="pg",
+        path=AIRLINE_EXCERPT,
+        mapping=mapping,
+        batch_size=30,
+        index=rt.index_target("pg"),
+    )
+    assert first.inserted == 85 and first.duplicates >= 1
+    assert second.inserted == second.updated == second.embedded == 0
+    filters = SearchFilters(brands=["Delta"])
+    with rt.engine.connect() as conn:
+        delta = mention_store.count_mentions(conn, workspace="pg", filters=filters)
+    result = rt.search("pg", "flight", filters, k=50)
+    assert result.method == "exact" and len(result.hits) == delta
+    assert all(h.mention.created_at and h.mention.created_at.tzinfo for h in result.hits)
+    assert check_drift(rt.engine, workspace="pg", index=rt.index("pg")).in_sync
