@@ -125,11 +125,12 @@ def write_batch(
             if target is not None
         ],
     )
+    # Labels are written with the row they came with: new rows and changed rows only.
+    touched = set(out.inserted) | set(out.updated)
     labelled = [
         (out.ids[p.key], p.labels)
         for p in batch
-        if p.labels is not None
-        and (p.key not in existing or existing[p.key][0] in set(out.updated))
+        if p.labels is not None and out.ids[p.key] in touched
     ]
     mention_store.upsert_labels(conn, items=labelled)
     return out

@@ -42,9 +42,6 @@ def runtime() -> Runtime:
     return Runtime(get_settings())
 
 
-def fail(code: ErrorCode, message: str, details: Any = None) -> None:
-    raise HarkError(code, message, details)
-
 
 def handles_errors(func: F) -> F:
     """Print HarkError as ``error [code]: message`` on stderr and exit 2."""
