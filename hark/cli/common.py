@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from hark.domain import WORKSPACE_PATTERN
-from hark.errors import ErrorCode, HarkError
+from hark.errors import HarkError
 from hark.runtime import Runtime
 from hark.settings import get_settings
 
@@ -40,7 +40,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 def runtime() -> Runtime:
     return Runtime(get_settings())
-
 
 
 def handles_errors(func: F) -> F:
