@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _ = rt.engine  # migrate before the first request, not during it
+        if settings.index_on_start:
+            # Pushes whose queued indexing died with the last process are indexed now.
+            threading.Thread(target=rt.catch_up, name="hark-catch-up", daemon=True).start()
         yield
         rt.close()
 

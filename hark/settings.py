@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body.")
     api_max_text_chars: int = Field(20_000, ge=1, description="Longest mention text accepted.")
 
+    index_on_start: bool = Field(
+        True, description="The API indexes mentions left pending (e.g. by a crash) on start."
+    )
     dedup_window_hours: float = Field(
         24.0, ge=0, description="Same text from the same author within this window is a copy."
     )

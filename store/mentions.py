@@ -107,6 +107,15 @@ def pending_for_index(
     return list(conn.execute(stmt))
 
 
+def workspaces_with_pending(conn: Connection) -> list[str]:
+    m = mentions.c
+    return list(
+        conn.execute(
+            select(m.workspace).where(m.indexed_hash.is_(None), m.duplicate_of.is_(None)).distinct()
+        ).scalars()
+    )
+
+
 def count_pending_for_index(conn: Connection, *, workspace: str) -> int:
     m = mentions.c
     return conn.execute(

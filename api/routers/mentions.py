@@ -12,24 +12,11 @@ from api.deps import RuntimeDep, WorkspaceDep
 from api.schemas import IndexStatus, IngestResult, MentionsCreate
 from hark.domain import MentionPublic, SearchFilters, SearchResult, Sentiment, SourceType
 from hark.errors import ErrorCode, HarkError
-from hark.runtime import Runtime
 from ingestion.pipeline import ingest_mentions
-from retrieval.indexer import sync_index
 from retrieval.search import MAX_K
 from store import mentions as mention_store
 
 router = APIRouter(prefix="/v1", tags=["mentions"])
-
-
-def _index_pending(rt: Runtime, workspace: str) -> None:
-    with rt.sync_lock(workspace):
-        sync_index(
-            rt.engine,
-            workspace=workspace,
-            embedder=rt.embedder,
-            index=rt.index(workspace),
-            batch_size=rt.settings.embed_batch_size,
-        )
 
 
 @router.post("/mentions", response_model=IngestResult, status_code=status.HTTP_201_CREATED)
@@ -70,9 +57,9 @@ def push_mentions(
             ],
         )
     if wait:
-        _index_pending(rt, workspace)
+        rt.sync_pending(workspace)
     else:
-        background.add_task(_index_pending, rt, workspace)
+        background.add_task(rt.sync_pending, workspace)
     return IngestResult(
         received=len(body.mentions),
         inserted=report.inserted,

@@ -229,3 +229,27 @@ def test_search_parameter_errors(client: TestClient, rt: Runtime) -> None:
         "validation_error",
     )
     assert_error(client.get("/v1/nowhere", headers=h), 404, "not_found")
+
+
+def test_server_start_indexes_what_a_dead_process_left_pending(rt: Runtime) -> None:
+    import time
+
+    from hark.domain import MentionCreate
+    from ingestion.pipeline import ingest_mentions
+
+    stored = ingest_mentions(
+        rt.engine,
+        workspace="acme",
+        mentions=[
+            MentionCreate(external_id=f"p{i}", source="api", text=f"Left pending {i}")
+            for i in range(3)
+        ],
+    )
+    assert stored.inserted == 3 and stored.indexed == 0
+    h = _key(rt, "acme")
+    with TestClient(create_app(rt.settings, rt)) as c:
+        deadline = time.monotonic() + 60
+        while c.get("/v1/index/status", headers=h).json()["pending_index"]:
+            assert time.monotonic() < deadline, "catch-up never ran"
+            time.sleep(0.05)
+        assert c.get("/v1/index/status", headers=h).json()["indexed_documents"] == 3
