@@ -29,40 +29,49 @@ K = 20
 DEFAULT_HOME = Path(__file__).resolve().parents[1] / "benchmarks" / "out" / "home"
 
 
-def _exact_space(
-    rt: Runtime, workspace: str, filters: SearchFilters | None
-) -> tuple[np.ndarray, np.ndarray]:
-    with rt.engine.connect() as conn:
-        rows = mention_store.filtered_content(
-            conn, workspace=workspace, filters=filters or SearchFilters(), limit=10**9
-        )
-        vecs = embedding_cache.get_vectors(
-            conn, model=rt.embedder.name, content_hashes=[h for _, h in rows]
-        )
-    ids = np.array([i for i, _ in rows], dtype=np.int64)
-    matrix = (
-        np.stack([vecs[h] for _, h in rows]) if rows else np.zeros((0, rt.embedder.dim), np.float32)
-    )
-    return ids, matrix
+class ExactTruth:
+    """Brute-force cosine over every canonical mention's cached vector; filters via SQL, so
+    the truth shares no code with the in-memory mirror it judges."""
+
+    def __init__(self, rt: Runtime, workspace: str) -> None:
+        self.rt, self.workspace = rt, workspace
+        with rt.engine.connect() as conn:
+            rows = mention_store.filtered_content(
+                conn, workspace=workspace, filters=SearchFilters(), limit=10**9
+            )
+            vecs = embedding_cache.get_vectors(
+                conn, model=rt.embedder.name, content_hashes=[h for _, h in rows]
+            )
+        self.ids = np.array([i for i, _ in rows], dtype=np.int64)
+        self.matrix = np.stack([vecs[h] for _, h in rows])
+
+    def candidates(self, filters: SearchFilters | None) -> np.ndarray:
+        if filters is None:
+            return np.ones(len(self.ids), dtype=bool)
+        with self.rt.engine.connect() as conn:
+            rows = mention_store.filtered_content(
+                conn, workspace=self.workspace, filters=filters, limit=10**9
+            )
+        return np.isin(self.ids, [i for i, _ in rows])
 
 
 def recall(
-    rt: Runtime, workspace: str, filters: list[SearchFilters | None], hark_path: bool
+    rt: Runtime, truth: ExactTruth, filters: list[SearchFilters | None], hark_path: bool
 ) -> dict[str, float]:
+    workspace = truth.workspace
     qs = queries(len(filters))
-    full_ids, full_matrix = _exact_space(rt, workspace, None)
-    scores_all: list[float] = []
+    per_query: list[float] = []
     sizes: list[int] = []
     for q, f in zip(qs, filters, strict=True):
         qv = rt.embedder.embed_query(q)
-        ids, matrix = (full_ids, full_matrix) if f is None else _exact_space(rt, workspace, f)
-        if len(ids) == 0:
+        mask = truth.candidates(f)
+        if not mask.any():
             continue
-        sizes.append(len(ids))
-        exact_scores = matrix @ qv
-        k = min(K, len(ids))
-        kth = np.sort(exact_scores)[-k]
-        score_of = dict(zip(ids.tolist(), exact_scores.tolist(), strict=True))
+        sizes.append(int(mask.sum()))
+        scores = truth.matrix[mask] @ qv
+        k = min(K, len(scores))
+        kth = np.sort(scores)[-k]
+        score_of = dict(zip(truth.ids[mask].tolist(), scores.tolist(), strict=True))
         if hark_path:
             got = rt.search(workspace, q, f, k=K)
         else:
@@ -77,21 +86,21 @@ def recall(
                 exact_max=0,
             )
         hits = [h.mention.id for h in got.hits][:k]
-        good = sum(1 for i in hits if score_of.get(i, -2.0) >= kth - 1e-5)
-        scores_all.append(good / k)
+        per_query.append(sum(1 for i in hits if score_of.get(i, -2.0) >= kth - 1e-5) / k)
     return {
-        "recall@20": round(float(np.mean(scores_all)), 4),
-        "min": round(float(np.min(scores_all)), 3),
+        "recall@20": round(float(np.mean(per_query)), 4),
+        "min": round(float(np.min(per_query)), 3),
         "median_candidates": int(np.median(sizes)),
     }
 
 
 def run(rt: Runtime, workspace: str, n: int) -> dict[str, object]:
     mix = filter_mix(rt.engine, workspace, n)
+    truth = ExactTruth(rt, workspace)
     return {
-        "no_filter": recall(rt, workspace, [None] * n, hark_path=False),
-        "filtered_chroma": recall(rt, workspace, mix, hark_path=False),
-        "filtered_hark": recall(rt, workspace, mix, hark_path=True),
+        "no_filter": recall(rt, truth, [None] * n, hark_path=False),
+        "filtered_chroma": recall(rt, truth, mix, hark_path=False),
+        "filtered_hark": recall(rt, truth, mix, hark_path=True),
     }
 
 

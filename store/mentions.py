@@ -160,10 +160,12 @@ def get_mentions(conn: Connection, *, workspace: str, ids: Sequence[int]) -> lis
     m = mentions.c
     by_id: dict[int, MentionPublic] = {}
     for chunk in _chunks(list(ids)):
-        rows = conn.execute(
-            select(*_PUBLIC_COLUMNS).where(m.workspace == workspace, m.id.in_(list(chunk)))
-        )
+        # Look up by primary key alone: with `workspace = ?` in the WHERE clause SQLite walks
+        # a workspace index instead (19 ms for 20 ids at 100k). Scoping is checked per row.
+        rows = conn.execute(select(*_PUBLIC_COLUMNS).where(m.id.in_(list(chunk))))
         for row in rows:
+            if row.workspace != workspace:
+                continue
             data = row._asdict()
             data["metadata"] = data.pop("extra") or {}
             by_id[row.id] = MentionPublic.model_validate(data)
