@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hark.errors import ErrorCode, HarkError
@@ -20,18 +21,18 @@ STATUS = {
     ErrorCode.BATCH_TOO_LARGE: 413,
     ErrorCode.BODY_TOO_LARGE: 413,
     ErrorCode.UNAUTHORIZED: 401,
-    ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
-    ErrorCode.CONFLICT: 409,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BAD_MAPPING: 422,
     ErrorCode.BAD_FILE: 422,
     ErrorCode.INDEX_UNAVAILABLE: 503,
     ErrorCode.EMBEDDER_UNAVAILABLE: 503,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 _HTTP_CODES = {
+    405: ErrorCode.METHOD_NOT_ALLOWED,
     401: ErrorCode.UNAUTHORIZED,
-    403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     413: ErrorCode.BODY_TOO_LARGE,
 }
@@ -74,6 +75,11 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(code, str(exc.detail))
         response.status_code = exc.status_code
         return response
+
+    @app.exception_handler(OperationalError)
+    async def _database(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return error_response(ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -1,5 +1,5 @@
-"""Request body size limit as plain ASGI middleware, so an oversized body is refused before
-it is read into memory (also for chunked uploads without Content-Length)."""
+"""Request body size limit as plain ASGI middleware: an oversized body is refused with 413
+before the application sees it, with or without a Content-Length (chunked uploads)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from hark.errors import ErrorCode, HarkError
 
-Scope = dict[str, Any]
+Message = dict[str, Any]
 
 
 class BodySizeLimit:
@@ -16,45 +16,38 @@ class BodySizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Message, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
-        received = 0
-        started = False
-
-        async def limited_receive() -> dict[str, Any]:
-            nonlocal received
+        # Read the body here (at most max_bytes of it) so that going over the limit is a
+        # clean 413 instead of an error raised inside the application's body parsing.
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
                 await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Any) -> None:
-        body = json.dumps(
-            HarkError(
-                ErrorCode.BODY_TOO_LARGE, f"request body over {self.max_bytes} bytes"
-            ).to_dict()
-        ).encode()
+        error = HarkError(ErrorCode.BODY_TOO_LARGE, f"request body over {self.max_bytes} bytes")
+        body = json.dumps(error.to_dict()).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -66,7 +59,3 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -39,14 +39,14 @@ class MentionCreate(BaseModel):
     title: str | None = Field(None, max_length=1000)
     author: str | None = Field(None, max_length=256)
     created_at: datetime | None = None
-    rating: float | None = None
-    rating_min: float | None = None
-    rating_max: float | None = None
+    rating: float | None = Field(None, allow_inf_nan=False)
+    rating_min: float | None = Field(None, allow_inf_nan=False)
+    rating_max: float | None = Field(None, allow_inf_nan=False)
     url: str | None = Field(None, max_length=2048)
     language: str | None = Field(None, min_length=2, max_length=8)
     location: str | None = Field(None, max_length=256)
     brand: str | None = Field(None, max_length=256)
-    reach: int | None = Field(None, ge=0)
+    reach: int | None = Field(None, ge=0, le=2**31 - 1)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("created_at")
@@ -122,16 +122,26 @@ class SearchFilters(BaseModel):
     brands: list[str] = Field(default_factory=list)
     locations: list[str] = Field(default_factory=list)
     sentiments: list[Sentiment] = Field(default_factory=list)
-    rating_min: float | None = None
-    rating_max: float | None = None
+    rating_min: float | None = Field(None, allow_inf_nan=False)
+    rating_max: float | None = Field(None, allow_inf_nan=False)
 
     @field_validator("since", "until")
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
+    def _utc_whole_seconds(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
         # A bare date or time from a person means UTC (documented on the API and CLI).
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # Stored times are whole seconds, and the vector index keeps whole-second stamps:
+        # rounding bounds up makes SQL, Chroma and the mirror select the same mentions.
+        if value.microsecond:
+            value = value.replace(microsecond=0) + timedelta(seconds=1)
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.lower() for v in values]
 
     @model_validator(mode="after")
     def _ranges(self) -> SearchFilters:

@@ -6,6 +6,7 @@ The CLI and the API both hold one ``Runtime``; domain functions get its pieces a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -119,8 +120,11 @@ class Runtime:
         with self._lock:
             return self._sync_locks.setdefault(workspace, threading.Lock())
 
-    def sync_pending(self, workspace: str) -> IndexStats:
-        """Index what is stored but not indexed (one sync per workspace at a time)."""
+    def sync_pending(
+        self, workspace: str, on_progress: Callable[[int], None] | None = None
+    ) -> IndexStats:
+        """Index what is stored but not indexed (one sync per workspace at a time in this
+        process; across processes the per-row conditional marking keeps it correct)."""
         with self.sync_lock(workspace):
             return sync_index(
                 self.engine,
@@ -128,6 +132,7 @@ class Runtime:
                 embedder=self.embedder,
                 index=self.index(workspace),
                 batch_size=self.settings.embed_batch_size,
+                on_progress=on_progress,
             )
 
     def catch_up(self) -> None:

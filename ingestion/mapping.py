@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -141,6 +142,8 @@ def _extract(name: str, spec: FieldSpec, record: dict[str, Any]) -> Any:
             return spec.template.format(**{k: v for k, v in record.items() if k})
         except (KeyError, IndexError) as exc:
             raise RowError(name, f"template needs column {exc}") from None
+        except (ValueError, AttributeError) as exc:
+            raise RowError(name, f"template cannot be filled: {exc}") from None
     if spec.hash_of:
         parts = [str(record.get(c) or "") for c in spec.hash_of]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
@@ -160,8 +163,12 @@ def _extract(name: str, spec: FieldSpec, record: dict[str, Any]) -> Any:
     if name in ("rating", "reach"):
         try:
             number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError(number)
         except (TypeError, ValueError):
             raise RowError(name, f"not a number: {str(raw)[:40]!r}") from None
+        if name == "reach" and not 0 <= number < 2**31:
+            raise RowError(name, f"reach must be between 0 and 2^31: {number}")
         return int(number) if name == "reach" else number
     return raw if isinstance(raw, str) else str(raw)
 
@@ -197,8 +204,11 @@ def parse_datetime(raw: Any, fmt: str | None, tz: tzinfo | None) -> datetime:
 def _parse_timezone(value: str) -> tzinfo:
     if value[:1] in "+-" and ":" in value:
         sign = -1 if value[0] == "-" else 1
-        hours, minutes = value[1:].split(":")
-        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+        try:
+            hours, minutes = value[1:].split(":")
+            return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+        except ValueError:
+            raise HarkError(ErrorCode.BAD_MAPPING, f"bad UTC offset {value!r}") from None
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -264,7 +274,7 @@ def parse_mapping(data: dict[str, Any], name: str) -> Mapping:
         source=source.get("name", name),
         source_type=source_type,
         format=source.get("format"),
-        encoding=source.get("encoding", "utf-8"),
+        encoding=source.get("encoding", "utf-8-sig"),
         fields={k: _field_spec(k, v) for k, v in fields_raw.items()},
         labels=dict(data.get("labels", {})),
         metadata_columns=tuple(data.get("metadata", {}).get("columns", ())),
@@ -286,7 +296,11 @@ def load_mapping(name_or_path: str) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise HarkError(ErrorCode.BAD_MAPPING, f"{path.name}: invalid TOML: {exc}") from exc
-    return parse_mapping(data, path.stem)
+    try:
+        return parse_mapping(data, path.stem)
+    except (TypeError, ValueError, AttributeError, IndexError) as exc:
+        # A value of the wrong TOML type (a number where a list belongs, ...).
+        raise HarkError(ErrorCode.BAD_MAPPING, f"{path.name}: malformed mapping: {exc}") from exc
 
 
 def bundled_mappings() -> list[str]:

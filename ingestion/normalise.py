@@ -41,4 +41,8 @@ def dedup_key(text: str) -> str:
     body = _REPOST_PREFIX.sub("", text)
     body = _URL.sub(" ", body).casefold()
     body = _WORDLESS.sub(" ", body).strip()
+    if not body:
+        # Only links, emoji or punctuation: too little to call two texts copies of each other
+        # on, so only an identical text matches.
+        body = "\x00" + text
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

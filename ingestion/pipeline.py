@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hark.domain import MentionCreate
 from hark.errors import ErrorCode, HarkError
 from ingestion.mapping import Mapping, RowError
 from ingestion.prepare import EmptyTextError, PreparedMention, prepare
 from ingestion.sources import RecordError, guess_format, iter_records, read_header
-from ingestion.writer import write_batch
+from ingestion.writer import BatchOutcome, write_batch
 from retrieval.embedders import Embedder
 from retrieval.indexer import IndexStats, sync_index
 from retrieval.vector_index import VectorIndex
@@ -52,11 +53,12 @@ class IngestReport:
     index_seconds: float = 0.0
     rejects: list[Reject] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    id_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("rejects")
-        data.pop("ids")
+        for bulky in ("rejects", "ids", "id_by_key"):
+            data.pop(bulky)
         return data
 
     def add_index_stats(self, stats: IndexStats) -> None:
@@ -106,6 +108,27 @@ def prepare_mentions(
             report.rejects.append(Reject(n, "text", str(exc)))
 
 
+def _write_with_retry(
+    engine: Engine,
+    workspace: str,
+    batch: list[PreparedMention],
+    dedup_window: timedelta,
+    attempts: int = 3,
+) -> BatchOutcome:
+    """One transaction per batch. A concurrent writer inserting the same key first makes our
+    insert fail on the unique constraint; the retry then finds that row and updates it."""
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                return write_batch(
+                    conn, workspace=workspace, batch=batch, dedup_window=dedup_window
+                )
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def run_ingest(
     engine: Engine,
     *,
@@ -144,6 +167,7 @@ def run_ingest(
         report.unchanged += outcome.unchanged
         report.duplicates += outcome.duplicates
         report.ids.extend(outcome.ids[p.key] for p in batch)
+        report.id_by_key.update(outcome.ids)
         if index is not None:
             touched = outcome.inserted + outcome.updated
             if touched:

@@ -43,7 +43,8 @@ def prepare(
         "title": title or None,
         "text": text,
         "raw_text": mention.text,
-        "created_at": mention.created_at,
+        # Whole seconds: every filter path (SQL, Chroma, mirror) compares seconds.
+        "created_at": mention.created_at.replace(microsecond=0) if mention.created_at else None,
         "rating": mention.rating,
         "rating_min": mention.rating_min,
         "rating_max": mention.rating_max,

@@ -33,7 +33,7 @@ def guess_format(path: Path) -> str:
     )
 
 
-def read_header(path: Path, fmt: str, encoding: str = "utf-8") -> list[str] | None:
+def read_header(path: Path, fmt: str, encoding: str = "utf-8-sig") -> list[str] | None:
     """Column names of a CSV (None for JSON formats, whose keys vary per record)."""
     if fmt != "csv":
         return None
@@ -42,10 +42,12 @@ def read_header(path: Path, fmt: str, encoding: str = "utf-8") -> list[str] | No
             return next(csv.reader(fh), [])
     except UnicodeDecodeError as exc:
         raise HarkError(ErrorCode.BAD_FILE, f"{path.name} is not {encoding} text: {exc}") from exc
+    except LookupError as exc:
+        raise HarkError(ErrorCode.BAD_MAPPING, f"unknown encoding {encoding!r}") from exc
 
 
 def iter_records(
-    path: Path, fmt: str, encoding: str = "utf-8"
+    path: Path, fmt: str, encoding: str = "utf-8-sig"
 ) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
     if not path.is_file():
         raise HarkError(ErrorCode.BAD_FILE, f"no such file: {path}")
@@ -60,6 +62,8 @@ def iter_records(
             raise HarkError(ErrorCode.BAD_FILE, f"unknown format {fmt!r}")
     except UnicodeDecodeError as exc:
         raise HarkError(ErrorCode.BAD_FILE, f"{path.name} is not {encoding} text: {exc}") from exc
+    except LookupError as exc:
+        raise HarkError(ErrorCode.BAD_MAPPING, f"unknown encoding {encoding!r}") from exc
 
 
 def _csv(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:

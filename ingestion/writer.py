@@ -43,28 +43,35 @@ def write_batch(
     now = utcnow()
     new: list[PreparedMention] = []
     changed: list[dict[str, Any]] = []
+    retext: list[int] = []
     for p in batch:
         found = existing.get(p.key)
         if found is None:
             new.append(p)
             continue
-        mid, row_hash, _ = found
+        mid, row_hash, old_dedup_key = found
         out.ids[p.key] = mid
         if row_hash == p.row_hash:
             out.unchanged += 1
             continue
         # The content may have changed, so the index document and enrichment are redone.
-        changed.append(
-            {
-                **p.columns,
-                "_id": mid,
-                "updated_at": now,
-                "indexed_hash": None,
-                "enrichment_version": None,
-            }
-        )
+        row = {
+            **p.columns,
+            "_id": mid,
+            "updated_at": now,
+            "indexed_hash": None,
+            "enrichment_version": None,
+        }
+        if old_dedup_key != p.columns["dedup_key"]:
+            # New text: it is nobody's copy now, and its old copies are not its copies.
+            row["duplicate_of"] = None
+            retext.append(mid)
+        changed.append(row)
         out.updated.append(mid)
-    mention_store.update_mentions(conn, rows=changed)
+    # Rows with and without a duplicate_of reset are written as two uniform statements.
+    mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" in r])
+    mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" not in r])
+    mention_store.unlink_copies(conn, of_ids=retext)
 
     candidates = mention_store.find_canonical_by_dedup_key(
         conn, workspace=workspace, dedup_keys=[p.columns["dedup_key"] for p in new]

@@ -104,7 +104,7 @@ def sync_index(
             index_state.mark_indexed(
                 conn,
                 workspace=workspace,
-                items=[(r.id, md["doc"]) for r, md in zip(rows, metas, strict=True)],
+                items=[(r.id, md["doc"], r.updated_at) for r, md in zip(rows, metas, strict=True)],
             )
         stats.index_seconds += time.perf_counter() - t0
         stats.indexed += len(rows)
@@ -155,10 +155,11 @@ def rebuild_index(
     on_progress: Callable[[int], None] | None = None,
 ) -> IndexStats:
     """Drop the collection and rebuild it from SQL; vectors come from the embedding cache."""
-    index.drop()
+    # SQL first: a crash after this leaves everything pending, which any sync repairs.
     with engine.begin() as conn:
         mention_store.clear_indexed(conn, workspace=workspace)
         index_state.bump_epoch(conn, workspace=workspace)
+    index.drop()
     return sync_index(
         engine,
         workspace=workspace,

@@ -6,15 +6,20 @@ collections are created with no embedding function.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import httpx
 import numpy as np
+from chromadb.errors import ChromaError
 
 from hark.domain import SearchFilters
 from hark.errors import ErrorCode, HarkError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,27 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _index_errors(method: F) -> F:
+    """Chroma failures (server down, storage errors) become INDEX_UNAVAILABLE (HTTP 503)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except HarkError:
+            raise
+        except (ChromaError, httpx.HTTPError, OSError) as exc:
+            raise HarkError(
+                ErrorCode.INDEX_UNAVAILABLE, f"the vector index failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 class ChromaIndex:
     """One Chroma collection per (workspace, embedder): workspaces cannot see each other."""
 
+    @_index_errors
     def __init__(
         self, client: Any, name: str, *, m: int, ef_construction: int, ef_search: int
     ) -> None:
@@ -103,6 +126,7 @@ class ChromaIndex:
         if current.get("ef_search") not in (None, ef_search):
             self._collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
 
+    @_index_errors
     def upsert(
         self, ids: Sequence[int], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]
     ) -> None:
@@ -114,6 +138,7 @@ class ChromaIndex:
             metadatas=[_clean(md) for md in metadatas],
         )
 
+    @_index_errors
     def query(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[VectorHit]:
@@ -127,13 +152,16 @@ class ChromaIndex:
         distances = result["distances"][0] if result["distances"] else []
         return [VectorHit(int(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
+    @_index_errors
     def delete(self, ids: Sequence[int]) -> None:
         if len(ids):
             self._collection.delete(ids=[str(i) for i in ids])
 
+    @_index_errors
     def count(self) -> int:
         return int(self._collection.count())
 
+    @_index_errors
     def metadata(self, ids: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
         if ids is not None:
@@ -151,6 +179,7 @@ class ChromaIndex:
             )
             offset += page
 
+    @_index_errors
     def drop(self) -> None:
         self._client.delete_collection(self.name)
         self._collection = self._client.get_or_create_collection(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from store.tables import embeddings
 
@@ -31,8 +32,7 @@ def get_vectors(
 def put_vectors(conn: Connection, *, model: str, vectors: dict[str, np.ndarray]) -> None:
     if not vectors:
         return
-    existing = get_vectors(conn, model=model, content_hashes=list(vectors))
-    new = [
+    rows = [
         {
             "model": model,
             "content_hash": h,
@@ -40,7 +40,7 @@ def put_vectors(conn: Connection, *, model: str, vectors: dict[str, np.ndarray])
             "vector": np.asarray(v, dtype=np.float32).tobytes(),
         }
         for h, v in vectors.items()
-        if h not in existing
     ]
-    if new:
-        conn.execute(embeddings.insert(), new)
+    # Another process may embed the same content at the same time: first writer wins.
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(embeddings).on_conflict_do_nothing(), rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select, update
@@ -53,16 +54,22 @@ def version(conn: Connection, *, workspace: str) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def mark_indexed(conn: Connection, *, workspace: str, items: Sequence[tuple[int, str]]) -> None:
-    """Record the documents just written to the index (id, document hash) under a new seq."""
+def mark_indexed(
+    conn: Connection, *, workspace: str, items: Sequence[tuple[int, str, datetime]]
+) -> None:
+    """Record the documents just written to the index (id, document hash, the row's
+    updated_at when it was read) under a new seq. A row changed since it was read stays
+    pending, so the next sync writes its new document."""
     if not items:
         return
     seq = next_seq(conn, workspace=workspace)
+    m = mentions.c
     conn.execute(
         update(mentions)
-        .where(mentions.c.id == bindparam("_id"))
-        .values(indexed_hash=bindparam("_h"), indexed_seq=seq),
-        [{"_id": mid, "_h": h} for mid, h in items],
+        .where(m.id == bindparam("_id"), m.updated_at == bindparam("_u"), m.indexed_hash.is_(None))
+        .values(indexed_hash=bindparam("_h"), indexed_seq=seq)
+        .execution_options(synchronize_session=False),
+        [{"_id": mid, "_h": h, "_u": u} for mid, h, u in items],
     )
 
 

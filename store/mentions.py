@@ -27,18 +27,28 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
 def find_existing(
     conn: Connection, *, workspace: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, str, str]]:
-    """(source, external_id) -> (id, row_hash, content_hash) for keys already stored."""
+    """(source, external_id) -> (id, row_hash, dedup_key) for keys already stored."""
     m = mentions.c
     found: dict[tuple[str, str], tuple[int, str, str]] = {}
     for chunk in _chunks(keys):
         rows = conn.execute(
-            select(m.source, m.external_id, m.id, m.row_hash, m.content_hash).where(
+            select(m.source, m.external_id, m.id, m.row_hash, m.dedup_key).where(
                 m.workspace == workspace, tuple_(m.source, m.external_id).in_(list(chunk))
             )
         )
-        for source, ext, mid, row_hash, content_hash in rows:
-            found[(source, ext)] = (mid, row_hash, content_hash)
+        for source, ext, mid, row_hash, dedup_key in rows:
+            found[(source, ext)] = (mid, row_hash, dedup_key)
     return found
+
+
+def unlink_copies(conn: Connection, *, of_ids: Sequence[int]) -> None:
+    """Copies of mentions whose text changed are copies no more: they count and get indexed."""
+    for chunk in _chunks(list(of_ids)):
+        conn.execute(
+            update(mentions)
+            .where(mentions.c.duplicate_of.in_(list(chunk)))
+            .values(duplicate_of=None, indexed_hash=None)
+        )
 
 
 def find_canonical_by_dedup_key(

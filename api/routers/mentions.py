@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, status
+from fastapi import APIRouter, BackgroundTasks, Path, Query, status
 from pydantic import ValidationError
 
 from api.deps import RuntimeDep, WorkspaceDep
@@ -67,7 +67,7 @@ def push_mentions(
         unchanged=report.unchanged,
         duplicates=report.duplicates,
         repeated=report.repeated,
-        ids=report.ids,
+        ids=[report.id_by_key[(m.source, m.external_id)] for m in body.mentions],
         indexing="done" if wait else "queued",
     )
 
@@ -110,7 +110,9 @@ def search(
 
 
 @router.get("/mentions/{mention_id}", response_model=MentionPublic)
-def get_mention(mention_id: int, rt: RuntimeDep, workspace: WorkspaceDep) -> MentionPublic:
+def get_mention(
+    mention_id: Annotated[int, Path(ge=1, le=2**63 - 1)], rt: RuntimeDep, workspace: WorkspaceDep
+) -> MentionPublic:
     with rt.engine.connect() as conn:
         found = mention_store.get_mentions(conn, workspace=workspace, ids=[mention_id])
     if not found:

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from hark.domain import WORKSPACE_PATTERN
 from hark.errors import HarkError
@@ -55,6 +56,12 @@ def handles_errors(func: F) -> F:
                 typer.echo(
                     json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True
                 )
+            raise typer.Exit(2) from None
+        except OperationalError as exc:
+            typer.echo(f"error [database_unavailable]: {exc.orig}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            typer.echo(f"error [bad_file]: {exc}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -8,7 +8,7 @@ import typer
 from tqdm import tqdm
 
 from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
-from retrieval.indexer import check_drift, rebuild_index, repair_drift, sync_index
+from retrieval.indexer import check_drift, rebuild_index, repair_drift
 from store import mentions as mention_store
 
 
@@ -20,14 +20,7 @@ def sync(workspace: WorkspaceOpt = None) -> None:
     with rt.engine.connect() as conn:
         total = mention_store.count_pending_for_index(conn, workspace=workspace)
     with tqdm(total=total, desc="index", unit=" mentions", disable=None, leave=False) as bar:
-        stats = sync_index(
-            rt.engine,
-            workspace=workspace,
-            embedder=rt.embedder,
-            index=rt.index(workspace),
-            batch_size=rt.settings.embed_batch_size,
-            on_progress=bar.update,
-        )
+        stats = rt.sync_pending(workspace, on_progress=bar.update)
     typer.echo(
         f"indexed {stats.indexed} (embedded {stats.embedded}, from cache {stats.cache_hits})"
     )
@@ -46,6 +39,7 @@ def reindex(workspace: WorkspaceOpt = None) -> None:
             workspace=workspace,
             embedder=rt.embedder,
             index=rt.index(workspace),
+            batch_size=rt.settings.embed_batch_size,
             on_progress=bar.update,
         )
     typer.echo(
@@ -67,13 +61,7 @@ def check(
     report = check_drift(rt.engine, workspace=workspace, index=index)
     if fix and not report.in_sync:
         repair_drift(rt.engine, workspace=workspace, index=index, report=report)
-        sync_index(
-            rt.engine,
-            workspace=workspace,
-            embedder=rt.embedder,
-            index=index,
-            batch_size=rt.settings.embed_batch_size,
-        )
+        rt.sync_pending(workspace)
         report = check_drift(rt.engine, workspace=workspace, index=index)
     summary = {
         "workspace": workspace,

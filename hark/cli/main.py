@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy import make_url
 
 from hark.cli import index, ingest, keys, search
 from hark.cli.common import handles_errors, runtime
@@ -29,7 +30,8 @@ def migrate() -> None:
     """Create or upgrade the database schema (other commands do this on their own too)."""
     rt = runtime()
     _ = rt.engine
-    typer.echo(f"schema up to date: {rt.settings.resolved_database_url()}")
+    url = make_url(rt.settings.resolved_database_url())
+    typer.echo(f"schema up to date: {url.render_as_string(hide_password=True)}")
 
 
 @app.command()
