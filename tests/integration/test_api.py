@@ -253,3 +253,83 @@ def test_server_start_indexes_what_a_dead_process_left_pending(rt: Runtime) -> N
             assert time.monotonic() < deadline, "catch-up never ran"
             time.sleep(0.05)
         assert c.get("/v1/index/status", headers=h).json()["indexed_documents"] == 3
+
+
+def test_chunked_oversized_body_gets_413(client: TestClient, rt: Runtime) -> None:
+    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    limit = rt.settings.api_max_body_bytes
+
+    def chunks():  # no Content-Length: sent with chunked transfer encoding
+        yield b'{"mentions": [{"external_id": "1", "source": "x", "text": "'
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}]}'
+
+    assert_error(client.post("/v1/mentions", headers=h, content=chunks()), 413, "body_too_large")
+    assert _stored(rt, "acme") == 0
+
+
+def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    batch = [_mention(1, "first"), _mention(2, "second"), _mention(1, "first again")]
+    body = client.post("/v1/mentions", headers=h, json={"mentions": batch}).json()
+    assert body["inserted"] == 2 and body["repeated"] == 1
+    assert len(body["ids"]) == 3 and body["ids"][0] == body["ids"][2] != body["ids"][1]
+    first = client.get(f"/v1/mentions/{body['ids'][0]}", headers=h).json()
+    assert first["text"] == "first"  # the first occurrence of a key wins
+
+
+def test_editing_a_copy_makes_it_count_again(client: TestClient, rt: Runtime) -> None:
+    h = _key(rt, "acme")
+    a, b = (
+        _mention(1, "Worst support ever", author="u1"),
+        _mention(2, "worst support ever!", author="u1"),
+    )
+    b["created_at"] = a["created_at"]
+    ids = client.post("/v1/mentions?wait=true", headers=h, json={"mentions": [a, b]}).json()["ids"]
+    assert client.get(f"/v1/mentions/{ids[1]}", headers=h).json()["duplicate_of"] == ids[0]
+    a["text"] = "Support fixed my issue in five minutes"
+    client.post("/v1/mentions?wait=true", headers=h, json={"mentions": [a]})
+    copy = client.get(f"/v1/mentions/{ids[1]}", headers=h).json()
+    assert copy["duplicate_of"] is None
+    status = client.get("/v1/index/status", headers=h).json()
+    assert status["duplicates"] == 0 and status["indexed_documents"] == 2
+    hits = client.get("/v1/mentions/search", headers=h, params={"q": "worst support"}).json()
+    assert {x["mention"]["id"] for x in hits["hits"]} == set(ids)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "payload", "status", "code"),
+    [
+        (
+            "post",
+            "/v1/mentions",
+            b'{"mentions": [{"external_id": "1", "source": "x", "text": "ok", "rating": NaN}]}',
+            422,
+            "validation_error",
+        ),
+        (
+            "post",
+            "/v1/mentions",
+            b'{"mentions": [{"external_id": "1", "source": "x", '
+            b'"text": "ok", "reach": 99999999999}]}',
+            422,
+            "validation_error",
+        ),
+        ("get", "/v1/mentions/99999999999999999999", None, 422, "validation_error"),
+        ("delete", "/v1/mentions/1", None, 405, "method_not_allowed"),
+    ],
+)
+def test_out_of_range_values_and_methods(
+    client: TestClient,
+    rt: Runtime,
+    method: str,
+    url: str,
+    payload: bytes | None,
+    status: int,
+    code: str,
+) -> None:
+    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    response = client.request(method.upper(), url, headers=h, content=payload)
+    assert_error(response, status, code)
+    assert _stored(rt, "acme") == 0

@@ -85,10 +85,56 @@ def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
         )
 
 
+@pytest.fixture
+def varied(loaded: Runtime) -> Runtime:
+    """Add mentions with languages, ratings, locations and sub-second times."""
+    from hark.domain import MentionCreate
+    from ingestion.pipeline import ingest_mentions
+
+    texts = [
+        "Курьер опоздал",
+        "Delivery was late",
+        "Жеткізу кешікті",
+        "Staff were kind",
+        "Очередь в пункте выдачи",
+        "Great pickup point",
+        "Refund never came",
+        "Всё отлично",
+    ]
+    ingest_mentions(
+        loaded.engine,
+        workspace="acme",
+        index=loaded.index_target("acme"),
+        mentions=[
+            MentionCreate(
+                external_id=f"v{i}",
+                source="app-store",
+                source_type="review",
+                text=t,
+                language=["ru", "en", "kk", "en"][i % 4],
+                rating=1 + i % 5,
+                rating_min=1,
+                rating_max=5,
+                location=["Алматы", "Астана"][i % 2],
+                created_at=datetime(2015, 2, 20, 10, 0, i, 700_000, tzinfo=UTC),
+            )
+            for i, t in enumerate(texts)
+        ],
+    )
+    return loaded
+
+
 @pytest.mark.parametrize(
     "filters",
     [
         SearchFilters(brands=["Delta", "Southwest"]),
+        SearchFilters(languages=["RU", "kk"]),
+        SearchFilters(rating_min=2, rating_max=4),
+        SearchFilters(locations=["Алматы"], source_types=["review"]),
+        SearchFilters(
+            since=datetime(2015, 2, 20, 10, 0, 2, 500_000, tzinfo=UTC),
+            until=datetime(2015, 2, 20, 10, 0, 5, tzinfo=UTC),
+        ),
         SearchFilters(since=datetime(2015, 2, 22, tzinfo=UTC)),
         SearchFilters(until=datetime(2015, 2, 20, 12, 30, tzinfo=UTC)),
         SearchFilters(
@@ -101,13 +147,16 @@ def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
         SearchFilters(rating_min=1),
     ],
 )
-def test_mirror_filters_select_exactly_what_sql_counts(
-    loaded: Runtime, filters: SearchFilters
+def test_sql_chroma_and_mirror_filters_select_the_same_mentions(
+    varied: Runtime, filters: SearchFilters
 ) -> None:
-    result = _search(loaded, "service", filters, k=200)
-    with loaded.engine.connect() as conn:
+    with varied.engine.connect() as conn:
         expected = mention_store.count_mentions(conn, workspace="acme", filters=filters)
-    assert result.method == "exact" and result.candidates == expected == len(result.hits)
+    assert 0 < expected < 200
+    mirror = _search(varied, "service", filters, k=200)
+    chroma = _search(varied, "service", filters, k=200, use_mirror=False)
+    assert mirror.method == "exact" and mirror.candidates == expected == len(mirror.hits)
+    assert {h.mention.id for h in chroma.hits} == {h.mention.id for h in mirror.hits}
 
 
 def test_mirror_follows_new_writes_and_removals(loaded: Runtime) -> None:
@@ -195,3 +244,31 @@ def test_vector_index_contract(vector_index: VectorIndex) -> None:
     assert "rating" not in vector_index.metadata([1])[1]
     vector_index.drop()
     assert vector_index.count() == 0
+
+
+def test_an_edit_during_a_sync_is_not_lost(loaded: Runtime) -> None:
+    """A sync reads pending rows, the row changes, the sync marks what it read: the row must
+    stay pending so that the new text gets indexed."""
+    from hark.domain import MentionCreate
+    from ingestion.pipeline import ingest_mentions
+    from store import index_state
+
+    ingest_mentions(
+        loaded.engine,
+        workspace="acme",
+        mentions=[MentionCreate(external_id="e1", source="api", text="Old text about seats")],
+    )
+    with loaded.engine.connect() as conn:
+        (row,) = mention_store.pending_for_index(conn, workspace="acme", limit=10)
+    ingest_mentions(
+        loaded.engine,
+        workspace="acme",
+        mentions=[MentionCreate(external_id="e1", source="api", text="New text about refunds")],
+    )
+    with loaded.engine.begin() as conn:
+        index_state.mark_indexed(conn, workspace="acme", items=[(row.id, "stale", row.updated_at)])
+        assert mention_store.count_pending_for_index(conn, workspace="acme") == 1
+    loaded.sync_pending("acme")
+    hits = _search(loaded, "refund", SearchFilters(sources=["api"])).hits
+    assert hits[0].mention.text == "New text about refunds"
+    assert check_drift(loaded.engine, workspace="acme", index=loaded.index("acme")).in_sync

@@ -138,3 +138,25 @@ def test_missing_columns_are_reported_before_any_row() -> None:
     with pytest.raises(HarkError) as err:
         mapping.check_header(["tweet_id", "text"])
     assert "airline" in err.value.details["missing"]
+
+
+def test_non_finite_numbers_are_row_errors() -> None:
+    mapping = parse_mapping({"fields": {"external_id": "id", "text": "t", "reach": "n"}}, "x")
+    for bad in ("nan", "1e400", "-3"):
+        with pytest.raises(RowError) as err:
+            mapping.apply({"id": "1", "t": "ok", "n": bad})
+        assert err.value.field == "reach"
+
+
+def test_malformed_mapping_files_are_bad_mappings(tmp_path: Path) -> None:
+    for body in (
+        '[fields]\nexternal_id = "i"\ntext = "t"\nrating = { column = "r", scale = 5 }',
+        '[fields]\nexternal_id = "i"\ntext = "t"\n'
+        'created_at = { column = "d", timezone = "+05:xx" }',
+        'source = "not a table"\n[fields]\nexternal_id = "i"\ntext = "t"',
+    ):
+        path = tmp_path / "m.toml"
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(HarkError) as err:
+            load_mapping(str(path))
+        assert err.value.code == "bad_mapping"
