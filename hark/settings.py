@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     exact_search_max: int = Field(
         100_000,
         ge=0,
-        description="Filtered searches matching up to this many mentions are scored exactly "
-        "in memory; 0 turns the in-memory mirror off and lets Chroma filter.",
+        description="Searches whose filters leave at most this many mentions (a whole "
+        "workspace, without filters) are scored exactly in memory; larger ones use Chroma's "
+        "HNSW; 0 turns the in-memory mirror off.",
     )
 
     def resolved_database_url(self) -> str:

@@ -1,8 +1,10 @@
 """Semantic search over a workspace's mentions with metadata filters.
 
-Unfiltered queries go to the HNSW index. Filtered ones are scored exactly by the in-memory
-mirror (retrieval.exact) while at most ``exact_max`` mentions pass the filters; past that they
-go to Chroma with the filters as ``where``.
+While at most ``exact_max`` mentions pass the filters (all of them, without filters), the
+in-memory mirror (retrieval.exact) scores them exactly: at 100k mentions that is ~12 ms of
+matrix-vector work on 2 cores, with recall 1.0. HNSW recall fell to 0.92 at 100k, where many
+mentions share a text (identical vectors crowd the graph), and Chroma's `where` costs ~80 ms
+even at 15k. Past ``exact_max`` the query goes to Chroma's HNSW, filters as ``where``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def search_mentions(
     hits: list[VectorHit] | None = None
     candidates: int | None = None
     method = "hnsw"
-    if not filters.is_empty() and mirror is not None and exact_max > 0:
+    if mirror is not None and exact_max > 0:
         exact = mirror.search(qvec, filters, k, exact_max)
         if exact is not None:
             (hits, candidates), method = exact, "exact"

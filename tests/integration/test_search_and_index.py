@@ -56,7 +56,9 @@ def _search(
 
 def test_search_finds_lost_luggage_complaints(loaded: Runtime) -> None:
     result = _search(loaded, "my suitcase never arrived, lost baggage", k=5)
-    assert result.method == "hnsw" and len(result.hits) == 5
+    hnsw = _search(loaded, "my suitcase never arrived, lost baggage", k=5, use_mirror=False)
+    assert result.method == "exact" and hnsw.method == "hnsw" and len(result.hits) == 5
+    assert [h.mention.id for h in hnsw.hits] == [h.mention.id for h in result.hits]
     texts = " ".join(h.mention.text.lower() for h in result.hits[:3])
     assert any(word in texts for word in ("bag", "luggage", "suitcase"))
     scores = [h.score for h in result.hits]
