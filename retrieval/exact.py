@@ -52,12 +52,34 @@ class ExactMirror:
     def _reset(self) -> None:
         self._seq, self._epoch = -1, -1
         self._pos: dict[int, int] = {}
-        self._ids = np.zeros(0, np.int64)
-        self._vectors = np.zeros((0, self._dim), np.float32)
-        self._ts = np.zeros(0, np.int64)
-        self._rating = np.zeros(0, np.float64)
         self._codes = {f: _Codes() for f in _CATEGORICAL}
-        self._cats = {f: np.zeros(0, np.int32) for f in _CATEGORICAL}
+        self._n = 0
+        # Buffers grow by doubling, so a stream of small writes costs amortised O(1) per row;
+        # the public arrays below are views of their first _n rows.
+        self._buffers: dict[str, np.ndarray] = {
+            "ids": np.zeros(0, np.int64),
+            "vectors": np.zeros((0, self._dim), np.float32),
+            "ts": np.zeros(0, np.int64),
+            "rating": np.zeros(0, np.float64),
+            **{f: np.zeros(0, np.int32) for f in _CATEGORICAL},
+        }
+        self._set_views()
+
+    def _set_views(self) -> None:
+        b, n = self._buffers, self._n
+        self._ids, self._vectors = b["ids"][:n], b["vectors"][:n]
+        self._ts, self._rating = b["ts"][:n], b["rating"][:n]
+        self._cats = {f: b[f][:n] for f in _CATEGORICAL}
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self._buffers["ids"])
+        if needed <= capacity:
+            return
+        capacity = max(needed, 2 * capacity, 1024)
+        for name, old in self._buffers.items():
+            new = np.zeros((capacity, *old.shape[1:]), old.dtype)
+            new[: self._n] = old[: self._n]
+            self._buffers[name] = new
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -97,15 +119,19 @@ class ExactMirror:
                 for f in _CATEGORICAL:
                     self._cats[f][at] = cats[f][i]
         if fresh:
-            start = len(self._ids)
-            self._ids = np.concatenate([self._ids, [rows[i].id for i in fresh]])
-            self._vectors = np.concatenate([self._vectors, vectors[fresh]])
-            self._ts = np.concatenate([self._ts, ts[fresh]])
-            self._rating = np.concatenate([self._rating, rating[fresh]])
+            start, end = self._n, self._n + len(fresh)
+            self._grow(end)
+            b = self._buffers
+            b["ids"][start:end] = [rows[i].id for i in fresh]
+            b["vectors"][start:end] = vectors[fresh]
+            b["ts"][start:end] = ts[fresh]
+            b["rating"][start:end] = rating[fresh]
             for f in _CATEGORICAL:
-                self._cats[f] = np.concatenate([self._cats[f], cats[f][fresh]])
+                b[f][start:end] = cats[f][fresh]
             for n, i in enumerate(fresh):
                 self._pos[rows[i].id] = start + n
+            self._n = end
+            self._set_views()
 
     def _mask(self, filters: SearchFilters) -> np.ndarray:
         mask = np.ones(len(self._ids), dtype=bool)
@@ -136,19 +162,25 @@ class ExactMirror:
         """Exact top-k under the filters, or None when more than ``max_candidates`` pass."""
         self.refresh()
         with self._lock:
-            mask = self._mask(filters)
-            rows = np.flatnonzero(mask)
-            if len(rows) > max_candidates:
-                return None
-            if len(rows) == 0:
-                return [], 0
             q = query.astype(np.float32)
-            if len(rows) > _FULL_SCAN_SHARE * len(self._ids):
-                scores = np.where(mask, self._vectors @ q, -np.inf)[rows]
+            if filters.is_empty():
+                if len(self._ids) > max_candidates:
+                    return None
+                if len(self._ids) == 0:
+                    return [], 0
+                scores, ids = self._vectors @ q, self._ids
             else:
-                scores = self._vectors[rows] @ q
-            ids = self._ids[rows]
-        top = min(k, len(rows))
+                rows = np.flatnonzero(self._mask(filters))
+                if len(rows) > max_candidates:
+                    return None
+                if len(rows) == 0:
+                    return [], 0
+                if len(rows) > _FULL_SCAN_SHARE * len(self._ids):
+                    scores = (self._vectors @ q)[rows]
+                else:
+                    scores = self._vectors[rows] @ q
+                ids = self._ids[rows]
+        top = min(k, len(ids))
         best = np.argpartition(-scores, top - 1)[:top]
         best = best[np.lexsort((ids[best], -scores[best]))]
-        return [VectorHit(int(ids[i]), float(scores[i])) for i in best], len(rows)
+        return [VectorHit(int(ids[i]), float(scores[i])) for i in best], len(ids)

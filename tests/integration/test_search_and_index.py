@@ -274,3 +274,22 @@ def test_an_edit_during_a_sync_is_not_lost(loaded: Runtime) -> None:
     hits = _search(loaded, "refund", SearchFilters(sources=["api"])).hits
     assert hits[0].mention.text == "New text about refunds"
     assert check_drift(loaded.engine, workspace="acme", index=loaded.index("acme")).in_sync
+
+
+def test_mirror_rescores_an_edited_mention_like_chroma(loaded: Runtime) -> None:
+    from hark.domain import MentionCreate
+    from ingestion.pipeline import ingest_mentions
+
+    api = SearchFilters(sources=["api"])
+    for text in ("Seats are cramped and dirty", "The refund never arrived"):
+        ingest_mentions(
+            loaded.engine,
+            workspace="acme",
+            index=loaded.index_target("acme"),
+            mentions=[MentionCreate(external_id="x1", source="api", text=text)],
+        )
+        exact = _search(loaded, "refund not received", api)
+        hnsw = _search(loaded, "refund not received", api, use_mirror=False)
+        assert exact.hits[0].mention.text == text
+        assert exact.hits[0].score == pytest.approx(hnsw.hits[0].score, abs=1e-4)
+    assert len(loaded.mirror("acme") or []) == 83 + 1  # canonical airline tweets + x1, once
