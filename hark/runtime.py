@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
+from enrichment.enricher import Enricher
+from enrichment.language import LanguageDetector
 from hark.domain import SearchFilters, SearchResult
 from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
@@ -69,6 +71,10 @@ class Runtime:
         return make_chroma_client(
             path=path, host=s.chroma_host, port=s.chroma_port, ssl=s.chroma_ssl
         )
+
+    @cached_property
+    def enricher(self) -> Enricher:
+        return Enricher(LanguageDetector(self.settings.languages))
 
     def index(self, workspace: str) -> ChromaIndex:
         with self._lock:

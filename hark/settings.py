@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         "text-embedding-3-small", description="Embedding model name for the openai embedder."
     )
 
+    languages: list[str] = Field(
+        ["en", "ru", "kk", "be", "uk", "ar", "fa", "ka"],
+        description="ISO 639-1 codes language detection chooses among (JSON list in the env).",
+    )
     default_workspace: str = Field("default", description="Workspace used by the CLI.")
     api_max_batch: int = Field(1000, ge=1, description="Most mentions in one POST.")
     api_max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body.")

@@ -108,11 +108,15 @@ def prepare_mentions(
             report.rejects.append(Reject(n, "text", str(exc)))
 
 
+Enrich = Callable[[list[PreparedMention]], None]
+
+
 def _write_with_retry(
     engine: Engine,
     workspace: str,
     batch: list[PreparedMention],
     dedup_window: timedelta,
+    enrich: Enrich | None,
     attempts: int = 3,
 ) -> BatchOutcome:
     """One transaction per batch. A concurrent writer inserting the same key first makes our
@@ -121,7 +125,7 @@ def _write_with_retry(
         try:
             with engine.begin() as conn:
                 return write_batch(
-                    conn, workspace=workspace, batch=batch, dedup_window=dedup_window
+                    conn, workspace=workspace, batch=batch, dedup_window=dedup_window, enrich=enrich
                 )
         except IntegrityError:
             if attempt == attempts - 1:
@@ -139,8 +143,10 @@ def run_ingest(
     dedup_window: timedelta = timedelta(hours=24),
     index: IndexTarget | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
+    enrich: Enrich | None = None,
 ) -> IngestReport:
-    """Store prepared mentions batch by batch; index each batch after it commits."""
+    """Store prepared mentions batch by batch (enriching new and changed ones); index each
+    batch after it commits."""
     seen: set[tuple[str, str]] = set()
     iterator = iter(prepared)
     while True:
@@ -159,8 +165,7 @@ def run_ingest(
         if not batch:
             break
         t0 = time.perf_counter()
-        with engine.begin() as conn:
-            outcome = write_batch(conn, workspace=workspace, batch=batch, dedup_window=dedup_window)
+        outcome = _write_with_retry(engine, workspace, batch, dedup_window, enrich)
         report.store_seconds += time.perf_counter() - t0
         report.inserted += len(outcome.inserted)
         report.updated += len(outcome.updated)
@@ -208,6 +213,7 @@ def ingest_file(
     dedup_window: timedelta = timedelta(hours=24),
     index: IndexTarget | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
+    enrich: Enrich | None = None,
 ) -> IngestReport:
     if not path.is_file():
         raise HarkError(ErrorCode.BAD_FILE, f"no such file: {path}")
@@ -226,6 +232,7 @@ def ingest_file(
         dedup_window=dedup_window,
         index=index,
         on_batch=on_batch,
+        enrich=enrich,
     )
 
 
@@ -236,6 +243,7 @@ def ingest_mentions(
     mentions: list[MentionCreate],
     dedup_window: timedelta = timedelta(hours=24),
     index: IndexTarget | None = None,
+    enrich: Enrich | None = None,
 ) -> IngestReport:
     """Store a pushed batch in one transaction (all or nothing); index it if a target is given."""
     report = IngestReport()
@@ -250,6 +258,7 @@ def ingest_mentions(
         batch_size=max(len(prepared), 1),
         dedup_window=dedup_window,
         index=index,
+        enrich=enrich,
     )
 
 

@@ -57,6 +57,8 @@ def prepare(
         "content_hash": content_hash(text, title),
         "dedup_key": dedup_key(text),
         "is_repost": is_repost(text),
+        # Set by enrichment when it derives a field (see enrichment/); None = nothing derived.
+        "enrichment_version": None,
     }
     fingerprint = {k: v for k, v in columns.items() if k != "raw_text"}
     fingerprint["raw_text"] = mention.text

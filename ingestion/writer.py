@@ -3,6 +3,7 @@ unchanged, link copies to the mention they copy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,15 +36,22 @@ def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
 
 
 def write_batch(
-    conn: Connection, *, workspace: str, batch: list[PreparedMention], dedup_window: timedelta
+    conn: Connection,
+    *,
+    workspace: str,
+    batch: list[PreparedMention],
+    dedup_window: timedelta,
+    enrich: Callable[[list[PreparedMention]], None] | None = None,
 ) -> BatchOutcome:
-    """The caller owns the transaction; ``batch`` must not repeat a (source, external_id)."""
+    """The caller owns the transaction; ``batch`` must not repeat a (source, external_id).
+    ``enrich`` runs on the new and changed mentions only, before they are written."""
     out = BatchOutcome()
     existing = mention_store.find_existing(conn, workspace=workspace, keys=[p.key for p in batch])
     now = utcnow()
     new: list[PreparedMention] = []
     changed: list[dict[str, Any]] = []
     retext: list[int] = []
+    changed_prepared: list[tuple[PreparedMention, int, str]] = []
     for p in batch:
         found = existing.get(p.key)
         if found is None:
@@ -54,20 +62,18 @@ def write_batch(
         if row_hash == p.row_hash:
             out.unchanged += 1
             continue
-        # The content may have changed, so the index document and enrichment are redone.
-        row = {
-            **p.columns,
-            "_id": mid,
-            "updated_at": now,
-            "indexed_hash": None,
-            "enrichment_version": None,
-        }
+        changed_prepared.append((p, mid, old_dedup_key))
+        out.updated.append(mid)
+    if enrich is not None:
+        enrich(new + [p for p, _, _ in changed_prepared])
+    for p, mid, old_dedup_key in changed_prepared:
+        # The content may have changed, so the index document is rewritten.
+        row = {**p.columns, "_id": mid, "updated_at": now, "indexed_hash": None}
         if old_dedup_key != p.columns["dedup_key"]:
             # New text: it is nobody's copy now, and its old copies are not its copies.
             row["duplicate_of"] = None
             retext.append(mid)
         changed.append(row)
-        out.updated.append(mid)
     # Rows with and without a duplicate_of reset are written as two uniform statements.
     mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" in r])
     mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" not in r])

@@ -45,7 +45,11 @@ def push_mentions(
             [{"loc": ["mentions", i, "text"], "message": "too long"} for i in too_long],
         )
     report = ingest_mentions(
-        rt.engine, workspace=workspace, mentions=body.mentions, dedup_window=rt.dedup_window
+        rt.engine,
+        workspace=workspace,
+        mentions=body.mentions,
+        dedup_window=rt.dedup_window,
+        enrich=rt.enricher.enrich,
     )
     if report.rejects:
         raise HarkError(

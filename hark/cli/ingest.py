@@ -52,6 +52,7 @@ def ingest(
             dedup_window=rt.dedup_window,
             index=None if no_index else rt.index_target(workspace),
             on_batch=progress,
+            enrich=rt.enricher.enrich,
         )
     finally:
         bar.close()

@@ -1,0 +1,77 @@
+"""Enrichment at ingestion, on the real pipeline and stores."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from hark.domain import MentionCreate, SearchFilters
+from hark.runtime import Runtime
+from ingestion.mapping import load_mapping
+from ingestion.pipeline import _write_with_retry, ingest_file, ingest_mentions
+from ingestion.prepare import PreparedMention, prepare
+from store import mentions as mention_store
+from store.tables import mentions
+from tests.conftest import AIRLINE_EXCERPT
+
+pytestmark = pytest.mark.integration
+
+
+def test_languages_are_detected_at_ingestion_and_filterable(rt: Runtime) -> None:
+    report = ingest_file(
+        rt.engine,
+        workspace="acme",
+        path=AIRLINE_EXCERPT,
+        mapping=load_mapping("twitter-us-airline-sentiment"),
+        index=rt.index_target("acme"),
+        enrich=rt.enricher.enrich,
+    )
+    with rt.engine.connect() as conn:
+        langs = dict(
+            conn.execute(
+                select(mentions.c.language, func.count()).group_by(mentions.c.language)
+            ).all()
+        )
+        english = mention_store.count_mentions(
+            conn, workspace="acme", filters=SearchFilters(languages=["en"])
+        )
+    assert langs.get("en", 0) >= 0.95 * report.inserted
+    hits = rt.search("acme", "baggage", SearchFilters(languages=["en"]), k=200).hits
+    assert len(hits) == english and all(h.mention.language == "en" for h in hits)
+
+
+def test_a_stated_language_is_kept_and_others_detected(rt: Runtime) -> None:
+    report = ingest_mentions(
+        rt.engine,
+        workspace="acme",
+        enrich=rt.enricher.enrich,
+        mentions=[
+            MentionCreate(external_id="1", source="api", text="Курьер опоздал на два часа"),
+            MentionCreate(external_id="2", source="api", text="Жеткізу тез болды, рахмет!"),
+            MentionCreate(external_id="3", source="api", text="ok", language="RU"),
+        ],
+    )
+    with rt.engine.connect() as conn:
+        got = mention_store.get_mentions(conn, workspace="acme", ids=report.ids)
+    assert [m.language for m in got] == ["ru", "kk", "ru"]
+
+
+def test_a_batch_that_loses_an_insert_race_is_retried(rt: Runtime) -> None:
+    """Another writer commits the same key between our lookup and our insert."""
+    mention = MentionCreate(external_id="race", source="api", text="Refund still missing")
+    calls = {"n": 0}
+
+    def rival_writes_first(batch: list[PreparedMention]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # runs inside our transaction, after the existence check
+            ingest_mentions(rt.engine, workspace="acme", mentions=[mention])
+        rt.enricher.enrich(batch)
+
+    outcome = _write_with_retry(
+        rt.engine, "acme", [prepare(mention, row_no=1)], timedelta(hours=24), rival_writes_first
+    )
+    assert calls["n"] == 2 and outcome.inserted == [] and outcome.unchanged == 1
+    with rt.engine.connect() as conn:
+        assert mention_store.count_mentions(conn, workspace="acme", include_duplicates=True) == 1
