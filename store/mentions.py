@@ -117,6 +117,37 @@ def pending_for_index(
     return list(conn.execute(stmt))
 
 
+def language_candidates(
+    conn: Connection, *, workspace: str, after_id: int, limit: int, redetect: bool
+) -> list[Row[Any]]:
+    """Mentions with no language, or (redetect) with a detected one, in id order."""
+    m = mentions.c
+    which = m.language.is_(None)
+    if redetect:
+        which = which | m.enrichment_version.is_not(None)
+    return list(
+        conn.execute(
+            select(m.id, m.text, m.title, m.language, m.enrichment_version)
+            .where(m.workspace == workspace, m.id > after_id, which)
+            .order_by(m.id)
+            .limit(limit)
+        )
+    )
+
+
+def set_languages(
+    conn: Connection, *, items: Sequence[tuple[int, str | None]], version: str
+) -> None:
+    """Record detected languages; the index document changes, so the mention is re-indexed."""
+    if items:
+        conn.execute(
+            update(mentions)
+            .where(mentions.c.id == bindparam("_id"))
+            .values(language=bindparam("_lang"), enrichment_version=version, indexed_hash=None),
+            [{"_id": mid, "_lang": lang} for mid, lang in items],
+        )
+
+
 def workspaces_with_pending(conn: Connection) -> list[str]:
     m = mentions.c
     return list(

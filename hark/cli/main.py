@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import make_url
 
-from hark.cli import index, ingest, keys, search
+from hark.cli import enrich, index, ingest, keys, search
 from hark.cli.common import handles_errors, runtime
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command()(search.search)
 app.command()(index.sync)
 app.command()(index.reindex)
 app.command()(index.check)
+app.command()(enrich.enrich)
 app.add_typer(keys.app, name="keys")
 
 

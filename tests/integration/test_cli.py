@@ -82,3 +82,24 @@ def test_keys_lifecycle(cli: CliRunner) -> None:
     assert "acme" in listed and created["key"] not in listed
     assert cli.invoke(app, ["keys", "revoke", str(created["id"])]).exit_code == 0
     assert cli.invoke(app, ["keys", "revoke", str(created["id"])]).exit_code == 2
+
+
+def test_enrich_fills_languages_of_mentions_stored_before(cli: CliRunner) -> None:
+    import sqlite3
+
+    r = cli.invoke(app, ["ingest", str(AIRLINE_EXCERPT), "-m", "twitter-us-airline-sentiment"])
+    assert r.exit_code == 0, r.output
+    db = Path(get_settings().home) / "hark.db"
+    with sqlite3.connect(db) as conn:  # as if stored by a version without detection
+        conn.execute("UPDATE mentions SET language = NULL, enrichment_version = NULL")
+    r = cli.invoke(app, ["enrich", "--json"])
+    summary = json.loads(r.stdout)
+    assert summary["changed"] == summary["seen"] == 85
+    assert summary["embedded"] == 0 and summary["reindexed"] == 83  # canonical ones
+    again = json.loads(cli.invoke(app, ["enrich", "--json"]).stdout)
+    assert again["seen"] == 0
+    rerun = json.loads(cli.invoke(app, ["enrich", "--all", "--json"]).stdout)
+    assert rerun["seen"] == 85 and rerun["changed"] == 0
+    r = cli.invoke(app, ["search", "delay", "--language", "en", "--json", "-k", "3"])
+    assert all(h["mention"]["language"] == "en" for h in json.loads(r.stdout)["hits"])
+    assert json.loads(cli.invoke(app, ["check", "--json"]).stdout)["in_sync"]

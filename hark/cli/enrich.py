@@ -1,0 +1,43 @@
+"""``hark enrich``: derive fields for stored mentions (after a model or settings change)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from enrichment.reenrich import reenrich_languages
+from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+
+
+@handles_errors
+def enrich(
+    workspace: WorkspaceOpt = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-detect every derived field, not only missing ones.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fill derived fields (language so far) and re-index what changed."""
+    assert workspace is not None
+    rt = runtime()
+    with tqdm(desc="enrich", unit=" mentions", disable=None, leave=False) as bar:
+        stats = reenrich_languages(
+            rt.engine,
+            workspace=workspace,
+            enricher=rt.enricher,
+            everything=everything,
+            on_progress=bar.update,
+        )
+    indexed = rt.sync_pending(workspace)
+    summary = {
+        "seen": stats.seen,
+        "changed": stats.changed,
+        "reindexed": indexed.indexed,
+        "embedded": indexed.embedded,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(" ".join(f"{k}={v}" for k, v in summary.items()))
