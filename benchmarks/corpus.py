@@ -42,6 +42,7 @@ def ingest_15k(rt: Runtime, workspace: str = WS_15K) -> IngestReport:
         batch_size=rt.settings.ingest_batch_size,
         dedup_window=rt.dedup_window,
         index=rt.index_target(workspace),
+        enrich=rt.enricher.enrich,
     )
 
 
@@ -73,6 +74,7 @@ def build_100k(
         batch_size=2000,
         dedup_window=rt.dedup_window,
         index=rt.index_target(workspace),
+        enrich=rt.enricher.enrich,
     )
 
 
