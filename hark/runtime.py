@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from enrichment.enricher import Enricher
 from enrichment.language import LanguageDetector
+from enrichment.sentiment import SentimentModel
 from hark.domain import SearchFilters, SearchResult
 from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
@@ -76,6 +77,15 @@ class Runtime:
     def enricher(self) -> Enricher:
         return Enricher(LanguageDetector(self.settings.languages))
 
+    @cached_property
+    def sentiment_model(self) -> SentimentModel | None:
+        """The shipped classifier, if it was trained on this runtime's embedder's vectors."""
+        try:
+            model = SentimentModel.load()
+        except FileNotFoundError:
+            return None
+        return model if model.embedder == self.embedder.name else None
+
     def index(self, workspace: str) -> ChromaIndex:
         with self._lock:
             if workspace not in self._indexes:
@@ -119,10 +129,15 @@ class Runtime:
         )
 
     def index_target(self, workspace: str) -> IndexTarget:
-        return IndexTarget(self.embedder, self.index(workspace), self.settings.embed_batch_size)
+        return IndexTarget(
+            self.embedder,
+            self.index(workspace),
+            self.settings.embed_batch_size,
+            self.sentiment_model,
+        )
 
     def sync_lock(self, workspace: str) -> threading.Lock:
-        """One index sync per workspace at a time, so pushes never embed a row twice."""
+        """One index sync per workspace at a time in this process (pushes and catch-up)."""
         with self._lock:
             return self._sync_locks.setdefault(workspace, threading.Lock())
 
@@ -139,6 +154,7 @@ class Runtime:
                 index=self.index(workspace),
                 batch_size=self.settings.embed_batch_size,
                 on_progress=on_progress,
+                sentiment=self.sentiment_model,
             )
 
     def catch_up(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from enrichment.sentiment import SentimentModel
 from hark.domain import MentionCreate
 from hark.errors import ErrorCode, HarkError
 from ingestion.mapping import Mapping, RowError
@@ -75,6 +76,7 @@ class IndexTarget:
     embedder: Embedder
     index: VectorIndex
     batch_size: int = 64
+    sentiment: SentimentModel | None = None
 
 
 def _record_to_prepared(
@@ -184,6 +186,7 @@ def run_ingest(
                         index=index.index,
                         batch_size=index.batch_size,
                         ids=touched,
+                        sentiment=index.sentiment,
                     )
                 )
         if on_batch:
@@ -197,6 +200,7 @@ def run_ingest(
                 embedder=index.embedder,
                 index=index.index,
                 batch_size=index.batch_size,
+                sentiment=index.sentiment,
             )
         )
     report.rejected = len(report.rejects)

@@ -67,8 +67,15 @@ def write_batch(
     if enrich is not None:
         enrich(new + [p for p, _, _ in changed_prepared])
     for p, mid, old_dedup_key in changed_prepared:
-        # The content may have changed, so the index document is rewritten.
-        row = {**p.columns, "_id": mid, "updated_at": now, "indexed_hash": None}
+        # New content: its index document and its sentiment are derived again.
+        row = {
+            **p.columns,
+            "_id": mid,
+            "updated_at": now,
+            "indexed_hash": None,
+            "sentiment": None,
+            "sentiment_score": None,
+        }
         if old_dedup_key != p.columns["dedup_key"]:
             # New text: it is nobody's copy now, and its old copies are not its copies.
             row["duplicate_of"] = None

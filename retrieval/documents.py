@@ -15,8 +15,9 @@ def content_hash(text: str, title: str | None) -> str:
     return hashlib.sha256(embed_text(text, title).encode("utf-8")).hexdigest()
 
 
-def index_metadata(row: Any) -> dict[str, Any]:
-    """Filterable fields of a stored mention row; keys match retrieval.vector_index.chroma_where."""
+def index_metadata(row: Any, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Filterable fields of a stored mention row; keys match retrieval.vector_index.chroma_where.
+    ``overrides`` are values about to be stored with the row (e.g. a fresh sentiment)."""
     created = row.created_at
     md: dict[str, Any] = {
         "ts": int(created.timestamp()) if created is not None else None,
@@ -29,6 +30,7 @@ def index_metadata(row: Any) -> dict[str, Any]:
         "rating": float(row.rating) if row.rating is not None else None,
         "h": row.content_hash,
     }
+    md.update(overrides or {})
     md["doc"] = document_hash(md)
     return md
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
 
+from enrichment.sentiment import SentimentModel, from_rating
 from retrieval.documents import embed_text, index_metadata
 from retrieval.embedders import Embedder
 from retrieval.vector_index import VectorIndex
@@ -80,9 +82,11 @@ def sync_index(
     ids: Sequence[int] | None = None,
     on_progress: Callable[[int], None] | None = None,
     stats: IndexStats | None = None,
+    sentiment: SentimentModel | None = None,
 ) -> IndexStats:
     """Embed (cache first, ``batch_size`` texts per model call) and upsert every pending
-    canonical mention, a page at a time.
+    canonical mention, a page at a time. Mentions without a sentiment get one here, where
+    their vectors are at hand (``sentiment``: the classifier; None leaves them unlabelled).
 
     A page is marked indexed in SQL only after Chroma accepted it, so a crash anywhere leaves
     the page pending and the next sync redoes it.
@@ -97,10 +101,17 @@ def sync_index(
             return stats
         contents = {r.content_hash: embed_text(r.text, r.title) for r in rows}
         vectors = embed_with_cache(engine, embedder, contents, stats, batch_size)
-        metas = [index_metadata(r) for r in rows]
+        labels = label_sentiment(rows, vectors, sentiment) if sentiment is not None else {}
+        metas = [
+            index_metadata(r, {"sentiment": labels[r.id][0]} if r.id in labels else None)
+            for r in rows
+        ]
         t0 = time.perf_counter()
         index.upsert([r.id for r in rows], np.stack([vectors[r.content_hash] for r in rows]), metas)
         with engine.begin() as conn:
+            mention_store.set_sentiments(
+                conn, items=[(r.id, *labels[r.id], r.updated_at) for r in rows if r.id in labels]
+            )
             index_state.mark_indexed(
                 conn,
                 workspace=workspace,
@@ -110,6 +121,30 @@ def sync_index(
         stats.indexed += len(rows)
         if on_progress:
             on_progress(len(rows))
+
+
+def label_sentiment(
+    rows: Sequence[Any], vectors: dict[str, np.ndarray], model: SentimentModel
+) -> dict[int, tuple[str, float]]:
+    """id -> (label, score) for rows without a sentiment: by rating where the row has a rated
+    scale, else by the classifier on its vector."""
+    todo = [r for r in rows if r.sentiment is None]
+    out: dict[int, tuple[str, float]] = {}
+    unrated = []
+    for r in todo:
+        if r.rating is not None and r.rating_min is not None and r.rating_max is not None:
+            out[r.id] = from_rating(r.rating, r.rating_min, r.rating_max)
+        else:
+            unrated.append(r)
+    if unrated:
+        predicted = model.predict(np.stack([vectors[r.content_hash] for r in unrated]))
+        out.update(
+            {
+                r.id: (label, round(score, 4))
+                for r, (label, score) in zip(unrated, predicted, strict=True)
+            }
+        )
+    return out
 
 
 def check_drift(engine: Engine, *, workspace: str, index: VectorIndex) -> DriftReport:

@@ -148,6 +148,28 @@ def set_languages(
         )
 
 
+def set_sentiments(conn: Connection, *, items: Sequence[tuple[int, str, float, Any]]) -> None:
+    """(id, label, score, updated_at as read): rows changed since they were read are left for
+    the next sync, like their index documents."""
+    if items:
+        m = mentions.c
+        conn.execute(
+            update(mentions)
+            .where(m.id == bindparam("_id"), m.updated_at == bindparam("_u"))
+            .values(sentiment=bindparam("_s"), sentiment_score=bindparam("_score")),
+            [{"_id": i, "_s": s, "_score": sc, "_u": u} for i, s, sc, u in items],
+        )
+
+
+def clear_sentiments(conn: Connection, *, workspace: str) -> None:
+    """Forget derived sentiments (model changed): the next sync labels and re-indexes all."""
+    conn.execute(
+        update(mentions)
+        .where(mentions.c.workspace == workspace)
+        .values(sentiment=None, sentiment_score=None, indexed_hash=None)
+    )
+
+
 def workspaces_with_pending(conn: Connection) -> list[str]:
     m = mentions.c
     return list(

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from enrichment.reenrich import reenrich_languages
 from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+from store import mentions as mention_store
 
 
 @handles_errors
@@ -19,7 +20,7 @@ def enrich(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fill derived fields (language so far) and re-index what changed."""
+    """Fill derived fields (language; sentiment while indexing) and re-index what changed."""
     assert workspace is not None
     rt = runtime()
     with tqdm(desc="enrich", unit=" mentions", disable=None, leave=False) as bar:
@@ -30,6 +31,10 @@ def enrich(
             everything=everything,
             on_progress=bar.update,
         )
+    if everything:
+        # Sentiments are derived while indexing, where the vectors are at hand.
+        with rt.engine.begin() as conn:
+            mention_store.clear_sentiments(conn, workspace=workspace)
     indexed = rt.sync_pending(workspace)
     summary = {
         "seen": stats.seen,

@@ -1,0 +1,84 @@
+"""Sentiment of a mention: from its rating where it has one (by the rating's own scale), else
+a linear classifier over its multilingual embedding, shipped as a small versioned artifact
+(trained by `python -m evals.sentiment --train`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODELS = Path(__file__).parent / "models"
+LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    version: str
+    embedder: str
+    weights: np.ndarray  # (dim, 3)
+    bias: np.ndarray  # (3,)
+
+    def proba(self, vectors: np.ndarray) -> np.ndarray:
+        logits = np.asarray(vectors, np.float32) @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, vectors: np.ndarray) -> list[tuple[str, float]]:
+        """(label, score in [-1, 1]: P(positive) - P(negative)) per vector."""
+        p = self.proba(vectors)
+        return [
+            (LABELS[int(i)], float(row[2] - row[0])) for i, row in zip(p.argmax(1), p, strict=True)
+        ]
+
+    def save(self, report: dict[str, object], directory: Path = MODELS) -> Path:
+        directory.mkdir(exist_ok=True)
+        np.savez_compressed(directory / f"{self.version}.npz", weights=self.weights, bias=self.bias)
+        meta = {
+            "version": self.version,
+            "embedder": self.embedder,
+            "labels": LABELS,
+            "evaluation": report,
+        }
+        (directory / f"{self.version}.json").write_text(
+            json.dumps(meta, indent=2), encoding="utf-8"
+        )
+        return directory / f"{self.version}.npz"
+
+    @classmethod
+    def load(cls, version: str = "sentiment.v1", directory: Path = MODELS) -> SentimentModel:
+        meta = json.loads((directory / f"{version}.json").read_text(encoding="utf-8"))
+        with np.load(directory / f"{version}.npz") as arrays:
+            return cls(meta["version"], meta["embedder"], arrays["weights"], arrays["bias"])
+
+
+def fit(
+    vectors: np.ndarray, labels: list[str], *, l2: float = 1e-3, epochs: int = 300, lr: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression, class-balanced, full-batch gradient descent."""
+    x = np.asarray(vectors, np.float32)
+    y = np.array([LABELS.index(v) for v in labels])
+    onehot = np.eye(len(LABELS), dtype=np.float32)[y]
+    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float32)
+    weight = (len(y) / (len(LABELS) * np.maximum(counts, 1)))[y][:, None]
+    w = np.zeros((x.shape[1], len(LABELS)), np.float32)
+    b = np.zeros(len(LABELS), np.float32)
+    for _ in range(epochs):
+        logits = x @ w + b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - onehot) * weight / len(y)
+        w -= lr * (x.T @ grad + l2 * w)
+        b -= lr * grad.sum(axis=0)
+    return w, b
+
+
+def from_rating(rating: float, low: float, high: float) -> tuple[str, float]:
+    """A rating on its own scale: bottom two fifths negative, middle neutral, top positive."""
+    share = (rating - low) / (high - low)
+    label = "negative" if share < 0.4 else "neutral" if share < 0.6 else "positive"
+    return label, round(2 * share - 1, 4)

