@@ -80,15 +80,32 @@ def test_a_batch_that_loses_an_insert_race_is_retried(rt: Runtime) -> None:
 def test_sentiment_from_the_classifier_or_the_rating(rt: Runtime) -> None:
     if rt.sentiment_model is None:
         pytest.fail("the shipped sentiment model is missing (python -m evals.sentiment --train)")
-    report = ingest_mentions(rt.engine, workspace="acme", enrich=rt.enricher.enrich,
-                             index=rt.index_target("acme"), mentions=[
-        MentionCreate(external_id="1", source="api",
-                      text="Worst airline ever, they lost my bag and nobody helps"),
-        MentionCreate(external_id="2", source="api",
-                      text="Спасибо большое, экипаж был очень внимательный!"),
-        MentionCreate(external_id="3", source="api", text="Great phone, love it",
-                      rating=1, rating_min=1, rating_max=5),
-    ])
+    report = ingest_mentions(
+        rt.engine,
+        workspace="acme",
+        enrich=rt.enricher.enrich,
+        index=rt.index_target("acme"),
+        mentions=[
+            MentionCreate(
+                external_id="1",
+                source="api",
+                text="Worst airline ever, they lost my bag and nobody helps",
+            ),
+            MentionCreate(
+                external_id="2",
+                source="api",
+                text="Спасибо большое, экипаж был очень внимательный!",
+            ),
+            MentionCreate(
+                external_id="3",
+                source="api",
+                text="Great phone, love it",
+                rating=1,
+                rating_min=1,
+                rating_max=5,
+            ),
+        ],
+    )
     with rt.engine.connect() as conn:
         got = mention_store.get_mentions(conn, workspace="acme", ids=report.ids)
     assert [m.sentiment for m in got] == ["negative", "positive", "negative"]
@@ -96,9 +113,15 @@ def test_sentiment_from_the_classifier_or_the_rating(rt: Runtime) -> None:
     negative = rt.search("acme", "flight", SearchFilters(sentiments=["negative"]), k=10).hits
     assert {h.mention.external_id for h in negative} == {"1", "3"}
     # An edit derives the sentiment again.
-    ingest_mentions(rt.engine, workspace="acme", enrich=rt.enricher.enrich,
-                    index=rt.index_target("acme"), mentions=[
-        MentionCreate(external_id="1", source="api", text="Thank you, the crew was wonderful")])
+    ingest_mentions(
+        rt.engine,
+        workspace="acme",
+        enrich=rt.enricher.enrich,
+        index=rt.index_target("acme"),
+        mentions=[
+            MentionCreate(external_id="1", source="api", text="Thank you, the crew was wonderful")
+        ],
+    )
     with rt.engine.connect() as conn:
         (edited,) = mention_store.get_mentions(conn, workspace="acme", ids=[report.ids[0]])
     assert edited.sentiment == "positive"
