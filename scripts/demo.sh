@@ -25,14 +25,7 @@ ask() {
   echo
   echo "== GET /v1/mentions/search $1"
   curl -fsS -G "http://127.0.0.1:$PORT/v1/mentions/search" -H "Authorization: Bearer $KEY" \
-    "${@:2}" | "$BIN/python" -c '
-import json, sys
-r = json.load(sys.stdin)
-print(f"method={r[\"method\"]} candidates={r[\"candidates\"]}")
-for h in r["hits"]:
-    m = h["mention"]
-    print(f"{h[\"score\"]:.3f} #{m[\"id\"]} {m[\"created_at\"][:16]} {m[\"brand\"]}: {m[\"text\"][:110]}")
-'
+    "${@:2}" | "$BIN/python" scripts/show_hits.py
 }
 ask "what do United passengers say about lost luggage since Feb 22?" \
   --data-urlencode "q=lost luggage, bag never arrived" --data-urlencode "brand=United" \
