@@ -6,7 +6,16 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from hark.errors import ErrorCode, HarkError
 
 WORKSPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -154,6 +163,27 @@ class SearchFilters(BaseModel):
         ):
             raise ValueError("rating_min must not exceed rating_max")
         return self
+
+    @classmethod
+    def from_params(cls, **params: Any) -> SearchFilters:
+        """From the singular parameter names the API and the CLI share (``source=[...]``);
+        invalid combinations become a VALIDATION error naming the problem."""
+        plural = {
+            "source": "sources",
+            "source_type": "source_types",
+            "language": "languages",
+            "brand": "brands",
+            "location": "locations",
+            "sentiment": "sentiments",
+        }
+        values = {plural.get(k, k): (v or [] if k in plural else v) for k, v in params.items()}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise HarkError(
+                ErrorCode.VALIDATION, err["msg"], {"loc": list(err["loc"]), "message": err["msg"]}
+            ) from None
 
     def is_empty(self) -> bool:
         return self == SearchFilters()

@@ -8,5 +8,7 @@ print(f"method={result['method']} candidates={result['candidates']}")
 for hit in result["hits"]:
     m = hit["mention"]
     when = (m["created_at"] or "")[:16]
-    print(f"{hit['score']:.3f} #{m['id']} {when} {m['brand']} [{m['language']}, "
-          f"{m['sentiment']}]: {m['text'][:100]}")
+    print(
+        f"{hit['score']:.3f} #{m['id']} {when} {m['brand']} [{m['language']}, "
+        f"{m['sentiment']}]: {m['text'][:100]}"
+    )

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, status
-from pydantic import ValidationError
 
 from api.deps import RuntimeDep, WorkspaceDep
 from api.schemas import IndexStatus, IngestResult, MentionsCreate
@@ -95,21 +94,18 @@ def search(
     rating_max: Annotated[float | None, Query()] = None,
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
 ) -> SearchResult:
-    try:
-        filters = SearchFilters(
-            since=since,
-            until=until,
-            sources=source or [],
-            source_types=source_type or [],
-            languages=language or [],
-            brands=brand or [],
-            locations=location or [],
-            sentiments=sentiment or [],
-            rating_min=rating_min,
-            rating_max=rating_max,
-        )
-    except ValidationError as exc:
-        raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
+    filters = SearchFilters.from_params(
+        since=since,
+        until=until,
+        source=source,
+        source_type=source_type,
+        language=language,
+        brand=brand,
+        location=location,
+        sentiment=sentiment,
+        rating_min=rating_min,
+        rating_max=rating_max,
+    )
     return rt.search(workspace, q, filters, k)
 
 

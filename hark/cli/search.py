@@ -6,11 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
 from hark.domain import SearchFilters
-from hark.errors import ErrorCode, HarkError
 
 ListOpt = list[str] | None
 
@@ -34,21 +32,18 @@ def search(
 ) -> None:
     """Find the mentions closest in meaning to QUERY."""
     assert workspace is not None
-    try:
-        filters = SearchFilters(
-            since=since,
-            until=until,
-            sources=source or [],
-            source_types=source_type or [],
-            languages=language or [],
-            brands=brand or [],
-            locations=location or [],
-            sentiments=sentiment or [],
-            rating_min=rating_min,
-            rating_max=rating_max,
-        )
-    except ValidationError as exc:
-        raise HarkError(ErrorCode.VALIDATION, exc.errors()[0]["msg"]) from None
+    filters = SearchFilters.from_params(
+        since=since,
+        until=until,
+        source=source,
+        source_type=source_type,
+        language=language,
+        brand=brand,
+        location=location,
+        sentiment=sentiment,
+        rating_min=rating_min,
+        rating_max=rating_max,
+    )
     rt = runtime()
     result = rt.search(workspace, query, filters, k)
     if as_json:
