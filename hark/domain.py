@@ -185,5 +185,17 @@ class SearchFilters(BaseModel):
                 ErrorCode.VALIDATION, err["msg"], {"loc": list(err["loc"]), "message": err["msg"]}
             ) from None
 
+    def value_filters(self) -> list[tuple[str, list[str]]]:
+        """(mention field, accepted values) for each set-membership filter: the one list the
+        SQL, Chroma and in-memory filter translations all walk."""
+        return [
+            ("source", self.sources),
+            ("source_type", [v.value for v in self.source_types]),
+            ("language", self.languages),
+            ("brand", self.brands),
+            ("location", self.locations),
+            ("sentiment", [v.value for v in self.sentiments]),
+        ]
+
     def is_empty(self) -> bool:
         return self == SearchFilters()

@@ -139,14 +139,7 @@ class ExactMirror:
             mask &= self._ts >= int(filters.since.timestamp())
         if filters.until is not None:
             mask &= (self._ts != _NO_TIME) & (self._ts < int(np.ceil(filters.until.timestamp())))
-        for f, values in (
-            ("source", filters.sources),
-            ("source_type", [v.value for v in filters.source_types]),
-            ("language", filters.languages),
-            ("brand", filters.brands),
-            ("location", filters.locations),
-            ("sentiment", [v.value for v in filters.sentiments]),
-        ):
+        for f, values in filters.value_filters():
             if values:
                 mask &= np.isin(self._cats[f], self._codes[f].lookup(list(values)))
         with np.errstate(invalid="ignore"):

@@ -62,14 +62,7 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
     if filters.until is not None:
         # created_at < until; timestamps are whole seconds, so ts < ceil(until).
         clauses.append({"ts": {"$lt": int(np.ceil(filters.until.timestamp()))}})
-    for key, values in (
-        ("source", filters.sources),
-        ("source_type", [v.value for v in filters.source_types]),
-        ("language", filters.languages),
-        ("brand", filters.brands),
-        ("location", filters.locations),
-        ("sentiment", [v.value for v in filters.sentiments]),
-    ):
+    for key, values in filters.value_filters():
         if len(values) == 1:
             clauses.append({key: values[0]})
         elif values:

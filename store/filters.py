@@ -15,16 +15,9 @@ def filter_conditions(workspace: str, filters: SearchFilters) -> ColumnElement[b
         conds.append(m.created_at >= filters.since)
     if filters.until is not None:
         conds.append(m.created_at < filters.until)
-    for column, values in (
-        (m.source, filters.sources),
-        (m.source_type, [v.value for v in filters.source_types]),
-        (m.language, filters.languages),
-        (m.brand, filters.brands),
-        (m.location, filters.locations),
-        (m.sentiment, [v.value for v in filters.sentiments]),
-    ):
+    for name, values in filters.value_filters():
         if values:
-            conds.append(column.in_(values))
+            conds.append(mentions.c[name].in_(values))
     if filters.rating_min is not None:
         conds.append(m.rating >= filters.rating_min)
     if filters.rating_max is not None:
