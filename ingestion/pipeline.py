@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -77,6 +77,25 @@ class IndexTarget:
     index: VectorIndex
     batch_size: int = 64
     sentiment: SentimentModel | None = None
+
+    def sync(
+        self,
+        engine: Engine,
+        workspace: str,
+        ids: Sequence[int] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IndexStats:
+        """Index the pending mentions of a workspace (only ``ids``, when given)."""
+        return sync_index(
+            engine,
+            workspace=workspace,
+            embedder=self.embedder,
+            index=self.index,
+            batch_size=self.batch_size,
+            ids=ids,
+            sentiment=self.sentiment,
+            on_progress=on_progress,
+        )
 
 
 def _record_to_prepared(
@@ -175,34 +194,14 @@ def run_ingest(
         report.duplicates += outcome.duplicates
         report.ids.extend(outcome.ids[p.key] for p in batch)
         report.id_by_key.update(outcome.ids)
-        if index is not None:
-            touched = outcome.inserted + outcome.updated
-            if touched:
-                report.add_index_stats(
-                    sync_index(
-                        engine,
-                        workspace=workspace,
-                        embedder=index.embedder,
-                        index=index.index,
-                        batch_size=index.batch_size,
-                        ids=touched,
-                        sentiment=index.sentiment,
-                    )
-                )
+        touched = outcome.inserted + outcome.updated
+        if index is not None and touched:
+            report.add_index_stats(index.sync(engine, workspace, touched))
         if on_batch:
             on_batch(report)
     if index is not None:
         # Mentions left pending by an earlier crash (or pushed without indexing) catch up here.
-        report.add_index_stats(
-            sync_index(
-                engine,
-                workspace=workspace,
-                embedder=index.embedder,
-                index=index.index,
-                batch_size=index.batch_size,
-                sentiment=index.sentiment,
-            )
-        )
+        report.add_index_stats(index.sync(engine, workspace))
     report.rejected = len(report.rejects)
     return report
 
