@@ -22,7 +22,6 @@ from benchmarks.filters import filter_mix
 from hark.domain import SearchFilters
 from hark.runtime import Runtime
 from hark.settings import Settings
-from retrieval.search import search_mentions
 from store import embeddings as embedding_cache
 from store import mentions as mention_store
 
@@ -73,19 +72,7 @@ def recall(
         k = min(K, len(scores))
         kth = np.sort(scores)[-k]
         score_of = dict(zip(truth.ids[mask].tolist(), scores.tolist(), strict=True))
-        if hark_path:
-            got = rt.search(workspace, q, f, k=K)
-        else:
-            got = search_mentions(
-                rt.engine,
-                workspace=workspace,
-                embedder=rt.embedder,
-                index=rt.index(workspace),
-                query=q,
-                filters=f,
-                k=K,
-                exact_max=0,
-            )
+        got = rt.search(workspace, q, f, k=K, exact=hark_path)
         hits = [h.mention.id for h in got.hits][:k]
         per_query.append(sum(1 for i in hits if score_of.get(i, -2.0) >= kth - 1e-5) / k)
     return {

@@ -114,8 +114,14 @@ class Runtime:
             return self._mirrors[workspace]
 
     def search(
-        self, workspace: str, query: str, filters: SearchFilters | None = None, k: int = 20
+        self,
+        workspace: str,
+        query: str,
+        filters: SearchFilters | None = None,
+        k: int = 20,
+        exact: bool = True,
     ) -> SearchResult:
+        """``exact=False`` sends the query to Chroma's HNSW whatever its size (evals, tests)."""
         return search_mentions(
             self.engine,
             workspace=workspace,
@@ -124,8 +130,8 @@ class Runtime:
             query=query,
             filters=filters,
             k=k,
-            exact_max=self.settings.exact_search_max,
-            mirror=self.mirror(workspace),
+            exact_max=self.settings.exact_search_max if exact else 0,
+            mirror=self.mirror(workspace) if exact else None,
         )
 
     def index_target(self, workspace: str) -> IndexTarget:

@@ -12,7 +12,6 @@ from hark.runtime import Runtime
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift, rebuild_index, repair_drift, sync_index
-from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, VectorIndex
 from store import mentions as mention_store
 from tests.conftest import AIRLINE_EXCERPT
@@ -40,18 +39,7 @@ def _search(
     use_mirror: bool = True,
     workspace: str = "acme",
 ):
-    if use_mirror:
-        return rt.search(workspace, query, filters, k)
-    return search_mentions(
-        rt.engine,
-        workspace=workspace,
-        embedder=rt.embedder,
-        index=rt.index(workspace),
-        query=query,
-        filters=filters,
-        k=k,
-        exact_max=0,
-    )
+    return rt.search(workspace, query, filters, k, exact=use_mirror)
 
 
 def test_search_finds_lost_luggage_complaints(loaded: Runtime) -> None:
