@@ -8,9 +8,8 @@ import numpy as np
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from store.db import chunks
 from store.tables import embeddings
-
-_IN_CHUNK = 400
 
 
 def get_vectors(
@@ -19,8 +18,7 @@ def get_vectors(
     keys = list(dict.fromkeys(content_hashes))
     found: dict[str, np.ndarray] = {}
     e = embeddings.c
-    for start in range(0, len(keys), _IN_CHUNK):
-        chunk = keys[start : start + _IN_CHUNK]
+    for chunk in chunks(keys):
         rows = conn.execute(
             select(e.content_hash, e.vector).where(e.model == model, e.content_hash.in_(chunk))
         )

@@ -7,21 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
 
-from hark.domain import MentionPublic, SearchFilters
+from hark.domain import EntityTag, MentionPublic, SearchFilters, TopicTag
+from store import enrichment as enrichment_store
+from store.db import chunks
 from store.filters import filter_conditions
 from store.tables import mention_labels, mentions
-
-# SQLite caps bound parameters per statement; chunks keep IN lists under it on every backend.
-_IN_CHUNK = 400
 
 _PUBLIC_COLUMNS = [
     c for c in mentions.c if c.name not in {"raw_text", "row_hash", "dedup_key", "indexed_hash"}
 ]
-
-
-def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def find_existing(
@@ -30,7 +24,7 @@ def find_existing(
     """(source, external_id) -> (id, row_hash, dedup_key) for keys already stored."""
     m = mentions.c
     found: dict[tuple[str, str], tuple[int, str, str]] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = conn.execute(
             select(m.source, m.external_id, m.id, m.row_hash, m.dedup_key).where(
                 m.workspace == workspace, tuple_(m.source, m.external_id).in_(list(chunk))
@@ -43,7 +37,7 @@ def find_existing(
 
 def unlink_copies(conn: Connection, *, of_ids: Sequence[int]) -> None:
     """Copies of mentions whose text changed are copies no more: they count and get indexed."""
-    for chunk in _chunks(list(of_ids)):
+    for chunk in chunks(list(of_ids)):
         conn.execute(
             update(mentions)
             .where(mentions.c.duplicate_of.in_(list(chunk)))
@@ -58,7 +52,7 @@ def find_canonical_by_dedup_key(
     m = mentions.c
     keys = sorted(set(dedup_keys))
     out: dict[str, list[Row[Any]]] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = conn.execute(
             select(m.id, m.dedup_key, m.author, m.created_at, m.source)
             .where(m.workspace == workspace, m.dedup_key.in_(list(chunk)), m.duplicate_of.is_(None))
@@ -92,11 +86,36 @@ def update_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None
     conn.execute(stmt, list(rows))
 
 
+def flag_mass_posted(conn: Connection, *, ids: Sequence[int], min_authors: int) -> None:
+    """Mark originals whose text (with its non-repost copies) came from ``min_authors`` or more
+    accounts as noise: kept, but left out of counts."""
+    m = mentions.c
+    for chunk in chunks(ids):
+        family = func.coalesce(m.duplicate_of, m.id)
+        rows = conn.execute(
+            select(family)
+            .where(
+                (m.id.in_(chunk) | m.duplicate_of.in_(chunk)),
+                m.is_repost.is_(False),
+                m.author.is_not(None),
+            )
+            .group_by(family)
+            .having(func.count(m.author.distinct()) >= min_authors)
+        )
+        flagged = [r[0] for r in rows]
+        if flagged:
+            conn.execute(
+                update(mentions)
+                .where(m.id.in_(flagged), m.noise.is_(None))
+                .values(noise="mass_posted")
+            )
+
+
 def upsert_labels(conn: Connection, *, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
     if not items:
         return
     ids = [mid for mid, _ in items]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         conn.execute(mention_labels.delete().where(mention_labels.c.mention_id.in_(list(chunk))))
     conn.execute(mention_labels.insert(), [{"mention_id": i, "labels": lab} for i, lab in items])
 
@@ -222,7 +241,7 @@ def get_mentions(conn: Connection, *, workspace: str, ids: Sequence[int]) -> lis
     """Mentions by id, in the order asked, silently leaving out ids of other workspaces."""
     m = mentions.c
     by_id: dict[int, MentionPublic] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         # Look up by primary key alone: with `workspace = ?` in the WHERE clause SQLite walks
         # a workspace index instead (19 ms for 20 ids at 100k). Scoping is checked per row.
         rows = conn.execute(select(*_PUBLIC_COLUMNS).where(m.id.in_(list(chunk))))
@@ -232,7 +251,23 @@ def get_mentions(conn: Connection, *, workspace: str, ids: Sequence[int]) -> lis
             data = row._asdict()
             data["metadata"] = data.pop("extra") or {}
             by_id[row.id] = MentionPublic.model_validate(data)
-    return [by_id[i] for i in ids if i in by_id]
+    found = [i for i in ids if i in by_id]
+    _attach_enrichment(conn, workspace, by_id, found)
+    return [by_id[i] for i in found]
+
+
+def _attach_enrichment(
+    conn: Connection, workspace: str, by_id: dict[int, MentionPublic], ids: list[int]
+) -> None:
+    active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+    topics = enrichment_store.topics_of(conn, ids=ids, version=active.version) if active else {}
+    entities = enrichment_store.entities_of(conn, ids=ids)
+    copies = enrichment_store.copy_counts(conn, ids=ids)
+    for i in ids:
+        m = by_id[i]
+        m.topics = [TopicTag.model_validate(t) for t in topics.get(i, [])]
+        m.entities = [EntityTag.model_validate(e) for e in entities.get(i, [])]
+        m.copies = copies.get(i, 0)
 
 
 def count_mentions(

@@ -81,9 +81,15 @@ mentions = Table(
     # Enrichment (filled by the enrichment pipeline).
     Column("sentiment", String(16)),
     Column("sentiment_score", Float),
-    Column("topics", JSON, nullable=False, default=list),
-    Column("entities", JSON, nullable=False, default=list),
     Column("enrichment_version", String(64)),
+    # Why the mention is left out of counts though kept: "mass_posted" (one text from many
+    # accounts), "link_only". NULL = counted. Copies are left out through duplicate_of.
+    Column("noise", String(32)),
+    # Taxonomy version its topics were last assigned under (rows in mention_topics); NULL or
+    # an older version means "assign me" once vectors are at hand.
+    Column("topics_version", Integer),
+    # Entity-catalog version its entities were last matched under (rows in mention_entities).
+    Column("entities_version", Integer),
     # Hash of the document last written to the vector index; NULL means "index me".
     Column("indexed_hash", String(64)),
     # Sequence number of the index write that last touched this mention (see index_epochs).
@@ -134,4 +140,76 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime()),
+)
+
+
+# Versioned per-workspace configuration: kind "taxonomy" (topics) or "entities" (brands and
+# competitors). Every change is a new version; the highest version is the active one, and
+# older versions stay so that assignments made under them can still be read.
+catalogs = Table(
+    "catalogs",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Topic assignments, aspect-level: one row per (mention, taxonomy version, topic) with the
+# polarity of the part of the mention that speaks of the topic.
+mention_topics = Table(
+    "mention_topics",
+    metadata,
+    Column("mention_id", Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("taxonomy_version", Integer, primary_key=True),
+    Column("topic", String(128), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("similarity", Float, nullable=False),
+    Column("sentiment", String(16)),
+    Column("sentiment_score", Float),
+    # The clause the topic was read from; NULL when it was read from the whole mention.
+    Column("clause", Text),
+)
+Index(
+    "ix_mention_topics_ws_topic",
+    mention_topics.c.workspace,
+    mention_topics.c.taxonomy_version,
+    mention_topics.c.topic,
+)
+
+# Brands and competitors a mention names, under the workspace's entity catalog.
+mention_entities = Table(
+    "mention_entities",
+    metadata,
+    Column("mention_id", Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity", String(128), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("main", Boolean, nullable=False),
+    Column("surface", String(256), nullable=False),
+    Column("catalog_version", Integer, nullable=False),
+)
+Index("ix_mention_entities_ws_entity", mention_entities.c.workspace, mention_entities.c.entity)
+
+# Topic-discovery runs: clusters of mentions the taxonomy does not cover, offered for
+# promotion into the taxonomy. A run is kept whole so that its clusters stay comparable.
+discovered_topics = Table(
+    "discovered_topics",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("taxonomy_version", Integer),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("label", String(256), nullable=False),
+    Column("terms", JSON, nullable=False),
+    Column("quote_ids", JSON, nullable=False),
+    Column("member_ids", JSON, nullable=False),
+    Column("cohesion", Float, nullable=False),
+    # "new", "promoted" (into the taxonomy as `promoted_as`) or "dismissed".
+    Column("status", String(16), nullable=False, default="new"),
+    Column("promoted_as", String(128)),
 )

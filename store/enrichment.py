@@ -1,0 +1,291 @@
+"""Repository functions for what enrichment derives: versioned catalogs (taxonomy, entities),
+topic and entity assignments, topic-discovery runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from store.db import chunks, utcnow
+from store.tables import catalogs, discovered_topics, mention_entities, mention_topics, mentions
+
+
+@dataclass(frozen=True)
+class CatalogVersion:
+    workspace: str
+    kind: str
+    version: int
+    body: dict[str, Any]
+    digest: str
+
+
+def _digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def active_catalog(conn: Connection, *, workspace: str, kind: str) -> CatalogVersion | None:
+    c = catalogs.c
+    row = conn.execute(
+        select(catalogs)
+        .where(c.workspace == workspace, c.kind == kind)
+        .order_by(c.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return CatalogVersion(row.workspace, row.kind, row.version, row.body, row.digest)
+
+
+def catalog_version(
+    conn: Connection, *, workspace: str, kind: str, version: int
+) -> CatalogVersion | None:
+    c = catalogs.c
+    row = conn.execute(
+        select(catalogs).where(c.workspace == workspace, c.kind == kind, c.version == version)
+    ).first()
+    return (
+        None if row is None else CatalogVersion(row.workspace, kind, version, row.body, row.digest)
+    )
+
+
+def save_catalog(
+    conn: Connection, *, workspace: str, kind: str, body: dict[str, Any]
+) -> tuple[CatalogVersion, bool]:
+    """Store ``body`` as the next version unless it equals the active one.
+    Returns (the active version, whether a new version was created)."""
+    digest = _digest(body)
+    current = active_catalog(conn, workspace=workspace, kind=kind)
+    if current is not None and current.digest == digest:
+        return current, False
+    version = 1 if current is None else current.version + 1
+    conn.execute(
+        catalogs.insert().values(
+            workspace=workspace,
+            kind=kind,
+            version=version,
+            body=body,
+            digest=digest,
+            created_at=utcnow(),
+        )
+    )
+    return CatalogVersion(workspace, kind, version, body, digest), True
+
+
+def catalog_history(conn: Connection, *, workspace: str, kind: str) -> list[dict[str, Any]]:
+    c = catalogs.c
+    rows = conn.execute(
+        select(c.version, c.digest, c.created_at)
+        .where(c.workspace == workspace, c.kind == kind)
+        .order_by(c.version)
+    )
+    return [r._asdict() for r in rows]
+
+
+def replace_topics(
+    conn: Connection,
+    *,
+    workspace: str,
+    version: int,
+    items: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+) -> None:
+    """Write the topics of each (mention id, assignments) under taxonomy ``version`` and mark
+    the mention as assigned under it (an empty list is an answer too: no topic)."""
+    ids = [mid for mid, _ in items]
+    t = mention_topics.c
+    for chunk in chunks(ids):
+        conn.execute(
+            mention_topics.delete().where(t.mention_id.in_(chunk), t.taxonomy_version == version)
+        )
+        conn.execute(
+            update(mentions).where(mentions.c.id.in_(chunk)).values(topics_version=version)
+        )
+    rows = [
+        {"mention_id": mid, "taxonomy_version": version, "workspace": workspace, **a}
+        for mid, assigned in items
+        for a in assigned
+    ]
+    if rows:
+        conn.execute(mention_topics.insert(), rows)
+
+
+def topics_pending(
+    conn: Connection, *, workspace: str, version: int, after_id: int, limit: int
+) -> list[Any]:
+    """Indexed canonical mentions whose topics were not assigned under ``version``."""
+    m = mentions.c
+    return list(
+        conn.execute(
+            select(mentions)
+            .where(
+                m.workspace == workspace,
+                m.duplicate_of.is_(None),
+                m.id > after_id,
+                (m.topics_version.is_(None)) | (m.topics_version != version),
+            )
+            .order_by(m.id)
+            .limit(limit)
+        )
+    )
+
+
+def topics_of(
+    conn: Connection, *, ids: Sequence[int], version: int
+) -> dict[int, list[dict[str, Any]]]:
+    t = mention_topics.c
+    out: dict[int, list[dict[str, Any]]] = {}
+    for chunk in chunks(ids):
+        rows = conn.execute(
+            select(t.mention_id, t.topic, t.sentiment, t.similarity, t.clause)
+            .where(
+                t.mention_id.in_(chunk),
+                t.taxonomy_version == version,
+            )
+            .order_by(t.mention_id, t.similarity.desc())
+        )
+        for r in rows:
+            out.setdefault(r.mention_id, []).append(
+                {
+                    "topic": r.topic,
+                    "sentiment": r.sentiment,
+                    "similarity": r.similarity,
+                    "clause": r.clause,
+                }
+            )
+    return out
+
+
+def replace_entities(
+    conn: Connection,
+    *,
+    workspace: str,
+    version: int,
+    items: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+) -> None:
+    ids = [mid for mid, _ in items]
+    e = mention_entities.c
+    for chunk in chunks(ids):
+        conn.execute(mention_entities.delete().where(e.mention_id.in_(chunk)))
+        conn.execute(
+            update(mentions).where(mentions.c.id.in_(chunk)).values(entities_version=version)
+        )
+    rows = [
+        {"mention_id": mid, "workspace": workspace, "catalog_version": version, **m}
+        for mid, matched in items
+        for m in matched
+    ]
+    if rows:
+        conn.execute(mention_entities.insert(), rows)
+
+
+def entities_pending(
+    conn: Connection,
+    *,
+    workspace: str,
+    version: int,
+    after_id: int,
+    limit: int,
+    everything: bool = False,
+) -> list[Any]:
+    """Mentions whose entities were not matched under catalog ``version`` (all: everything)."""
+    m = mentions.c
+    stmt = select(m.id, m.text, m.title, m.brand).where(m.workspace == workspace, m.id > after_id)
+    if not everything:
+        stmt = stmt.where((m.entities_version.is_(None)) | (m.entities_version != version))
+    return list(conn.execute(stmt.order_by(m.id).limit(limit)))
+
+
+def entities_of(conn: Connection, *, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    e = mention_entities.c
+    out: dict[int, list[dict[str, Any]]] = {}
+    for chunk in chunks(ids):
+        rows = conn.execute(
+            select(e.mention_id, e.entity, e.kind, e.main, e.surface)
+            .where(e.mention_id.in_(chunk))
+            .order_by(e.mention_id, e.main.desc(), e.entity)
+        )
+        for r in rows:
+            out.setdefault(r.mention_id, []).append(
+                {"entity": r.entity, "kind": r.kind, "main": r.main, "surface": r.surface}
+            )
+    return out
+
+
+def copy_counts(conn: Connection, *, ids: Sequence[int]) -> dict[int, int]:
+    m = mentions.c
+    out: dict[int, int] = {}
+    for chunk in chunks(ids):
+        rows = conn.execute(
+            select(m.duplicate_of, func.count())
+            .where(m.duplicate_of.in_(chunk))
+            .group_by(m.duplicate_of)
+        )
+        out.update({r[0]: r[1] for r in rows})
+    return out
+
+
+def uncovered_mentions(
+    conn: Connection, *, workspace: str, version: int | None, limit: int
+) -> list[Any]:
+    """The most recent counted mentions with no topic under taxonomy ``version`` (all counted
+    mentions when there is no taxonomy)."""
+    m, t = mentions.c, mention_topics.c
+    stmt = select(m.id, m.text, m.title, m.language, m.content_hash).where(
+        m.workspace == workspace, m.duplicate_of.is_(None), m.noise.is_(None)
+    )
+    if version is not None:
+        covered = select(t.mention_id).where(
+            t.workspace == workspace, t.taxonomy_version == version
+        )
+        stmt = stmt.where(m.topics_version == version, m.id.not_in(covered))
+    return list(conn.execute(stmt.order_by(m.created_at.desc().nulls_last(), m.id.desc()).limit(limit)))
+
+
+def next_discovery_run(conn: Connection, *, workspace: str) -> int:
+    d = discovered_topics.c
+    last = conn.execute(select(func.max(d.run)).where(d.workspace == workspace)).scalar()
+    return 1 if last is None else int(last) + 1
+
+
+def save_discovered(
+    conn: Connection, *, workspace: str, run: int, rows: Sequence[dict[str, Any]]
+) -> None:
+    now = utcnow()
+    if rows:
+        conn.execute(
+            discovered_topics.insert(),
+            [
+                {"workspace": workspace, "run": run, "created_at": now, "status": "new", **r}
+                for r in rows
+            ],
+        )
+
+
+def discovered(conn: Connection, *, workspace: str, run: int | None = None) -> list[dict[str, Any]]:
+    """The clusters of run ``run`` (default: the latest run), largest first."""
+    d = discovered_topics.c
+    if run is None:
+        run = conn.execute(select(func.max(d.run)).where(d.workspace == workspace)).scalar()
+        if run is None:
+            return []
+    rows = conn.execute(
+        select(discovered_topics)
+        .where(d.workspace == workspace, d.run == run)
+        .order_by(d.size.desc(), d.key)
+    )
+    return [r._asdict() for r in rows]
+
+
+def set_discovered_status(
+    conn: Connection, *, workspace: str, run: int, key: str, status: str, promoted_as: str | None
+) -> None:
+    d = discovered_topics.c
+    conn.execute(
+        update(discovered_topics)
+        .where(d.workspace == workspace, d.run == run, d.key == key)
+        .values(status=status, promoted_as=promoted_as)
+    )
