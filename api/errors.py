@@ -25,6 +25,7 @@ STATUS = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BAD_MAPPING: 422,
     ErrorCode.BAD_FILE: 422,
+    ErrorCode.BAD_CATALOG: 422,
     ErrorCode.INDEX_UNAVAILABLE: 503,
     ErrorCode.EMBEDDER_UNAVAILABLE: 503,
     ErrorCode.DATABASE_UNAVAILABLE: 503,

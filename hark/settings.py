@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         24.0, ge=0, description="Same text from the same author within this window is a copy."
     )
     ingest_batch_size: int = Field(500, ge=1, description="Rows committed per transaction.")
+    max_clauses: int = Field(
+        8,
+        ge=1,
+        description="Clauses a mention is split into for aspect-level topics (each is embedded).",
+    )
 
     hnsw_m: int = Field(32, ge=4, description="HNSW max neighbours per node.")
     hnsw_ef_construction: int = Field(200, ge=16, description="HNSW build beam width.")

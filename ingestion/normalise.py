@@ -16,6 +16,8 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # "RT @user:", "RT “@user:" and chains of them at the start of a repost.
 _REPOST_PREFIX = re.compile(r"^(?:\s*RT\s*[\"“]?@[\w.]+:?\s*)+", re.IGNORECASE)
 _WORDLESS = re.compile(r"[^\w]+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normalise_text(raw: str) -> str:
@@ -35,12 +37,29 @@ def is_repost(text: str) -> bool:
     return bool(_REPOST_PREFIX.match(text))
 
 
+def _body(text: str) -> str:
+    body = _REPOST_PREFIX.sub("", text)
+    body = _URL.sub(" ", body).casefold()
+    return _WORDLESS.sub(" ", body).strip()
+
+
+def content_words(text: str) -> int:
+    """Words that carry the text: no repost prefix, links or @handles."""
+    return len(_body(_HANDLE.sub(" ", _REPOST_PREFIX.sub("", text))).split())
+
+
+def is_link_only(text: str) -> bool:
+    """A post that is links (and maybe handles) with no words of its own."""
+    if not _URL.search(text):
+        return False
+    rest = _HANDLE.sub(" ", _URL.sub(" ", _REPOST_PREFIX.sub("", text)))
+    return not _LETTER.search(rest)
+
+
 def dedup_key(text: str) -> str:
     """Same key for copies of one text: case, URLs (shorteners differ), repost prefixes and
     punctuation do not count."""
-    body = _REPOST_PREFIX.sub("", text)
-    body = _URL.sub(" ", body).casefold()
-    body = _WORDLESS.sub(" ", body).strip()
+    body = _body(text)
     if not body:
         # Only links, emoji or punctuation: too little to call two texts copies of each other
         # on, so only an identical text matches.

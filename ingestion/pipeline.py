@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from enrichment.sentiment import SentimentModel
+from enrichment.vector_stage import VectorEnrichment
 from hark.domain import MentionCreate
 from hark.errors import ErrorCode, HarkError
 from ingestion.mapping import Mapping, RowError
@@ -52,6 +52,8 @@ class IngestReport:
     store_seconds: float = 0.0
     embed_seconds: float = 0.0
     index_seconds: float = 0.0
+    enrich_seconds: float = 0.0
+    clauses_embedded: int = 0
     rejects: list[Reject] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     id_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -67,6 +69,8 @@ class IngestReport:
         self.embedded += stats.embedded
         self.embed_seconds += stats.embed_seconds
         self.index_seconds += stats.index_seconds
+        self.enrich_seconds += stats.enrich_seconds
+        self.clauses_embedded += stats.clauses_embedded
 
 
 @dataclass
@@ -76,7 +80,7 @@ class IndexTarget:
     embedder: Embedder
     index: VectorIndex
     batch_size: int = 64
-    sentiment: SentimentModel | None = None
+    enrichment: VectorEnrichment | None = None
 
     def sync(
         self,
@@ -93,7 +97,7 @@ class IndexTarget:
             index=self.index,
             batch_size=self.batch_size,
             ids=ids,
-            sentiment=self.sentiment,
+            enrichment=self.enrichment,
             on_progress=on_progress,
         )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hark.domain import MentionCreate
-from ingestion.normalise import dedup_key, is_repost, normalise_text
+from ingestion.normalise import dedup_key, is_link_only, is_repost, normalise_text
 from retrieval.documents import content_hash
 
 
@@ -22,6 +22,8 @@ class PreparedMention:
     key: tuple[str, str]
     columns: dict[str, Any]
     labels: dict[str, Any] | None
+    # (entity-catalog version, matched entities) once enrichment has run, else None.
+    entities: tuple[int, list[dict[str, Any]]] | None = None
 
     @property
     def row_hash(self) -> str:
@@ -57,6 +59,8 @@ def prepare(
         "content_hash": content_hash(text, title),
         "dedup_key": dedup_key(text),
         "is_repost": is_repost(text),
+        # Kept, but left out of counts (see store/filters.py: counted_conditions).
+        "noise": "link_only" if is_link_only(text) else None,
         # Set by enrichment when it derives a field (see enrichment/); None = nothing derived.
         "enrichment_version": None,
     }

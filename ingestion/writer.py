@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ingestion.normalise import content_words
 from ingestion.prepare import PreparedMention
+from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.db import utcnow
 
@@ -22,6 +24,21 @@ class BatchOutcome:
     unchanged: int = 0
     duplicates: int = 0
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+# A text this long, word for word, from two accounts is one text copied, not two opinions
+# that happen to agree ("thank you!" from many people is many opinions).
+NEAR_DUPLICATE_MIN_WORDS = 8
+# One text from this many accounts (reposts aside) is a campaign or a bot network.
+MASS_POSTED_MIN_AUTHORS = 3
+
+
+def _is_copy(a: Any, b: PreparedMention, window: timedelta) -> bool:
+    """A candidate row ``a`` with the same dedup key as new mention ``b`` is its original:
+    the same author posting it again in time, or a long text copied from another account."""
+    if content_words(b.columns["text"]) >= NEAR_DUPLICATE_MIN_WORDS:
+        return True
+    return _same_author_within(a, b, window)
 
 
 def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
@@ -105,7 +122,7 @@ def write_batch(
                 batch_target = pool_batch[0][0]
         else:
             db_target = next(
-                (c.id for c in candidates.get(dkey, []) if _same_author_within(c, p, dedup_window)),
+                (c.id for c in candidates.get(dkey, []) if _is_copy(c, p, dedup_window)),
                 None,
             )
             if db_target is None:
@@ -113,7 +130,7 @@ def write_batch(
                     (
                         i
                         for i, q in in_batch.get(dkey, [])
-                        if _same_author_within(_RowView(q), p, dedup_window)
+                        if _is_copy(_RowView(q), p, dedup_window)
                     ),
                     None,
                 )
@@ -145,6 +162,10 @@ def write_batch(
             if target is not None
         ],
     )
+    copied = {db for _, db, _ in links if db is not None} | {
+        new_ids[target] for _, _, target in links if target is not None
+    }
+    mention_store.flag_mass_posted(conn, ids=sorted(copied), min_authors=MASS_POSTED_MIN_AUTHORS)
     # Labels are written with the row they came with: new rows and changed rows only.
     touched = set(out.inserted) | set(out.updated)
     labelled = [
@@ -153,7 +174,22 @@ def write_batch(
         if p.labels is not None and out.ids[p.key] in touched
     ]
     mention_store.upsert_labels(conn, items=labelled)
+    _write_entities(
+        conn, workspace, [(out.ids[p.key], p) for p in batch if out.ids[p.key] in touched]
+    )
     return out
+
+
+def _write_entities(
+    conn: Connection, workspace: str, written: list[tuple[int, PreparedMention]]
+) -> None:
+    by_version: dict[int, list[tuple[int, list[dict[str, Any]]]]] = {}
+    for mid, p in written:
+        if p.entities is not None:
+            version, matched = p.entities
+            by_version.setdefault(version, []).append((mid, matched))
+    for version, items in by_version.items():
+        enrichment_store.replace_entities(conn, workspace=workspace, version=version, items=items)
 
 
 class _RowView:

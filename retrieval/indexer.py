@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
 
-from enrichment.sentiment import SentimentModel, from_rating
+from enrichment.vector_stage import VectorEnrichment
 from retrieval.documents import embed_text, index_metadata
 from retrieval.embedders import Embedder
 from retrieval.vector_index import VectorIndex
 from store import embeddings as embedding_cache
+from store import enrichment as enrichment_store
 from store import index_state
 from store import mentions as mention_store
 
@@ -26,6 +26,8 @@ class IndexStats:
     cache_hits: int = 0
     embed_seconds: float = 0.0
     index_seconds: float = 0.0
+    enrich_seconds: float = 0.0
+    clauses_embedded: int = 0
 
 
 @dataclass
@@ -82,11 +84,12 @@ def sync_index(
     ids: Sequence[int] | None = None,
     on_progress: Callable[[int], None] | None = None,
     stats: IndexStats | None = None,
-    sentiment: SentimentModel | None = None,
+    enrichment: VectorEnrichment | None = None,
 ) -> IndexStats:
     """Embed (cache first, ``batch_size`` texts per model call) and upsert every pending
-    canonical mention, a page at a time. Mentions without a sentiment get one here, where
-    their vectors are at hand (``sentiment``: the classifier; None leaves them unlabelled).
+    canonical mention, a page at a time. ``enrichment`` labels what needs the vectors
+    (sentiment where missing, topics) here, where they are at hand; its labels are written in
+    the same transaction that marks the page indexed.
 
     A page is marked indexed in SQL only after Chroma accepted it, so a crash anywhere leaves
     the page pending and the next sync redoes it.
@@ -101,7 +104,13 @@ def sync_index(
             return stats
         contents = {r.content_hash: embed_text(r.text, r.title) for r in rows}
         vectors = embed_with_cache(engine, embedder, contents, stats, batch_size)
-        labels = label_sentiment(rows, vectors, sentiment) if sentiment is not None else {}
+        notes = None
+        if enrichment is not None:
+            t0 = time.perf_counter()
+            notes = enrichment.annotate(workspace, rows, vectors)
+            stats.enrich_seconds += time.perf_counter() - t0
+            stats.clauses_embedded += notes.clauses_embedded
+        labels = notes.sentiments if notes is not None else {}
         metas = [
             index_metadata(r, {"sentiment": labels[r.id][0]} if r.id in labels else None)
             for r in rows
@@ -112,6 +121,10 @@ def sync_index(
             mention_store.set_sentiments(
                 conn, items=[(r.id, *labels[r.id], r.updated_at) for r in rows if r.id in labels]
             )
+            if notes is not None and notes.topic_version is not None:
+                enrichment_store.replace_topics(
+                    conn, workspace=workspace, version=notes.topic_version, items=notes.topics
+                )
             index_state.mark_indexed(
                 conn,
                 workspace=workspace,
@@ -121,30 +134,6 @@ def sync_index(
         stats.indexed += len(rows)
         if on_progress:
             on_progress(len(rows))
-
-
-def label_sentiment(
-    rows: Sequence[Any], vectors: dict[str, np.ndarray], model: SentimentModel
-) -> dict[int, tuple[str, float]]:
-    """id -> (label, score) for rows without a sentiment: by rating where the row has a rated
-    scale, else by the classifier on its vector."""
-    todo = [r for r in rows if r.sentiment is None]
-    out: dict[int, tuple[str, float]] = {}
-    unrated = []
-    for r in todo:
-        if r.rating is not None and r.rating_min is not None and r.rating_max is not None:
-            out[r.id] = from_rating(r.rating, r.rating_min, r.rating_max)
-        else:
-            unrated.append(r)
-    if unrated:
-        predicted = model.predict(np.stack([vectors[r.content_hash] for r in unrated]))
-        out.update(
-            {
-                r.id: (label, round(score, 4))
-                for r, (label, score) in zip(unrated, predicted, strict=True)
-            }
-        )
-    return out
 
 
 def check_drift(engine: Engine, *, workspace: str, index: VectorIndex) -> DriftReport:

@@ -48,7 +48,7 @@ def push_mentions(
         workspace=workspace,
         mentions=body.mentions,
         dedup_window=rt.dedup_window,
-        enrich=rt.enricher.enrich,
+        enrich=rt.enrich_hook(workspace),
     )
     if report.rejects:
         raise HarkError(

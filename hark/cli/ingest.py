@@ -52,7 +52,7 @@ def ingest(
             dedup_window=rt.dedup_window,
             index=None if no_index else rt.index_target(workspace),
             on_batch=progress,
-            enrich=rt.enricher.enrich,
+            enrich=rt.enrich_hook(workspace),
         )
     finally:
         bar.close()

