@@ -1,0 +1,1 @@
+"""Answering questions: planning, composing and verifying grounded answers."""
