@@ -73,6 +73,24 @@ class Settings(BaseSettings):
         "HNSW; 0 turns the in-memory mirror off.",
     )
 
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp) that "
+        "phrases answers and plans questions; unset = the offline template composer.",
+    )
+    llm_api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for that endpoint.")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name at that endpoint.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds before a model call fails.")
+    llm_context_tokens: int = Field(
+        6000, ge=1000, description="Token budget (tiktoken) for facts and quotes in a prompt."
+    )
+    ask_reference_date: str | None = Field(
+        None,
+        description="ISO date that relative times ('last week') count from; default: the "
+        "workspace's latest mention.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
