@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from hark.domain import MentionCreate
@@ -35,3 +37,44 @@ class IndexStatus(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class CatalogOut(BaseModel):
+    kind: str = Field(description="'taxonomy' or 'entities'.")
+    version: int
+    created: bool = Field(description="This request made a new version (false: unchanged).")
+    body: dict[str, Any]
+
+
+class DiscoveredTopicOut(BaseModel):
+    run: int
+    key: str
+    label: str
+    size: int
+    terms: list[str]
+    quote_ids: list[int]
+    cohesion: float
+    status: str = Field(description="new, promoted or dismissed.")
+    promoted_as: str | None = None
+    taxonomy_version: int | None = Field(None, description="Taxonomy the run looked past.")
+
+
+class DiscoveryRunOut(BaseModel):
+    run: int
+    taxonomy_version: int | None
+    considered: int = Field(description="Uncovered mentions that were clustered.")
+    topics: list[DiscoveredTopicOut]
+
+
+class PromoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=128, description="Topic name (default: label).")
+    description: str = Field("", max_length=1000)
+    run: int | None = Field(None, description="Discovery run (default: the latest).")
+
+
+class PromotedOut(BaseModel):
+    taxonomy_version: int
+    topic: str
+    name: str

@@ -68,7 +68,7 @@ _TOKEN = re.compile(r"\d+|(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670\u200c])+
 _JOIN = re.compile(r"[\s_\-\u2010-\u2014]{0,3}")  # between the words of one alias
 _LEAD = re.compile(r"(?:\s*(?:rt\b|@\w+):?)*", re.IGNORECASE)
 _AWAY = frozenset(
-    "from than unlike vs versus от вместо чем кроме від замість ніж ад замест чым".split()
+    "from than unlike vs versus от из вместо чем кроме від замість ніж ад замест чым".split()
 )
 _FROM_OR_WITH = frozenset("с со з із зі".split())  # "from" with genitive, "with" otherwise
 
@@ -187,6 +187,9 @@ class EntityCatalog:
                 for e in self.entities
             ]
         }
+
+    def entity(self, entity_id: str) -> Entity:
+        return self._by_id[entity_id]
 
     def match(
         self, text: str, *, title: str | None = None, stated_brand: str | None = None

@@ -1,0 +1,133 @@
+"""/v1/taxonomy and /v1/entities (versioned enrichment configuration), /v1/topics/discovered
+(topic discovery and promotion)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Body, Query
+
+from api.deps import RuntimeDep, WorkspaceDep
+from api.schemas import CatalogOut, DiscoveredTopicOut, DiscoveryRunOut, PromotedOut, PromoteIn
+from enrichment.catalogs import Kind, get_catalog, parse, set_catalog
+from enrichment.discovery_runs import promote, run_discovery
+from store import enrichment as enrichment_store
+
+router = APIRouter(prefix="/v1", tags=["enrichment"])
+
+ApplyQuery = Annotated[
+    bool, Query(description="Re-enrich stored mentions under the new version (in background).")
+]
+
+
+def _put(
+    kind: Kind,
+    body: dict[str, Any],
+    rt: RuntimeDep,
+    workspace: str,
+    apply: bool,
+    bg: BackgroundTasks,
+) -> CatalogOut:
+    state = set_catalog(rt.engine, workspace=workspace, kind=kind, body=parse(kind, data=body))
+    if apply and state.created:
+        bg.add_task(rt.reenrich, workspace)
+    return CatalogOut(kind=kind, version=state.version, created=state.created, body=state.body)
+
+
+def _get(kind: Kind, rt: RuntimeDep, workspace: str, version: int | None) -> CatalogOut:
+    state = get_catalog(rt.engine, workspace=workspace, kind=kind, version=version)
+    return CatalogOut(kind=kind, version=state.version, created=False, body=state.body)
+
+
+@router.put("/taxonomy", response_model=CatalogOut)
+def put_taxonomy(
+    body: Annotated[dict[str, Any], Body(examples=[{"topics": [{"name": "Delivery"}]}])],
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    background: BackgroundTasks,
+    apply: ApplyQuery = True,
+) -> CatalogOut:
+    """Set the topic taxonomy (same fields as the YAML file); a change is a new version."""
+    return _put("taxonomy", body, rt, workspace, apply, background)
+
+
+@router.get("/taxonomy", response_model=CatalogOut)
+def get_taxonomy(
+    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[int | None, Query(ge=1)] = None
+) -> CatalogOut:
+    return _get("taxonomy", rt, workspace, version)
+
+
+@router.put("/entities", response_model=CatalogOut)
+def put_entities(
+    body: Annotated[dict[str, Any], Body(examples=[{"entities": [{"name": "Kaspi"}]}])],
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    background: BackgroundTasks,
+    apply: ApplyQuery = True,
+) -> CatalogOut:
+    """Set the brands and competitors; a change is a new version."""
+    return _put("entities", body, rt, workspace, apply, background)
+
+
+@router.get("/entities", response_model=CatalogOut)
+def get_entities(
+    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[int | None, Query(ge=1)] = None
+) -> CatalogOut:
+    return _get("entities", rt, workspace, version)
+
+
+@router.post("/topics/discover", response_model=DiscoveryRunOut)
+def discover(
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    min_size: Annotated[int, Query(ge=2, le=10000)] = 10,
+    max_topics: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DiscoveryRunOut:
+    """Cluster the mentions no taxonomy topic covers; the clusters are stored as a new run."""
+    result = run_discovery(
+        rt.engine,
+        workspace=workspace,
+        embed=rt.embed_cached,
+        min_size=min_size,
+        max_topics=max_topics,
+    )
+    return DiscoveryRunOut(
+        run=result.run,
+        taxonomy_version=result.taxonomy_version,
+        considered=result.considered,
+        topics=[DiscoveredTopicOut.model_validate(c) for c in result.topics],
+    )
+
+
+@router.get("/topics/discovered", response_model=list[DiscoveredTopicOut])
+def list_discovered(
+    rt: RuntimeDep, workspace: WorkspaceDep, run: Annotated[int | None, Query(ge=1)] = None
+) -> list[DiscoveredTopicOut]:
+    with rt.engine.connect() as conn:
+        rows = enrichment_store.discovered(conn, workspace=workspace, run=run)
+    return [DiscoveredTopicOut.model_validate(c) for c in rows]
+
+
+@router.post("/topics/discovered/{key}/promote", response_model=PromotedOut)
+def promote_discovered(
+    key: str,
+    rt: RuntimeDep,
+    workspace: WorkspaceDep,
+    background: BackgroundTasks,
+    body: PromoteIn | None = None,
+    apply: ApplyQuery = True,
+) -> PromotedOut:
+    """Add a discovered cluster to the taxonomy as a new version (its quotes as examples)."""
+    body = body or PromoteIn()
+    version, topic = promote(
+        rt.engine,
+        workspace=workspace,
+        key=key,
+        name=body.name,
+        description=body.description,
+        run=body.run,
+    )
+    if apply:
+        background.add_task(rt.reenrich, workspace)
+    return PromotedOut(taxonomy_version=version, topic=topic.id, name=topic.name)

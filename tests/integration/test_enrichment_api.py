@@ -1,0 +1,74 @@
+"""Enrichment configuration over HTTP: versioned taxonomy and entities, applied to mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from hark.runtime import Runtime
+from tests.integration.test_api import _key, assert_error
+
+pytestmark = pytest.mark.integration
+
+CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(rt.settings, rt)) as c:
+        yield c
+
+
+def test_taxonomy_versions(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    bad = client.put(
+        "/v1/taxonomy", json={"topics": [{"name": "A", "parent": "nope"}]}, headers=auth
+    )
+    err = assert_error(bad, 422, "bad_catalog")
+    assert "parent 'nope'" in err["message"]
+    assert_error(client.get("/v1/taxonomy", headers=auth), 404, "not_found")
+
+    body = {"topics": [{"name": "Delivery", "examples": ["курьер опоздал"]}]}
+    first = client.put("/v1/taxonomy?apply=false", json=body, headers=auth).json()
+    assert (first["version"], first["created"]) == (1, True)
+    again = client.put("/v1/taxonomy?apply=false", json=body, headers=auth).json()
+    assert (again["version"], again["created"]) == (1, False)
+    body["topics"].append({"name": "Price"})
+    assert client.put("/v1/taxonomy?apply=false", json=body, headers=auth).json()["version"] == 2
+    old = client.get("/v1/taxonomy?version=1", headers=auth).json()
+    assert [t["id"] for t in old["body"]["topics"]] == ["delivery"]
+    # Another workspace sees none of it.
+    assert_error(client.get("/v1/taxonomy", headers=_key(rt, "other")), 404, "not_found")
+
+
+def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
+    client: TestClient, rt: Runtime
+) -> None:
+    auth = _key(rt, "banks")
+    catalog = yaml.safe_load((CATALOGS / "ru-banks.entities.yaml").read_text(encoding="utf-8"))
+    assert client.put("/v1/entities", json=catalog, headers=auth).json()["created"] is True
+    # Real SentiRuEval bank tweets (texts allowed as fixtures), one in Latin script.
+    pushed = client.post(
+        "/v1/mentions",
+        json={
+            "mentions": [
+                {
+                    "external_id": "1",
+                    "source": "tw",
+                    "text": "Перешел из ВТБ в Сбербанк, обслуживание лучше",
+                },
+                {"external_id": "2", "source": "tw", "text": "Sberbank online opyat ne rabotaet"},
+            ]
+        },
+        headers=auth,
+    ).json()
+    first = client.get(f"/v1/mentions/{pushed['ids'][0]}", headers=auth).json()
+    named = {e["entity"]: e["main"] for e in first["entities"]}
+    assert named == {"sberbank": True, "vtb": False}
+    second = client.get(f"/v1/mentions/{pushed['ids'][1]}", headers=auth).json()
+    assert [e["entity"] for e in second["entities"]] == ["sberbank"]
