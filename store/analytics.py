@@ -1,0 +1,219 @@
+"""Counting queries behind the analytics package: exact counts of counted mentions under a
+scope, grouped by window and by a key, one statement per call.
+
+Counted = not a copy and (unless the scope includes noise) not noise. Every count is of
+distinct mentions: scoping by topic or entity is an EXISTS (never a join that multiplies
+rows), and grouping by one joins a row per (mention, value), which both tables key on.
+Days are UTC calendar days on both backends; the day expression is the only dialect-aware part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    FromClause,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from hark.domain import SearchFilters
+from store.enrichment import active_catalog
+from store.filters import filter_conditions
+from store.tables import mention_entities, mention_topics, mentions
+
+# Dimensions that are a plain mentions column; "topic" and "entity" live in their own tables.
+COLUMN_DIMENSIONS = ("source", "source_type", "location", "brand", "language", "sentiment")
+DIMENSIONS = frozenset({*COLUMN_DIMENSIONS, "topic", "entity"})
+GROUP_KEYS = DIMENSIONS | {"day"}
+
+
+class ScopeSpec(Protocol):
+    """What a query needs of ``analytics.scope.Scope`` (kept structural: store does not
+    import the analytics package)."""
+
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def filters(self) -> SearchFilters: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+    @property
+    def entities(self) -> tuple[str, ...]: ...
+    @property
+    def main_entity_only(self) -> bool: ...
+    @property
+    def include_noise(self) -> bool: ...
+
+
+class Span(Protocol):
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+def taxonomy_version(conn: Connection, *, workspace: str) -> int | None:
+    """The active taxonomy version: the only one whose topics count."""
+    found = active_catalog(conn, workspace=workspace, kind="taxonomy")
+    return None if found is None else found.version
+
+
+def first_counted_at(
+    conn: Connection, *, workspace: str, filters: SearchFilters, include_noise: bool
+) -> datetime | None:
+    """When the first counted mention under ``filters`` (since/until ignored) was posted:
+    days before it are days without data, not days without mentions."""
+    m = mentions.c
+    cond = filter_conditions(workspace, filters.model_copy(update={"since": None, "until": None}))
+    if not include_noise:
+        cond = and_(cond, m.noise.is_(None))
+    return conn.execute(select(func.min(m.created_at)).where(cond)).scalar()
+
+
+def scope_condition(scope: ScopeSpec, version: int | None) -> ColumnElement[bool]:
+    # Aliases: a breakdown may join the same tables outside, and EXISTS must not correlate
+    # to them. Topic and entity rows are reached by mention id alone (ids are global): with
+    # a workspace condition too, SQLite walks the (workspace, topic) index once per mention.
+    m = mentions.c
+    t = mention_topics.alias("scope_topics").c
+    e = mention_entities.alias("scope_entities").c
+    filters = scope.filters.model_copy(update={"since": None, "until": None})
+    conds: list[ColumnElement[bool]] = [filter_conditions(scope.workspace, filters)]
+    if not scope.include_noise:
+        conds.append(m.noise.is_(None))
+    if scope.topics:
+        if version is None:  # no taxonomy: no mention has a topic
+            conds.append(false())
+        else:
+            conds.append(
+                exists().where(
+                    t.mention_id == m.id,
+                    t.taxonomy_version == version,
+                    t.topic.in_(scope.topics),
+                )
+            )
+    if scope.entities:
+        named = [e.mention_id == m.id, e.entity.in_(scope.entities)]
+        if scope.main_entity_only:
+            named.append(e.main.is_(True))
+        conds.append(exists().where(*named))
+    return and_(*conds)
+
+
+def _day(dialect: str) -> ColumnElement[Any]:
+    """The UTC calendar day of created_at. SQLite stores naive UTC text; PostgreSQL stores
+    timestamptz, whose date would follow the session time zone without timezone('UTC')."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", mentions.c.created_at), Date)
+    return func.date(mentions.c.created_at)
+
+
+def in_window(window: Span) -> ColumnElement[bool]:
+    m = mentions.c
+    return and_(m.created_at >= window.start, m.created_at < window.end)
+
+
+def _overlap(windows: Sequence[Span]) -> bool:
+    spans = sorted((w.start, w.end) for w in windows)
+    return any(b[0] < a[1] for a, b in pairwise(spans))
+
+
+def grouped_counts(
+    conn: Connection,
+    *,
+    scope: ScopeSpec,
+    windows: Sequence[Span],
+    keys: Sequence[str] = (),
+    sentiment: str | None = None,
+    version: int | None = None,
+) -> dict[tuple[Any, ...], int]:
+    """Counted mentions in scope per (window index, *values of ``keys``); only non-zero
+    groups appear. A missing value (no location, no topic, unlabelled) is None.
+
+    ``sentiment`` keeps mentions of that sentiment. Grouped by "topic", it is the topic's own
+    (aspect) sentiment instead, and the None group holds the mentions of that sentiment with no
+    topic of it: so each topic's count equals a breakdown of that topic, and the None group is
+    what no topic explains. ``version`` is the active taxonomy version (topic scope or key).
+    Disjoint windows share one statement; overlapping ones get one each (a CASE would put a
+    mention in the first window only).
+    """
+    unknown = set(keys) - GROUP_KEYS
+    if unknown or ("topic" in keys and "entity" in keys):
+        raise ValueError(f"cannot group by {list(keys)}")
+    if not windows:
+        return {}
+    if len(windows) > 1 and _overlap(windows):
+        out: dict[tuple[Any, ...], int] = {}
+        for i, w in enumerate(windows):
+            one = grouped_counts(
+                conn, scope=scope, windows=[w], keys=keys, sentiment=sentiment, version=version
+            )
+            out.update({(i, *k[1:]): n for k, n in one.items()})
+        return out
+    m, t, e = mentions.c, mention_topics.c, mention_entities.c
+    source: FromClause = mentions
+    where = [scope_condition(scope, version)]
+    values: list[ColumnElement[Any]] = []
+    for key in keys:
+        if key == "day":
+            values.append(_day(conn.dialect.name))
+        elif key == "topic":
+            if version is None:
+                return {}
+            on = and_(t.mention_id == m.id, t.taxonomy_version == version)
+            if sentiment is not None:
+                on = and_(on, t.sentiment == sentiment)
+                where.append(or_(t.topic.is_not(None), m.sentiment == sentiment))
+            source = source.outerjoin(mention_topics, on)
+            values.append(t.topic)
+        elif key == "entity":
+            on = e.mention_id == m.id
+            if scope.main_entity_only:
+                on = and_(on, e.main.is_(True))
+            source = source.outerjoin(mention_entities, on)
+            values.append(e.entity)
+        else:
+            values.append(mentions.c[key])
+    if sentiment is not None and "topic" not in keys:
+        where.append(m.sentiment == sentiment)
+    if len(windows) == 1:
+        period: ColumnElement[Any] = literal(0)
+        where.append(in_window(windows[0]))
+    else:
+        period = case(*[(in_window(w), i) for i, w in enumerate(windows)])
+        where.append(or_(*[in_window(w) for w in windows]))
+    # Group in an outer query over labelled columns, so that no expression carrying bound
+    # parameters (the CASE, timezone('UTC')) has to be repeated in GROUP BY and matched by
+    # PostgreSQL against its copy in the SELECT list.
+    inner = (
+        select(period.label("period"), *[v.label(f"k{i}") for i, v in enumerate(values)])
+        .select_from(source)
+        .where(*where)
+        .subquery()
+    )
+    groups = [inner.c.period, *[inner.c[f"k{i}"] for i in range(len(values))]]
+    # count(*) counts distinct mentions: the join adds one row per (mention, topic) or
+    # (mention, entity), both primary keys, and a group holds one topic or entity.
+    rows = conn.execute(select(*groups, func.count()).group_by(*groups))
+    out = {}
+    day_at = list(keys).index("day") + 1 if "day" in keys else None
+    for row in rows:
+        key = tuple(row[:-1])
+        if day_at is not None and isinstance(key[day_at], str):  # SQLite gives 'YYYY-MM-DD'
+            key = (*key[:day_at], date.fromisoformat(key[day_at]), *key[day_at + 1 :])
+        out[key] = int(row[-1])
+    return out
