@@ -44,3 +44,8 @@ def split_clauses(text: str, *, max_clauses: int = 8) -> list[str]:
         size = -(-len(merged) // max_clauses)
         merged = [" ".join(merged[i : i + size]) for i in range(0, len(merged), size)]
     return merged
+
+
+def has_contrast(text: str) -> bool:
+    """The text turns its opinion around somewhere ("…, but …")."""
+    return bool(_CONTRAST.search(text))

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.clauses import split_clauses
+from enrichment.clauses import has_contrast, split_clauses
 from enrichment.sentiment import SentimentModel, from_rating
 from enrichment.taxonomy import TopicModel
 from retrieval.documents import content_hash
@@ -54,6 +54,13 @@ class VectorEnrichment:
         out.topics, out.clauses_embedded = self.topics(model, rows, vectors, out.sentiments)
         return out
 
+    @staticmethod
+    def _may_mix(text: str, sims: np.ndarray, model: TopicModel) -> bool:
+        """Worth splitting into clauses (each clause costs an embedding): the text turns its
+        opinion around, or its whole vector sits near two topics. Others speak with one voice
+        about at most one topic, and their own vector and sentiment say all."""
+        return has_contrast(text) or _near_topics(sims, model) >= 2
+
     def topics(
         self,
         model: TopicModel,
@@ -62,9 +69,14 @@ class VectorEnrichment:
         fresh: dict[int, tuple[str, float]],
     ) -> tuple[list[tuple[int, list[dict[str, Any]]]], int]:
         whole = model.scores(np.stack([vectors[r.content_hash] for r in rows]))
-        clauses = {r.id: split_clauses(r.text, max_clauses=self.max_clauses) for r in rows}
-        if any(r.title for r in rows):
-            clauses = {r.id: ([r.title] if r.title else []) + clauses[r.id] for r in rows}
+        clauses = {
+            r.id: (
+                ([r.title] if r.title else []) + split_clauses(r.text, max_clauses=self.max_clauses)
+            )
+            if self._may_mix(r.text, sims, model)
+            else [r.text]
+            for r, sims in zip(rows, whole, strict=True)
+        }
         wanted = {content_hash(c, None): c for cs in clauses.values() if len(cs) > 1 for c in cs}
         clause_vectors = self.embed(wanted) if wanted else {}
         results = []
@@ -104,6 +116,15 @@ class VectorEnrichment:
                         }
             results.append((r.id, list(assigned.values())))
         return results, len(wanted)
+
+
+# A mention whose whole vector comes this close to the threshold for two topics may speak of
+# both, with different polarities.
+NEAR_THRESHOLD = 0.05
+
+
+def _near_topics(sims: np.ndarray, model: TopicModel) -> int:
+    return int((sims >= model.taxonomy.threshold - NEAR_THRESHOLD).sum())
 
 
 def label_sentiment(
