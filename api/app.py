@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routers import health, mentions
+from api.routers import ask, enrichment, health, mentions
 from hark import __version__
 from hark.runtime import Runtime
 from hark.settings import Settings, get_settings
@@ -42,4 +42,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
     app.include_router(mentions.router)
+    app.include_router(enrichment.router)
+    app.include_router(ask.router)
     return app

@@ -58,8 +58,10 @@ def rows(rel: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def score_set(name: str, rel: str, columns: dict[str, str], args: argparse.Namespace) -> None:
+def score_set(name: str, rel: str, columns: dict[str, str], args: argparse.Namespace) -> str:
+    """Print precision/recall/F1 with and without misspellings; return the fuzzy line."""
     data = rows(rel)
+    line = ""
     truth = [{columns[c] for c in columns if r[c] != "NULL"} for r in data]
     surfaces: dict[bool, Surfaces] = {}
     for fuzzy in (True, False):
@@ -76,12 +78,14 @@ def score_set(name: str, rel: str, columns: dict[str, str], args: argparse.Names
         total = sum(counts.values(), collections.Counter())
         label = f"{rel.split('/')[-1]} {'fuzzy' if fuzzy else 'exact'}"
         print(f"{label:24} {len(data):6} {_prf(total)} {rate:9.0f}")
+        line = line or _prf(total)
         if fuzzy and args.per_entity:
             for e in columns.values():
                 print(f"  {e:22} {sum(counts[e].values()):6} {_prf(counts[e])}")
         if fuzzy and args.errors:
             _show_errors(data, truth, got, args.errors)
     _fuzzy_only(surfaces[True], surfaces[False], truth)
+    return line
 
 
 def _fuzzy_only(fuzzy: Surfaces, exact: Surfaces, truth: list[set[str]]) -> None:
@@ -168,13 +172,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-entity", action="store_true")
     parser.add_argument("--errors", type=int, default=0, help="print this many misses per set")
-    args = parser.parse_args()
+    run(parser.parse_args())
+
+
+def run(args: argparse.Namespace | None = None) -> dict[str, str]:
+    """Print the tables (the one-command enrichment eval calls this with defaults)."""
+    args = args or argparse.Namespace(per_entity=False, errors=0)
     head = ("set", "tweets", "P", "R", "F1", "FP", "FN", "texts/s")
     print("{:24} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5} {:>9}".format(*head))
-    score_set("ru-banks", "sentirueval-ru-brand-tweets/banks.csv", BANKS, args)
-    score_set("ru-telecom", "sentirueval-ru-brand-tweets/telecom.csv", TELECOM, args)
+    banks = score_set("ru-banks", "sentirueval-ru-brand-tweets/banks.csv", BANKS, args)
+    telecom = score_set("ru-telecom", "sentirueval-ru-brand-tweets/telecom.csv", TELECOM, args)
     airlines()
     throughput()
+    return {"banks P R F1 FP FN": banks, "telecom P R F1 FP FN": telecom}
 
 
 if __name__ == "__main__":

@@ -53,16 +53,22 @@ def main() -> None:
     parser.add_argument("--max-train", type=int, default=1200)
     parser.add_argument("--max-test", type=int, default=400)
     args = parser.parse_args()
+    print(json.dumps(run(train=args.train, max_train=args.max_train, max_test=args.max_test)))
 
+
+def run(*, train: bool = False, max_train: int = 1200, max_test: int = 400) -> dict[str, object]:
+    """Print the table; return it per dataset."""
     examples = load(
-        args.max_train,
-        args.max_test,
+        max_train,
+        max_test,
         caps={"airline-en": (4000, 1500), "sentirueval-ru": (2500, 1000)},
     )
     vectors = embed_texts([e.text for e in examples])
-    train = np.array([not e.held_out for e in examples])
-    if args.train:
-        w, b = fit(vectors[train], [e.label for e, t in zip(examples, train, strict=True) if t])
+    in_train = np.array([not e.held_out for e in examples])
+    if train:
+        w, b = fit(
+            vectors[in_train], [e.label for e, t in zip(examples, in_train, strict=True) if t]
+        )
         model = SentimentModel("sentiment.v1", embedder().name, w, b)
     else:
         model = SentimentModel.load()
@@ -95,10 +101,10 @@ def main() -> None:
             f"{name:16} {row['n']:5} {row['majority_f1']:9.3f} {row['zero_shot_f1']:9.3f} "
             f"{row['hark_f1']:7.3f} {row['hark_accuracy']:6.3f}"
         )
-    if args.train:
-        path = model.save({"held_out": report, "train_rows": int(train.sum())})
+    if train:
+        path = model.save({"held_out": report, "train_rows": int(in_train.sum())})
         print(f"wrote {path}")
-    print(json.dumps(report))
+    return report
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ import numpy as np
 from sqlalchemy import Engine
 from threadpoolctl import threadpool_limits
 
+from ask.planner import RulesPlanner
+from ask.service import Asker
+from ask.vocabulary import VocabularyCache
 from enrichment.enricher import Enricher
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
+from enrichment.reenrich import reenrich_entities, reenrich_languages, reenrich_topics
 from enrichment.sentiment import SentimentModel
 from enrichment.taxonomy import Taxonomy, TopicModel
 from enrichment.topic_space import load_centre
@@ -31,6 +35,7 @@ from retrieval.exact import ExactMirror
 from retrieval.indexer import IndexStats, embed_with_cache
 from retrieval.search import search_mentions
 from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
+from store import embeddings as embedding_cache
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.db import make_engine, upgrade
@@ -148,6 +153,44 @@ class Runtime:
             max_clauses=self.settings.max_clauses,
         )
 
+    @cached_property
+    def asker(self) -> Asker:
+        """Question answering over this runtime's stores (the LLM composer only when a model
+        endpoint is configured)."""
+        llm = None
+        if self.settings.llm_base_url:
+            from ask.composer_llm import LLMComposer
+            from ask.llm import make_chat
+
+            llm = LLMComposer(make_chat(self.settings), self.settings)
+        return Asker(
+            engine=self.engine,
+            planner=RulesPlanner(self.embedder, self.enricher.language),
+            vocabulary=VocabularyCache(self.engine, self.entity_catalog, self.topic_model),
+            vectors_for=self._vectors_for,
+            embed_query=self.embedder.embed_query,
+            llm=llm,
+            reference_setting=self.settings.ask_reference_date,
+        )
+
+    def _vectors_for(self, workspace: str) -> Callable[[list[int]], tuple[np.ndarray, np.ndarray]]:
+        mirror = self.mirror(workspace)
+        if mirror is not None:
+            return mirror.vectors_for
+
+        def from_cache(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+            with self.engine.connect() as conn:
+                hashes = mention_store.content_hashes(conn, ids=ids)
+                vectors = embedding_cache.get_vectors(
+                    conn, model=self.embedder.name, content_hashes=list(hashes.values())
+                )
+            found = [i for i in ids if hashes.get(i) in vectors]
+            if not found:
+                return np.zeros(0, np.int64), np.zeros((0, self.embedder.dim), np.float32)
+            return np.asarray(found, np.int64), np.stack([vectors[hashes[i]] for i in found])
+
+        return from_cache
+
     def index(self, workspace: str) -> ChromaIndex:
         with self._lock:
             if workspace not in self._indexes:
@@ -218,6 +261,49 @@ class Runtime:
             return self.index_target(workspace).sync(
                 self.engine, workspace, on_progress=on_progress
             )
+
+    def reenrich(
+        self,
+        workspace: str,
+        *,
+        everything: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> dict[str, int]:
+        """Bring derived fields up to date with the active models and catalogs: language and
+        entities from the text, then (while re-indexing what changed) sentiment and topics
+        from cached vectors. ``everything`` re-derives what is already current too."""
+        languages = reenrich_languages(
+            self.engine,
+            workspace=workspace,
+            enricher=self.enricher,
+            everything=everything,
+            on_progress=on_progress,
+        )
+        entities = reenrich_entities(
+            self.engine,
+            workspace=workspace,
+            catalog=self.entity_catalog(workspace),
+            everything=everything,
+        )
+        if everything:
+            # Sentiments are derived while indexing, where the vectors are at hand.
+            with self.engine.begin() as conn:
+                mention_store.clear_sentiments(conn, workspace=workspace)
+        indexed = self.sync_pending(workspace, on_progress=on_progress)
+        topics = reenrich_topics(
+            self.engine,
+            workspace=workspace,
+            enrichment=self.vector_enrichment,
+            on_progress=on_progress,
+        )
+        return {
+            "seen": languages.seen,
+            "languages_changed": languages.changed,
+            "entities_matched": entities.seen,
+            "reindexed": indexed.indexed,
+            "embedded": indexed.embedded,
+            "topics_assigned": topics.seen,
+        }
 
     def catch_up(self) -> None:
         """Index every workspace's pending mentions (left by a crash or a stopped server)."""

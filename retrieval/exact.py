@@ -10,6 +10,7 @@ new writes are merged incrementally, removals trigger a reload.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -177,3 +178,10 @@ class ExactMirror:
         best = np.argpartition(-scores, top - 1)[:top]
         best = best[np.lexsort((ids[best], -scores[best]))]
         return [VectorHit(int(ids[i]), float(scores[i])) for i in best], len(ids)
+
+    def vectors_for(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids found, their vectors) among ``ids``: indexed mentions only, in index order."""
+        self.refresh()
+        with self._lock:
+            rows = np.flatnonzero(np.isin(self._ids, np.asarray(list(ids), np.int64)))
+            return self._ids[rows].copy(), self._vectors[rows].copy()

@@ -242,7 +242,9 @@ def uncovered_mentions(
             t.workspace == workspace, t.taxonomy_version == version
         )
         stmt = stmt.where(m.topics_version == version, m.id.not_in(covered))
-    return list(conn.execute(stmt.order_by(m.created_at.desc().nulls_last(), m.id.desc()).limit(limit)))
+    return list(
+        conn.execute(stmt.order_by(m.created_at.desc().nulls_last(), m.id.desc()).limit(limit))
+    )
 
 
 def next_discovery_run(conn: Connection, *, workspace: str) -> int:

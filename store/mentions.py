@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
@@ -300,3 +301,40 @@ def filtered_content(
     m = mentions.c
     rows = conn.execute(select(m.id, m.content_hash).where(cond).limit(limit + 1))
     return [(r[0], r[1]) for r in rows]
+
+
+def distinct_values(
+    conn: Connection, *, workspace: str, fields: Sequence[str], limit: int = 500
+) -> dict[str, list[str]]:
+    """The most frequent values of each field among canonical mentions (for question parsing)."""
+    out: dict[str, list[str]] = {}
+    m = mentions.c
+    for name in fields:
+        col = mentions.c[name]
+        rows = conn.execute(
+            select(col, func.count())
+            .where(m.workspace == workspace, m.duplicate_of.is_(None), col.is_not(None))
+            .group_by(col)
+            .order_by(func.count().desc())
+            .limit(limit)
+        )
+        out[name] = [r[0] for r in rows]
+    return out
+
+
+def latest_created(conn: Connection, *, workspace: str) -> datetime | None:
+    m = mentions.c
+    value = conn.execute(select(func.max(m.created_at)).where(m.workspace == workspace)).scalar()
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def content_hashes(conn: Connection, *, ids: Sequence[int]) -> dict[int, str]:
+    m = mentions.c
+    out: dict[int, str] = {}
+    for chunk in chunks(list(ids)):
+        out.update(dict(conn.execute(select(m.id, m.content_hash).where(m.id.in_(chunk))).all()))
+    return out

@@ -92,3 +92,6 @@ def postgres_url() -> str | None:
             return base
     except Exception:
         return None
+
+
+from tests.llm_server import llm_server  # noqa: E402, F401

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import make_url
 
-from hark.cli import catalogs, enrich, index, ingest, keys, search
+from hark.cli import ask, catalogs, enrich, index, ingest, keys, search, topics
 from hark.cli.common import handles_errors, runtime
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command()(ingest.ingest)
 app.command()(ingest.mappings)
 app.command()(search.search)
+app.command()(ask.ask)
 app.command()(index.sync)
 app.command()(index.reindex)
 app.command()(index.check)
@@ -25,6 +26,7 @@ app.command()(enrich.enrich)
 app.add_typer(keys.app, name="keys")
 app.add_typer(catalogs.taxonomy, name="taxonomy")
 app.add_typer(catalogs.entities, name="entities")
+app.add_typer(topics.app, name="topics")
 
 
 @app.command()

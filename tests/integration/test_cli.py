@@ -94,12 +94,12 @@ def test_enrich_fills_languages_of_mentions_stored_before(cli: CliRunner) -> Non
         conn.execute("UPDATE mentions SET language = NULL, enrichment_version = NULL")
     r = cli.invoke(app, ["enrich", "--json"])
     summary = json.loads(r.stdout)
-    assert summary["changed"] == summary["seen"] == 85
+    assert summary["languages_changed"] == summary["seen"] == 85
     assert summary["embedded"] == 0 and summary["reindexed"] == 83  # canonical ones
     again = json.loads(cli.invoke(app, ["enrich", "--json"]).stdout)
     assert again["seen"] == 0
     rerun = json.loads(cli.invoke(app, ["enrich", "--all", "--json"]).stdout)
-    assert rerun["seen"] == 85 and rerun["changed"] == 0
+    assert rerun["seen"] == 85 and rerun["languages_changed"] == 0
     r = cli.invoke(app, ["search", "delay", "--language", "en", "--json", "-k", "3"])
     assert all(h["mention"]["language"] == "en" for h in json.loads(r.stdout)["hits"])
     assert json.loads(cli.invoke(app, ["check", "--json"]).stdout)["in_sync"]

@@ -1,0 +1,146 @@
+"""Answering a question: plan -> analysis (facts, quotes) -> composed answer -> checks.
+
+Numbers come from analytics over SQL; the template composer renders them offline; with a
+model configured, the LLM composer phrases them and the verifier checks its answer (retry
+once, else the template answer with a warning). Mention text is untrusted data throughout.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from analytics.scope import Scope
+from ask.analysis import analyse
+from ask.composer_template import TemplateComposer
+from ask.facts import Fact
+from ask.plan import Plan
+from ask.planner import RulesPlanner, reference_time
+from ask.quotes import QuotePicker, VectorsFor
+from ask.vocabulary import VocabularyCache
+from hark.errors import ErrorCode, HarkError
+
+log = logging.getLogger("hark.ask")
+MAX_QUESTION_CHARS = 2000
+
+
+class Citation(BaseModel):
+    id: int
+    text: str
+    source: str
+    created_at: datetime | None = None
+    url: str | None = None
+
+
+class AskResult(BaseModel):
+    answer: str
+    language: str
+    plan: Plan
+    facts: list[Fact]
+    citations: list[Citation]
+    warnings: list[str] = Field(default_factory=list)
+    composer: str = Field(description="'template' or 'llm'.")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Asker:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        planner: RulesPlanner,
+        vocabulary: VocabularyCache,
+        vectors_for: Callable[[str], VectorsFor],
+        embed_query: Callable[[str], np.ndarray],
+        llm: Any | None = None,
+        reference_setting: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.planner = planner
+        self.vocabulary = vocabulary
+        self.vectors_for = vectors_for
+        self.embed_query = embed_query
+        self.llm = llm
+        self.reference_setting = reference_setting
+        self.template = TemplateComposer()
+
+    def ask(
+        self,
+        workspace: str,
+        question: str,
+        *,
+        reference: datetime | None = None,
+        use_llm: bool = True,
+    ) -> AskResult:
+        question = " ".join(question.split())
+        if not question:
+            raise HarkError(ErrorCode.VALIDATION, "the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise HarkError(
+                ErrorCode.VALIDATION, f"the question is longer than {MAX_QUESTION_CHARS} characters"
+            )
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        vocab = self.vocabulary.get(workspace)
+        ref = reference or reference_time(vocab, self.reference_setting)
+        plan = self.planner.plan(question, vocab, reference=ref)
+        timings["plan"] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        scope = Scope(
+            workspace,
+            plan.filters(),
+            topics=tuple(plan.topics),
+            entities=tuple(plan.entities),
+        )
+        picker = QuotePicker(self.engine, scope, self.vectors_for(workspace), self.embed_query)
+        names = (
+            {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
+        )
+        evidence = analyse(plan, scope, self.engine, picker, names)
+        timings["analyse"] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        answer = self.template.compose(plan, evidence)
+        warnings = list(plan.notes)
+        composer = "template"
+        if self.llm is not None and use_llm:
+            result = self.llm.compose(
+                question=question,
+                language=plan.question_language or plan.language,
+                evidence=evidence,
+                template_answer=answer,
+            )
+            if result.fell_back:
+                warnings.append(
+                    "the model's answer failed the checks ("
+                    + "; ".join(p.detail for p in result.problems)[:300]
+                    + "), so the template answer is shown"
+                )
+            else:
+                answer, composer = result.text, "llm"
+        timings["compose"] = (time.perf_counter() - t0) * 1000
+        cited = {q.id: q for q in evidence.quotes}
+        log.info("ask workspace=%s intent=%s composer=%s", workspace, plan.intent, composer)
+        return AskResult(
+            answer=answer,
+            language=plan.language
+            if composer == "template"
+            else (plan.question_language or plan.language),
+            plan=plan,
+            facts=evidence.facts,
+            citations=[
+                Citation(id=q.id, text=q.text, source=q.source, created_at=q.created_at, url=q.url)
+                for q in cited.values()
+            ],
+            warnings=warnings,
+            composer=composer,
+            timings_ms={k: round(v, 1) for k, v in timings.items()},
+        )

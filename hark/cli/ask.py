@@ -1,0 +1,40 @@
+"""``hark ask``: a grounded answer to a question, from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+
+
+@handles_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    workspace: WorkspaceOpt = None,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Use the template composer even with a model set.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer with numbers from the data and quotes cited as [mention id]."""
+    assert workspace is not None
+    result = runtime().asker.ask(workspace, question, use_llm=not no_llm)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    typer.echo(result.answer)
+    plan = result.plan
+    read = [f"intent={plan.intent.value}"]
+    if plan.window:
+        read.append(f"period={plan.window.label}")
+    if plan.baseline:
+        read.append(f"vs={plan.baseline.label}")
+    for name in ("sentiment", "brands", "entities", "topics", "sources", "locations"):
+        value = getattr(plan, name)
+        if value:
+            read.append(f"{name}={value if isinstance(value, str) else ','.join(value)}")
+    typer.echo(f"\n(read as: {' '.join(read)}; composer={result.composer})")
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)

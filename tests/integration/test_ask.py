@@ -1,0 +1,180 @@
+"""POST /v1/ask on real airline tweets: numbers equal SQL counts, citations are real and in
+the window, answers in the question's language, a model's answer is checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.app import create_app
+from enrichment.catalogs import parse, set_catalog
+from hark.runtime import Runtime
+from hark.settings import Settings
+from ingestion.mapping import load_mapping
+from ingestion.pipeline import ingest_file
+from store.tables import mentions
+from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder
+from tests.integration.test_api import _key, assert_error
+from tests.llm_server import LLMServer, Reply
+
+pytestmark = pytest.mark.integration
+CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
+
+
+def _load(rt: Runtime) -> None:
+    for kind, name in (
+        ("taxonomy", "airline.taxonomy.yaml"),
+        ("entities", "airline.entities.yaml"),
+    ):
+        text = (CATALOGS / name).read_text(encoding="utf-8")
+        set_catalog(rt.engine, workspace="acme", kind=kind, body=parse(kind, text=text))
+    ingest_file(
+        rt.engine,
+        workspace="acme",
+        path=AIRLINE_EXCERPT,
+        mapping=load_mapping("twitter-us-airline-sentiment"),
+        index=rt.index_target("acme"),
+        enrich=rt.enrich_hook("acme"),
+    )
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    _load(rt)
+    with TestClient(create_app(rt.settings, rt)) as c:
+        yield c
+
+
+def _count(rt: Runtime, **where: Any) -> int:
+    m = mentions.c
+    cond = [m.workspace == "acme", m.duplicate_of.is_(None), m.noise.is_(None)]
+    if "day" in where:
+        day = where.pop("day")
+        cond += [m.created_at >= day[0], m.created_at < day[1]]
+    cond += [m[k] == v for k, v in where.items()]
+    with rt.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(*cond)).scalar_one())
+
+
+FEB23 = (datetime(2015, 2, 23, tzinfo=UTC), datetime(2015, 2, 24, tzinfo=UTC))
+
+
+def test_a_count_equals_sql_and_cites_mentions_of_that_day(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    body = client.post(
+        "/v1/ask",
+        json={"question": "How many negative tweets about Delta were there on Feb 23?"},
+        headers=auth,
+    ).json()
+    plan = body["plan"]
+    assert (
+        plan["intent"] == "count"
+        and plan["brands"] == ["Delta"]
+        and plan["sentiment"] == "negative"
+    )
+    expected = _count(rt, day=FEB23, brand="Delta", sentiment="negative")
+    count = next(f for f in body["facts"] if f["kind"] == "count")
+    assert count["data"]["total"] == expected
+    assert body["answer"].startswith(f"{expected} negative mentions about Delta")
+    assert body["composer"] == "template" and body["language"] == "en"
+    for c in body["citations"]:
+        created = datetime.fromisoformat(c["created_at"])
+        assert FEB23[0] <= created < FEB23[1]
+        assert f"[{c['id']}]" in body["answer"]
+
+
+def test_why_question_compares_two_days_and_names_drivers(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    body = client.post(
+        "/v1/ask",
+        json={"question": "Why did negative tweets about American rise on Feb 24 vs Feb 22?"},
+        headers=auth,
+    ).json()
+    plan = body["plan"]
+    assert plan["intent"] == "why_change"
+    assert plan["window"]["start"].startswith("2015-02-24") and plan["baseline"][
+        "start"
+    ].startswith("2015-02-22")
+    change = next(f for f in body["facts"] if f["kind"] == "change")
+    day24 = (datetime(2015, 2, 24, tzinfo=UTC), datetime(2015, 2, 25, tzinfo=UTC))
+    day22 = (datetime(2015, 2, 22, tzinfo=UTC), datetime(2015, 2, 23, tzinfo=UTC))
+    assert change["data"]["current"] == _count(
+        rt, day=day24, brand="American", sentiment="negative"
+    )
+    assert change["data"]["baseline"] == _count(
+        rt, day=day22, brand="American", sentiment="negative"
+    )
+    # So few tweets: the answer must say the change may be noise.
+    assert any(f["kind"] == "caveat" for f in body["facts"])
+    assert "Caution" in body["answer"]
+
+
+def test_russian_question_gets_a_russian_answer(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    body = client.post(
+        "/v1/ask",
+        json={"question": "Сколько было негативных твитов о Delta 23 февраля?"},
+        headers=auth,
+    ).json()
+    assert body["language"] == "ru" and body["plan"]["intent"] == "count"
+    assert "негативных упоминаний" in body["answer"]
+    expected = _count(rt, day=FEB23, brand="Delta", sentiment="negative")
+    assert body["answer"].startswith(str(expected))
+
+
+def test_no_data_is_said_plainly(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    body = client.post(
+        "/v1/ask",
+        json={"question": "How many tweets about Delta were there on Feb 1?"},
+        headers=auth,
+    ).json()
+    assert body["answer"].startswith("No mentions match") and body["citations"] == []
+
+
+def test_bad_questions_are_rejected(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    assert_error(
+        client.post("/v1/ask", json={"question": ""}, headers=auth), 422, "validation_error"
+    )
+    assert_error(
+        client.post("/v1/ask", json={"question": "x" * 2001}, headers=auth), 422, "validation_error"
+    )
+    assert_error(client.post("/v1/ask", json={"q": "hi"}, headers=auth), 422, "validation_error")
+    assert_error(client.post("/v1/ask", json={"question": "hi"}), 401, "unauthorized")
+
+
+def test_a_model_answer_is_verified_and_a_bad_one_falls_back(
+    tmp_path: Path, embedder: MemoisedEmbedder, llm_server: LLMServer
+) -> None:
+    settings = Settings(
+        home=tmp_path / "llm-home", llm_base_url=llm_server.base_url, _env_file=None
+    )  # type: ignore[call-arg]
+    rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    _load(rt)
+    question = "How many negative tweets about Delta were there on Feb 23?"
+    with TestClient(create_app(rt.settings, rt)) as client:
+        auth = _key(rt, "acme")
+        offline = client.post(
+            "/v1/ask", json={"question": question, "use_llm": False}, headers=auth
+        ).json()
+        total = next(f for f in offline["facts"] if f["kind"] == "count")["data"]["total"]
+        cite = offline["citations"][0]["id"]
+        llm_server.queue(Reply.text(f"Delta drew {total} negative tweets that day [{cite}]."))
+        good = client.post("/v1/ask", json={"question": question}, headers=auth).json()
+        assert good["composer"] == "llm" and good["answer"].startswith(f"Delta drew {total}")
+        # Invented numbers twice: the checked template answer is shown, with a warning.
+        llm_server.queue(Reply.text(f"Delta drew {total + 17} negative tweets [{cite}]."))
+        llm_server.queue(Reply.text("Delta drew 999 negative tweets [1]."))
+        bad = client.post("/v1/ask", json={"question": question}, headers=auth).json()
+        assert bad["composer"] == "template" and bad["answer"] == offline["answer"]
+        assert any("failed the checks" in w for w in bad["warnings"])
+        prompt = str(llm_server.requests[-1])
+        assert "untrusted" in prompt.lower()
+    rt.close()
