@@ -35,7 +35,9 @@ def parse(kind: Kind, text: str | None = None, data: Any = None) -> dict[str, An
     return parsed.to_dict()
 
 
-def set_catalog(engine: Engine, *, workspace: str, kind: Kind, body: dict[str, Any]) -> CatalogState:
+def set_catalog(
+    engine: Engine, *, workspace: str, kind: Kind, body: dict[str, Any]
+) -> CatalogState:
     with engine.begin() as conn:
         saved, created = enrichment_store.save_catalog(
             conn, workspace=workspace, kind=kind, body=body
