@@ -196,7 +196,9 @@ def _why_change(a: Analysis, engine: object, window: PlanWindow) -> None:
             or (len({d.value for d in report.drivers}) < 2 and dimension != "topic")
         ):
             continue
-        for d in report.drivers:
+        # Topics explain a change best; other dimensions add their two strongest values.
+        shown = report.drivers if dimension == "topic" else report.drivers[:2]
+        for d in shown:
             if report.direction != "flat" and (d.contribution > 0) != (report.direction == "up"):
                 continue
             share = pct(d.share_of_change) if d.share_of_change is not None else None
@@ -214,8 +216,8 @@ def _why_change(a: Analysis, engine: object, window: PlanWindow) -> None:
                 share=share,
                 significant=d.significant,
             )
-            a.cite(fact, a.quotes.pick(window, k=QUOTES_PER_DRIVER, **{dimension: d.value}))
-        break
+            k = QUOTES_PER_DRIVER if dimension == "topic" else 1
+            a.cite(fact, a.quotes.pick(window, k=k, **{dimension: d.value}))
 
 
 def _trend(a: Analysis, engine: object, window: PlanWindow) -> None:

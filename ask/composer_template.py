@@ -135,9 +135,12 @@ class TemplateComposer:
                 delta = ("+" if d["delta"] > 0 else "−" if d["delta"] < 0 else "") + n(
                     abs(d["delta"])
                 )
+                name = d["name"]
+                if d.get("dimension", "topic") != "topic":
+                    name = f"{p['dimension'][d['dimension']]} {name}"
                 lines.append(
                     p["driver_line"].format(
-                        name=d["name"],
+                        name=name,
                         current=n(d["current"]),
                         baseline=n(d["baseline"]),
                         delta=delta,

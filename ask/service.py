@@ -60,6 +60,7 @@ class Asker:
         vectors_for: Callable[[str], VectorsFor],
         embed_query: Callable[[str], np.ndarray],
         llm: Any | None = None,
+        llm_planner: Any | None = None,
         reference_setting: str | None = None,
     ) -> None:
         self.engine = engine
@@ -68,6 +69,7 @@ class Asker:
         self.vectors_for = vectors_for
         self.embed_query = embed_query
         self.llm = llm
+        self.llm_planner = llm_planner
         self.reference_setting = reference_setting
         self.template = TemplateComposer()
 
@@ -91,6 +93,8 @@ class Asker:
         vocab = self.vocabulary.get(workspace)
         ref = reference or reference_time(vocab, self.reference_setting)
         plan = self.planner.plan(question, vocab, reference=ref)
+        if self.llm_planner is not None and use_llm:
+            plan = self.llm_planner.refine(plan, vocab)
         timings["plan"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()

@@ -157,12 +157,15 @@ class Runtime:
     def asker(self) -> Asker:
         """Question answering over this runtime's stores (the LLM composer only when a model
         endpoint is configured)."""
-        llm = None
+        llm = planner = None
         if self.settings.llm_base_url:
             from ask.composer_llm import LLMComposer
             from ask.llm import make_chat
+            from ask.planner_llm import LLMPlanner
 
-            llm = LLMComposer(make_chat(self.settings), self.settings)
+            chat = make_chat(self.settings)
+            llm = LLMComposer(chat, self.settings)
+            planner = LLMPlanner(chat, self.settings.languages)
         return Asker(
             engine=self.engine,
             planner=RulesPlanner(self.embedder, self.enricher.language),
@@ -170,6 +173,7 @@ class Runtime:
             vectors_for=self._vectors_for,
             embed_query=self.embedder.embed_query,
             llm=llm,
+            llm_planner=planner,
             reference_setting=self.settings.ask_reference_date,
         )
 

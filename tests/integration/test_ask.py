@@ -166,15 +166,36 @@ def test_a_model_answer_is_verified_and_a_bad_one_falls_back(
         ).json()
         total = next(f for f in offline["facts"] if f["kind"] == "count")["data"]["total"]
         cite = offline["citations"][0]["id"]
+        # The model plans (a brand outside the workspace is dropped), then phrases the answer.
+        llm_server.queue(
+            Reply.tool_call(
+                "PlanDraft",
+                {
+                    "intent": "count",
+                    "start_day": "2015-02-23",
+                    "end_day": "2015-02-23",
+                    "sentiment": "negative",
+                    "brands": ["Delta", "Lufthansa"],
+                },
+            )
+        )
         llm_server.queue(Reply.text(f"Delta drew {total} negative tweets that day [{cite}]."))
         good = client.post("/v1/ask", json={"question": question}, headers=auth).json()
         assert good["composer"] == "llm" and good["answer"].startswith(f"Delta drew {total}")
-        # Invented numbers twice: the checked template answer is shown, with a warning.
+        assert good["plan"]["planner"] == "llm" and good["plan"]["brands"] == ["Delta"]
+        assert any("Lufthansa" in n for n in good["plan"]["notes"])
+        assert good["facts"] == offline["facts"]
+        # A failing planner leaves the rules plan; invented numbers twice leave the checked
+        # template answer, with a warning.
+        llm_server.queue(Reply.error(500))  # the client retries a 5xx once
+        llm_server.queue(Reply.error(500))
         llm_server.queue(Reply.text(f"Delta drew {total + 17} negative tweets [{cite}]."))
         llm_server.queue(Reply.text("Delta drew 999 negative tweets [1]."))
         bad = client.post("/v1/ask", json={"question": question}, headers=auth).json()
         assert bad["composer"] == "template" and bad["answer"] == offline["answer"]
+        assert bad["plan"]["planner"] == "rules" and "model planner failed" in bad["plan"]["notes"]
         assert any("failed the checks" in w for w in bad["warnings"])
+        assert llm_server.pending == 0
         prompt = str(llm_server.requests[-1])
         assert "untrusted" in prompt.lower()
     rt.close()

@@ -1,0 +1,108 @@
+"""The model planner, used when a chat model is configured: the model proposes a plan as
+structured output; code validates it against the workspace's vocabulary and the Plan schema.
+Whatever fails validation falls back to the rules planner's reading, field by field, and a
+model error falls back to the rules plan whole."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ask.plan import Intent, Plan, PlanWindow
+from ask.vocabulary import Vocabulary
+from hark.domain import Sentiment
+from prompts import load_prompt
+
+log = logging.getLogger("hark.llm")
+
+
+class PlanDraft(BaseModel):
+    """What the model decides; dates are calendar days, the end day included."""
+
+    intent: Intent
+    start_day: date | None = None
+    end_day: date | None = None
+    baseline_start_day: date | None = None
+    baseline_end_day: date | None = None
+    sentiment: Sentiment | None = None
+    brands: list[str] = Field(default_factory=list)
+    entities: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    locations: list[str] = Field(default_factory=list)
+    answer_language: str | None = Field(None, description="ISO 639-1 code")
+
+
+def _window(start: date | None, end: date | None, label: str) -> PlanWindow | None:
+    if start is None or end is None or end < start:
+        return None
+    return PlanWindow(
+        start=datetime.combine(start, time(), UTC),
+        end=datetime.combine(end + timedelta(days=1), time(), UTC),
+        label=f"{label} ({start.isoformat()} – {end.isoformat()})"
+        if start != end
+        else start.isoformat(),
+    )
+
+
+class LLMPlanner:
+    def __init__(self, chat: Any, languages: list[str]) -> None:
+        self.prompt = load_prompt("plan", 1)
+        self.structured = chat.with_structured_output(PlanDraft)
+        self.languages = languages
+
+    def refine(self, rules: Plan, vocab: Vocabulary) -> Plan:
+        """The model's reading where it validates, the rules' reading elsewhere."""
+        entity_ids = [e.id for e in vocab.entities.entities] if vocab.entities is not None else []
+        topic_ids = vocab.topics.ids if vocab.topics is not None else []
+        text = self.prompt.render(
+            reference=rules.reference.date().isoformat(),
+            brands=", ".join(vocab.brands[:200]) or "(none)",
+            entities=", ".join(entity_ids) or "(none)",
+            topics=", ".join(topic_ids) or "(none)",
+            sources=", ".join(vocab.sources[:100]) or "(none)",
+            locations=", ".join(vocab.locations[:200]) or "(none)",
+            question=rules.question,
+        )
+        try:
+            draft = self.structured.invoke(text)
+            if isinstance(draft, dict):
+                draft = PlanDraft.model_validate(draft)
+        # Any model or client error (HTTP, timeout, malformed output) must not fail the question.
+        except Exception as exc:
+            log.warning("model planner failed, rules plan used: %s", exc)
+            return rules.model_copy(update={"notes": [*rules.notes, "model planner failed"]})
+        dropped: list[str] = []
+
+        def known(values: list[str], allowed: list[str], what: str) -> list[str]:
+            keep = [v for v in values if v in allowed]
+            dropped.extend(f"{what} {v!r}" for v in values if v not in allowed)
+            return keep
+
+        window = _window(draft.start_day, draft.end_day, "period") or rules.window
+        baseline = _window(draft.baseline_start_day, draft.baseline_end_day, "baseline")
+        if draft.intent is Intent.WHY_CHANGE and baseline is None:
+            baseline = rules.baseline
+        language = draft.answer_language if draft.answer_language in self.languages else None
+        update = {
+            "intent": draft.intent,
+            "window": window,
+            "baseline": baseline if draft.intent in (Intent.WHY_CHANGE, Intent.COMPARE) else None,
+            "sentiment": draft.sentiment,
+            "brands": known(draft.brands, vocab.brands, "brand"),
+            "entities": known(draft.entities, entity_ids, "entity"),
+            "topics": known(draft.topics, topic_ids, "topic"),
+            "sources": known(draft.sources, vocab.sources, "source"),
+            "locations": known(draft.locations, vocab.locations, "location"),
+            "question_language": language or rules.question_language,
+            "planner": "llm",
+            "notes": [*rules.notes, *(f"model named unknown {d}: dropped" for d in dropped)],
+        }
+        try:
+            return Plan.model_validate({**rules.model_dump(), **update})
+        except ValidationError as exc:
+            log.warning("model plan invalid, rules plan used: %s", exc)
+            return rules.model_copy(update={"notes": [*rules.notes, "model plan was invalid"]})
