@@ -31,6 +31,8 @@ bench: setup
 
 evals: setup
 	$(BIN)/python -m evals.index_recall
+	$(BIN)/python -m evals.enrichment
+	$(BIN)/python -m evals.ask
 
 clean:
 	rm -rf .hark benchmarks/out
