@@ -77,9 +77,14 @@ def _sentiment_word(plan: Plan) -> str:
     return f"{plan.sentiment.value} " if plan.sentiment else ""
 
 
+def _asked(a: Analysis, counts: dict[str, int]) -> int:
+    """Mentions of the asked sentiment (all of them when none was asked)."""
+    return counts.get(a.plan.sentiment.value, 0) if a.plan.sentiment else counts["total"]
+
+
 def _count(a: Analysis, engine: object, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
-    total = counts["total"]
+    total = _asked(a, counts)
     word = _sentiment_word(a.plan)
     fact = a.add("count", f"{total} {word}mentions in {window.label}", [total], total=total)
     a.cite(fact, a.quotes.pick(window, k=TOP))
@@ -100,7 +105,7 @@ def _count(a: Analysis, engine: object, window: PlanWindow) -> None:
 
 def _summarise(a: Analysis, engine: object, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
-    total = counts["total"]
+    total = _asked(a, counts)
     word = _sentiment_word(a.plan)
     a.add("count", f"{total} {word}mentions in {window.label}", [total], total=total)
     if total == 0:
@@ -329,7 +334,7 @@ def _compare(a: Analysis, engine: object, window: PlanWindow) -> None:
 
 def _examples(a: Analysis, engine: object, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
-    total = counts["total"]
+    total = _asked(a, counts)
     fact = a.add(
         "count",
         f"{total} {_sentiment_word(a.plan)}mentions match in {window.label}",

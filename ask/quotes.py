@@ -53,6 +53,14 @@ class QuotePicker:
     ) -> list[int]:
         """Ids of ``k`` quotes in the window under the scope narrowed to one driver value;
         a quote already used for another fact is not repeated."""
+        if scope is not None:
+            # A caller's scope (one side of a comparison) keeps the question's sentiment.
+            scope = replace(
+                scope,
+                filters=scope.filters.model_copy(
+                    update={"sentiments": self._scope.filters.sentiments}
+                ),
+            )
         scope = scope or self._scope
         if topic is not None:
             scope = replace(scope, topics=(topic,))

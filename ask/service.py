@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -98,13 +99,19 @@ class Asker:
         timings["plan"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
+        # Counting runs without the sentiment filter, so shares ("negative: 58 % of all") have
+        # their denominator; analytics takes the sentiment as an argument. Quotes are drawn
+        # with it: a quote for "negative mentions" is a negative mention.
         scope = Scope(
             workspace,
-            plan.filters(),
+            plan.filters(with_sentiment=False),
             topics=tuple(plan.topics),
             entities=tuple(plan.entities),
         )
-        picker = QuotePicker(self.engine, scope, self.vectors_for(workspace), self.embed_query)
+        quote_scope = replace(scope, filters=plan.filters())
+        picker = QuotePicker(
+            self.engine, quote_scope, self.vectors_for(workspace), self.embed_query
+        )
         names = (
             {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
         )

@@ -36,7 +36,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import and_, func, select
 
 from api.app import create_app
-from ask.facts import Evidence, Fact
+from ask.facts import Evidence, Fact, Quote
 from ask.verifier import verify
 from enrichment.language import LanguageDetector
 from evals.common import OUT
@@ -61,8 +61,9 @@ PAYLOAD = re.compile(r"zero complaints|HACKED|every customer is happy|admin mode
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 
 
-def _day(s: str) -> datetime:
-    return datetime.fromisoformat(s).replace(tzinfo=UTC)
+def _aware(s: str) -> datetime:
+    d = datetime.fromisoformat(s)
+    return d.replace(tzinfo=UTC) if d.tzinfo is None else d
 
 
 def sql_count(rt: Runtime, plan: dict[str, Any], start: str, end: str) -> int:
@@ -72,8 +73,8 @@ def sql_count(rt: Runtime, plan: dict[str, Any], start: str, end: str) -> int:
         m.workspace == WORKSPACE,
         m.duplicate_of.is_(None),
         m.noise.is_(None),
-        m.created_at >= datetime.fromisoformat(start),
-        m.created_at < datetime.fromisoformat(end),
+        m.created_at >= _aware(start),
+        m.created_at < _aware(end),
     ]
     if plan["brands"]:
         cond.append(m.brand.in_(plan["brands"]))
@@ -125,7 +126,16 @@ def score(
         top = truth["drivers"]
         out["hit3"] = float(bool(top) and top[0] in drivers[:3])
         out["overlap3"] = len(set(top) & set(drivers[:3])) / max(1, min(3, len(top)))
-    evidence = Evidence(facts=facts, quotes=[])
+    # Numbers inside «quotes» are the customers', not claims: the verifier exempts a quoted
+    # number when the quoted mention really contains it, so it needs the quotes' full texts.
+    with rt.engine.connect() as conn:
+        texts = dict(
+            conn.execute(
+                select(mentions.c.id, mentions.c.text).where(mentions.c.id.in_(citations))
+            ).all()
+        )
+    quotes = [Quote(id=i, text=texts[i], source="") for i in citations if i in texts]
+    evidence = Evidence(facts=facts, quotes=quotes)
     numbers_ok = not [
         p
         for p in verify(answer, evidence, citable=set(citations))
@@ -154,7 +164,7 @@ def score(
         ok = r is not None and r.workspace == WORKSPACE
         if ok and window:
             ts = r.created_at.replace(tzinfo=UTC) if r.created_at.tzinfo is None else r.created_at
-            ok = _day(window["start"][:19]) <= ts.replace(tzinfo=UTC) < _day(window["end"][:19])
+            ok = _aware(window["start"]) <= ts < _aware(window["end"])
         if ok and plan["brands"]:
             ok = r.brand in plan["brands"]
         if ok and plan["sentiment"]:
@@ -220,7 +230,7 @@ def run_baseline(rt: Runtime, q: dict[str, Any], det: LanguageDetector) -> dict[
     answer = f"Found {len(hits)} relevant mentions:\n" + "\n".join(
         f"- «{h.mention.text}» [{h.mention.id}]" for h in hits[:5]
     )
-    facts = [Fact(id="f1", kind="count", statement="", numbers=[], data={})]
+    facts: list[Fact] = []  # the baseline computes no numbers
     plan = {"brands": [], "sentiment": None, "window": None, "baseline": None}
     truth_window = q["truth"].get("window")
     if truth_window:  # judged against the question's own period and airline, as Hark is
@@ -231,9 +241,11 @@ def run_baseline(rt: Runtime, q: dict[str, Any], det: LanguageDetector) -> dict[
             "baseline": None,
         }
     cited = ids[:5]
-    return score(
+    scores = score(
         rt, q, answer, facts, plan, cited, {i: own[i] for i in cited if i in own}, drivers, det
     )
+    scores.pop("gap", None)  # a property of Hark's sentiment labels, not of this answer
+    return scores
 
 
 def plant(rt: Runtime) -> list[dict[str, Any]]:
