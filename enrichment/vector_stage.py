@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from enrichment.clauses import has_contrast, split_clauses
+from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import SentimentModel, from_rating
 from enrichment.taxonomy import TopicModel
 from retrieval.documents import content_hash
@@ -39,6 +40,8 @@ class VectorEnrichment:
     topic_model: Callable[[str], TopicModel | None]
     embed: EmbedCached
     max_clauses: int = 8
+    labeller: LLMSentimentLabeller | None = None
+    labeller_below: float = 0.5
 
     def annotate(
         self, workspace: str, rows: Sequence[Any], vectors: dict[str, np.ndarray]
@@ -46,7 +49,9 @@ class VectorEnrichment:
         """Sentiment for rows that have none; topics for every row given."""
         out = Annotations()
         if self.sentiment is not None:
-            out.sentiments = label_sentiment(rows, vectors, self.sentiment)
+            out.sentiments = label_sentiment(
+                rows, vectors, self.sentiment, self.labeller, self.labeller_below
+            )
         model = self.topic_model(workspace)
         if model is None:
             return out
@@ -128,10 +133,15 @@ def _near_topics(sims: np.ndarray, model: TopicModel) -> int:
 
 
 def label_sentiment(
-    rows: Sequence[Any], vectors: dict[str, np.ndarray], model: SentimentModel
+    rows: Sequence[Any],
+    vectors: dict[str, np.ndarray],
+    model: SentimentModel,
+    labeller: LLMSentimentLabeller | None = None,
+    below: float = 0.5,
 ) -> dict[int, tuple[str, float]]:
     """id -> (label, score) for rows without a sentiment: by rating where the row has a rated
-    scale, else by the classifier on its vector."""
+    scale, else by the classifier on its vector; where the classifier's top probability is
+    under ``below`` and a ``labeller`` is given, by the model (score stays the classifier's)."""
     todo = [r for r in rows if r.sentiment is None]
     out: dict[int, tuple[str, float]] = {}
     unrated = []
@@ -141,11 +151,22 @@ def label_sentiment(
         else:
             unrated.append(r)
     if unrated:
-        predicted = model.predict(np.stack([vectors[r.content_hash] for r in unrated]))
+        matrix = np.stack([vectors[r.content_hash] for r in unrated])
+        predicted = model.predict(matrix)
         out.update(
             {
                 r.id: (label, round(score, 4))
                 for r, (label, score) in zip(unrated, predicted, strict=True)
             }
         )
+        if labeller is not None:
+            unsure = [
+                (r, score)
+                for r, p, (_, score) in zip(unrated, model.proba(matrix), predicted, strict=True)
+                if p.max() < below
+            ]
+            relabelled = labeller.label([r.text for r, _ in unsure])
+            for (r, score), label in zip(unsure, relabelled, strict=True):
+                if label is not None:
+                    out[r.id] = (label, round(score, 4))
     return out

@@ -21,6 +21,7 @@ from ask.vocabulary import VocabularyCache
 from enrichment.enricher import Enricher
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
+from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.reenrich import reenrich_entities, reenrich_languages, reenrich_topics
 from enrichment.sentiment import SentimentModel
 from enrichment.taxonomy import Taxonomy, TopicModel
@@ -151,7 +152,16 @@ class Runtime:
             topic_model=self.topic_model,
             embed=self.embed_cached,
             max_clauses=self.settings.max_clauses,
+            labeller=self._sentiment_labeller(),
+            labeller_below=self.settings.llm_sentiment_below,
         )
+
+    def _sentiment_labeller(self) -> LLMSentimentLabeller | None:
+        if not (self.settings.llm_base_url and self.settings.llm_sentiment):
+            return None
+        from ask.llm import make_chat
+
+        return LLMSentimentLabeller(make_chat(self.settings))
 
     @cached_property
     def asker(self) -> Asker:

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(
         6000, ge=1000, description="Token budget (tiktoken) for facts and quotes in a prompt."
     )
+    llm_sentiment: bool = Field(
+        False,
+        description="With a model configured, it relabels mentions the sentiment classifier "
+        "is unsure about.",
+    )
+    llm_sentiment_below: float = Field(
+        0.5, gt=0, le=1, description="'Unsure': the classifier's top probability under this."
+    )
     ask_reference_date: str | None = Field(
         None,
         description="ISO date that relative times ('last week') count from; default: the "
