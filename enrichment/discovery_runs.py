@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from enrichment.cluster_namer import ClusterNamer
 from enrichment.discovery import discover_topics
 from enrichment.taxonomy import Taxonomy, Topic, slug
 from enrichment.vector_stage import EmbedCached
@@ -39,7 +40,9 @@ def run_discovery(
     min_size: int = 10,
     max_topics: int = 20,
     limit: int = MAX_MENTIONS,
+    namer: ClusterNamer | None = None,
 ) -> DiscoveryRun:
+    """``namer`` (a chat model) names clusters; without it, their distinctive terms do."""
     with engine.connect() as conn:
         active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
         version = active.version if active else None
@@ -59,12 +62,26 @@ def run_discovery(
         min_size=min_size,
         max_topics=max_topics,
     )
+    by_id = {r.id: r for r in rows}
+    labels = {
+        t.key: (
+            namer.name(
+                t.terms,
+                [by_id[i].text for i in t.quote_ids],
+                [by_id[i].language for i in t.member_ids],
+            )
+            if namer is not None
+            else None
+        )
+        or t.label
+        for t in found
+    }
     stored = [
         {
             "key": t.key,
             "taxonomy_version": version,
             "size": t.size,
-            "label": t.label[:256],
+            "label": labels[t.key][:256],
             "terms": t.terms,
             "quote_ids": t.quote_ids,
             "member_ids": t.member_ids,

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from ask.planner import RulesPlanner
 from ask.service import Asker
 from ask.vocabulary import VocabularyCache
+from enrichment.cluster_namer import ClusterNamer
 from enrichment.enricher import Enricher
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
@@ -155,6 +156,15 @@ class Runtime:
             labeller=self._sentiment_labeller(),
             labeller_below=self.settings.llm_sentiment_below,
         )
+
+    @cached_property
+    def cluster_namer(self) -> ClusterNamer | None:
+        """Names discovered clusters when a model is configured."""
+        if not self.settings.llm_base_url:
+            return None
+        from ask.llm import make_chat
+
+        return ClusterNamer(make_chat(self.settings))
 
     def _sentiment_labeller(self) -> LLMSentimentLabeller | None:
         if not (self.settings.llm_base_url and self.settings.llm_sentiment):

@@ -91,6 +91,7 @@ def discover(
         embed=rt.embed_cached,
         min_size=min_size,
         max_topics=max_topics,
+        namer=rt.cluster_namer,
     )
     return DiscoveryRunOut(
         run=result.run,

@@ -46,6 +46,7 @@ def discover(
         embed=rt.embed_cached,
         min_size=min_size,
         max_topics=max_topics,
+        namer=rt.cluster_namer,
     )
     if as_json:
         print_json(
