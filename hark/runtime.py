@@ -326,6 +326,7 @@ class Runtime:
             "entities_matched": entities.seen,
             "reindexed": indexed.indexed,
             "embedded": indexed.embedded,
+            "clause_vectors": indexed.clauses_embedded,
             "topics_assigned": topics.seen,
         }
 

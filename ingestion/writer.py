@@ -35,10 +35,19 @@ MASS_POSTED_MIN_AUTHORS = 3
 
 def _is_copy(a: Any, b: PreparedMention, window: timedelta) -> bool:
     """A candidate row ``a`` with the same dedup key as new mention ``b`` is its original:
-    the same author posting it again in time, or a long text copied from another account."""
-    if content_words(b.columns["text"]) >= NEAR_DUPLICATE_MIN_WORDS:
+    the same author posting it again in time, or a long text copied from another account in
+    time (campaigns and bot networks post within hours; the same words weeks apart are left
+    as separate mentions)."""
+    if content_words(b.columns["text"]) >= NEAR_DUPLICATE_MIN_WORDS and _within(a, b, window):
         return True
     return _same_author_within(a, b, window)
+
+
+def _within(a: Any, b: PreparedMention, window: timedelta) -> bool:
+    ta, tb = a.created_at, b.columns["created_at"]
+    if ta is None or tb is None:
+        return ta is None and tb is None
+    return abs(ta - tb) <= window
 
 
 def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
@@ -46,10 +55,7 @@ def _same_author_within(a: Any, b: PreparedMention, window: timedelta) -> bool:
     author = b.columns["author"]
     if not author or a.author != author:
         return False
-    ta, tb = a.created_at, b.columns["created_at"]
-    if ta is None or tb is None:
-        return ta is None and tb is None
-    return abs(ta - tb) <= window
+    return _within(a, b, window)
 
 
 def write_batch(

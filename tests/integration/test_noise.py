@@ -112,3 +112,13 @@ def test_editing_a_mass_posted_text_clears_the_flag(rt: Runtime) -> None:
     assert rows["1"]["noise"] is None
     # Its former copies are no longer copies of it; they count on their own again.
     assert rows["2"]["duplicate_of"] is None and rows["3"]["duplicate_of"] is None
+
+
+def test_the_same_words_weeks_apart_from_another_account_stay_separate(rt: Runtime) -> None:
+    ingest_mentions(
+        rt.engine,
+        workspace="acme",
+        mentions=[_m("1", LONG, "ann"), _m("2", LONG, "bob", 60 * 24 * 21)],
+    )
+    rows = _rows(rt)
+    assert rows["2"]["duplicate_of"] is None and rows["1"]["noise"] is None
