@@ -69,7 +69,9 @@ class DiscoveryRunOut(BaseModel):
 class PromoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=128, description="Topic name (default: label).")
+    name: str | None = Field(
+        None, min_length=1, max_length=128, description="Topic name (default: label)."
+    )
     description: str = Field("", max_length=1000)
     run: int | None = Field(None, description="Discovery run (default: the latest).")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from analytics.compare import compare_periods
 from analytics.counts import breakdown, sentiment_counts, series
@@ -15,10 +15,9 @@ from analytics.spikes import spikes
 from ask.facts import Evidence, Fact
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QuotePicker
+from store.analytics import ALL_TIME_END, ALL_TIME_START
 
-ALL_TIME = PlanWindow(
-    start=datetime(1900, 1, 1, tzinfo=UTC), end=datetime(2200, 1, 1, tzinfo=UTC), label="all time"
-)
+ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
 TOP = 3
 QUOTES_PER_DRIVER = 2
 SMALL = 10
@@ -114,12 +113,20 @@ def _summarise(a: Analysis, engine: object, window: PlanWindow) -> None:
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
     rows = breakdown(engine, a.scope, window, "topic", sentiment=sentiment, limit=TOP + 2)  # type: ignore[arg-type]
     if not rows:
-        a.add(
-            "caveat",
-            "No topic taxonomy is set, so mentions are not grouped by topic.",
-            [],
-            reason="no_topics",
-        )
+        if a.topic_names:
+            a.add(
+                "caveat",
+                "None of these mentions has a topic of the taxonomy yet.",
+                [],
+                reason="no_topic_matches",
+            )
+        else:
+            a.add(
+                "caveat",
+                "No topic taxonomy is set, so mentions are not grouped by topic.",
+                [],
+                reason="no_topics",
+            )
         a.cite(a.evidence.facts[-2], a.quotes.pick(window, k=TOP + 2))
         return
     for rank, (topic, n) in enumerate(rows, start=1):

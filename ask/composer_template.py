@@ -93,11 +93,18 @@ class TemplateComposer:
                 )
                 lines += self._quotes(f, quotes, p)
             elif f.kind == "change" and "current" in d:
+                # Periods of different lengths compare by rate: the direction and the percent
+                # are the per-day ones, shown beside the per-day figures.
+                now, before = (
+                    (d["current_rate"], d["baseline_rate"])
+                    if d.get("per_day")
+                    else (d["current"], d["baseline"])
+                )
                 word = (
                     "change_flat"
-                    if d["current"] == d["baseline"]
+                    if now == before
                     else "change_up"
-                    if d["current"] > d["baseline"]
+                    if now > before
                     else "change_down"
                 )
                 rel = (
@@ -108,15 +115,17 @@ class TemplateComposer:
                     else ""
                 )
                 line = p[word].format(
-                    **ctx, current=n(d["current"]), baseline=n(d["baseline"]), relative=rel
+                    **ctx,
+                    current=n(d["current"]),
+                    baseline=n(d["baseline"]),
+                    relative="" if d.get("per_day") else rel,
                 )
                 lines.append(line[:1].upper() + line[1:])
                 if d.get("per_day"):
-                    lines.append(
-                        p["per_day"].format(
-                            current_rate=n(d["current_rate"]), baseline_rate=n(d["baseline_rate"])
-                        )
+                    per_day = p["per_day"].format(
+                        current_rate=n(d["current_rate"]), baseline_rate=n(d["baseline_rate"])
                     )
+                    lines.append(per_day.rstrip(".") + rel + ".")
             elif f.kind == "change" and "first" in d:
                 lines.append(p["halves"].format(first=n(d["first"]), second=n(d["second"])))
             elif f.kind == "share" and "current" in d:
@@ -181,8 +190,8 @@ class TemplateComposer:
                 lines += self._quotes(f, quotes, p)
             elif f.kind == "caveat":
                 reason = d.get("reason")
-                if reason == "no_topics":
-                    lines.append(p["no_topics"])
+                if reason in ("no_topics", "no_topic_matches"):
+                    lines.append(p[reason])
                     lines += self._quotes(evidence.facts[evidence.facts.index(f) - 1], quotes, p)
                 elif reason in ("small", "noise", "one_side"):
                     lines.append(

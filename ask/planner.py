@@ -22,6 +22,7 @@ from ask.vocabulary import Vocabulary
 from enrichment.language import LanguageDetector
 from enrichment.transliteration import skeleton
 from hark.domain import Sentiment
+from hark.errors import ErrorCode, HarkError
 from retrieval.embedders import Embedder
 
 TEMPLATE_LANGUAGES = ("en", "ru")
@@ -60,7 +61,12 @@ def _names_in(question: str, values: list[str]) -> list[str]:
 def reference_time(vocab: Vocabulary, setting: str | None) -> datetime:
     """End of the reference day: the setting, else the day of the latest mention, else now."""
     if setting:
-        day = datetime.fromisoformat(setting).date()
+        try:
+            day = datetime.fromisoformat(setting).date()
+        except ValueError as exc:
+            raise HarkError(
+                ErrorCode.VALIDATION, f"HARK_ASK_REFERENCE_DATE is not an ISO date: {setting!r}"
+            ) from exc
     elif vocab.latest is not None:
         day = vocab.latest.astimezone(UTC).date()
     else:
@@ -78,6 +84,11 @@ class RulesPlanner:
         intent = self._intent(question)
         timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE)
         window, baseline = _window(timing.window), _window(timing.baseline)
+        # "This week" / "this month" end in the future: counting days that have not happened
+        # would read as a fall. Periods stop at the end of the reference day.
+        cap = reference + timedelta(seconds=1)
+        if window is not None and window.end > cap and window.start < cap:
+            window = window.model_copy(update={"end": cap})
         if baseline is not None and intent in (Intent.SUMMARISE, Intent.COUNT, Intent.TREND):
             intent = Intent.WHY_CHANGE if lex.WHY.search(question) else Intent.COMPARE
         if intent is Intent.WHY_CHANGE and window is None:

@@ -86,6 +86,11 @@ class LLMPlanner:
         baseline = _window(draft.baseline_start_day, draft.baseline_end_day, "baseline")
         if draft.intent is Intent.WHY_CHANGE and baseline is None:
             baseline = rules.baseline
+        if draft.intent is Intent.WHY_CHANGE and (window is None or baseline is None):
+            dropped.append("why-question without periods")
+            return rules.model_copy(
+                update={"notes": [*rules.notes, "model plan lacked periods: rules plan used"]}
+            )
         language = draft.answer_language if draft.answer_language in self.languages else None
         update = {
             "intent": draft.intent,

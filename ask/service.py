@@ -11,11 +11,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
+from datetime import time as clock
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
 
 from analytics.scope import Scope
@@ -92,10 +93,22 @@ class Asker:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         vocab = self.vocabulary.get(workspace)
+        if reference is not None:
+            # A day given by the caller counts to its end, as the default reference does.
+            reference = reference.replace(tzinfo=UTC) if reference.tzinfo is None else reference
+            reference = datetime.combine(reference.astimezone(UTC).date(), clock(23, 59, 59), UTC)
         ref = reference or reference_time(vocab, self.reference_setting)
-        plan = self.planner.plan(question, vocab, reference=ref)
-        if self.llm_planner is not None and use_llm:
-            plan = self.llm_planner.refine(plan, vocab)
+        try:
+            plan = self.planner.plan(question, vocab, reference=ref)
+            if self.llm_planner is not None and use_llm:
+                plan = self.llm_planner.refine(plan, vocab)
+            filters = plan.filters(with_sentiment=False)
+        except ValidationError as exc:
+            # The question reads as something impossible ("5-1 star", "last 0 days").
+            err = exc.errors()[0]
+            raise HarkError(
+                ErrorCode.VALIDATION, f"the question asks for an impossible filter: {err['msg']}"
+            ) from None
         timings["plan"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
@@ -104,7 +117,7 @@ class Asker:
         # with it: a quote for "negative mentions" is a negative mention.
         scope = Scope(
             workspace,
-            plan.filters(with_sentiment=False),
+            filters,
             topics=tuple(plan.topics),
             entities=tuple(plan.entities),
         )

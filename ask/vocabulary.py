@@ -15,7 +15,8 @@ from enrichment.entities import EntityCatalog
 from enrichment.taxonomy import TopicModel
 from store import mentions as mention_store
 
-TTL_SECONDS = 60.0
+# Catalog changes and pushes through the API invalidate at once; the TTL bounds the rest.
+TTL_SECONDS = 30.0
 
 
 @dataclass

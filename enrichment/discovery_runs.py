@@ -117,7 +117,7 @@ def promote(
                 ErrorCode.BAD_CATALOG, f"{key!r} was promoted already as {cluster['promoted_as']!r}"
             )
         quotes = mention_store.get_mentions(conn, workspace=workspace, ids=cluster["quote_ids"])
-        label = name or cluster["label"]
+        label = (name or "").strip() or cluster["label"]
         topic = Topic(
             id=slug(label),
             name=label,
@@ -126,9 +126,12 @@ def promote(
         )
         active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
         try:
-            taxonomy = (
+            grown = (
                 Taxonomy.from_dict(active.body).with_topic(topic) if active else Taxonomy((topic,))
             )
+            # Round-trip through the parser: a blank name must fail here, not break the
+            # workspace's topic model later.
+            taxonomy = Taxonomy.from_dict(grown.to_dict())
         except ValueError as exc:
             raise HarkError(ErrorCode.BAD_CATALOG, str(exc)) from exc
         saved, _ = enrichment_store.save_catalog(

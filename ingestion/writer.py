@@ -38,8 +38,10 @@ def _is_copy(a: Any, b: PreparedMention, window: timedelta) -> bool:
     the same author posting it again in time, or a long text copied from another account in
     time (campaigns and bot networks post within hours; the same words weeks apart are left
     as separate mentions)."""
-    if content_words(b.columns["text"]) >= NEAR_DUPLICATE_MIN_WORDS and _within(a, b, window):
-        return True
+    dated = a.created_at is not None and b.columns["created_at"] is not None
+    if dated and content_words(b.columns["text"]) >= NEAR_DUPLICATE_MIN_WORDS:
+        if _within(a, b, window):
+            return True
     return _same_author_within(a, b, window)
 
 

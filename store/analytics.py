@@ -10,7 +10,7 @@ Days are UTC calendar days on both backends; the day expression is the only dial
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -122,8 +123,16 @@ def _day(dialect: str) -> ColumnElement[Any]:
     return func.date(mentions.c.created_at)
 
 
+# A window from ALL_TIME_START to ALL_TIME_END means "no period": it applies no time condition,
+# so mentions without a date (review sets without dates) count too.
+ALL_TIME_START = datetime(1900, 1, 1, tzinfo=UTC)
+ALL_TIME_END = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def in_window(window: Span) -> ColumnElement[bool]:
     m = mentions.c
+    if window.start <= ALL_TIME_START and window.end >= ALL_TIME_END:
+        return true()
     return and_(m.created_at >= window.start, m.created_at < window.end)
 
 

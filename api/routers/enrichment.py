@@ -29,6 +29,7 @@ def _put(
     bg: BackgroundTasks,
 ) -> CatalogOut:
     state = set_catalog(rt.engine, workspace=workspace, kind=kind, body=parse(kind, data=body))
+    rt.asker.vocabulary.invalidate(workspace)
     if apply and state.created:
         bg.add_task(rt.reenrich, workspace)
     return CatalogOut(kind=kind, version=state.version, created=state.created, body=state.body)
@@ -129,6 +130,7 @@ def promote_discovered(
         description=body.description,
         run=body.run,
     )
+    rt.asker.vocabulary.invalidate(workspace)
     if apply:
         background.add_task(rt.reenrich, workspace)
     return PromotedOut(taxonomy_version=version, topic=topic.id, name=topic.name)

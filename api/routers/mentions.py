@@ -59,6 +59,7 @@ def push_mentions(
                 for r in report.rejects
             ],
         )
+    rt.asker.vocabulary.invalidate(workspace)
     if wait:
         rt.sync_pending(workspace)
     else:

@@ -199,3 +199,28 @@ def test_a_model_answer_is_verified_and_a_bad_one_falls_back(
         prompt = str(llm_server.requests[-1])
         assert "untrusted" in prompt.lower()
     rt.close()
+
+
+def test_undated_reviews_count_when_no_period_is_asked(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "reviews")
+    # Real qaym-style restaurant reviews have no dates at all.
+    pushed = client.post(
+        "/v1/mentions?wait=true",
+        json={
+            "mentions": [
+                {"external_id": "1", "source": "qaym", "text": "المطعم رائع والخدمة ممتازة"},
+                {"external_id": "2", "source": "qaym", "text": "الأكل بارد والانتظار طويل جدا"},
+            ]
+        },
+        headers=auth,
+    )
+    assert pushed.status_code == 201
+    body = client.post("/v1/ask", json={"question": "How many reviews are there?"}, headers=auth)
+    count = next(f for f in body.json()["facts"] if f["kind"] == "count")
+    assert count["data"]["total"] == 2
+
+
+def test_impossible_readings_are_4xx(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    bad = client.post("/v1/ask", json={"question": "Show 5-1 star reviews of Delta"}, headers=auth)
+    assert_error(bad, 422, "validation_error")
