@@ -252,6 +252,7 @@ def _trend(a: Analysis, engine: object, window: PlanWindow) -> None:
     if not total:
         a.add("caveat", "No mentions match the question in that period.", [], reason="empty")
         return
+    ends = {b.start: b.end for b in buckets}
     peak_start, peak = max(values, key=lambda x: (x[1], x[0]))
     fact = a.add(
         "peak",
@@ -261,17 +262,10 @@ def _trend(a: Analysis, engine: object, window: PlanWindow) -> None:
         count=peak,
         granularity=granularity,
     )
-    width = timedelta(days=1 if granularity == "day" else 7)
+    # The bucket's own bounds: the first and last buckets are cut to the window.
     a.cite(
         fact,
-        a.quotes.pick(
-            PlanWindow(
-                start=max(peak_start, window.start),
-                end=min(peak_start + width, window.end),
-                label="",
-            ),
-            k=TOP,
-        ),
+        a.quotes.pick(PlanWindow(start=peak_start, end=ends[peak_start], label=""), k=TOP),
     )
     half = len(values) // 2
     if half:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from enrichment.entities import EntityCatalog
 from enrichment.taxonomy import Taxonomy
@@ -38,11 +39,18 @@ def parse(kind: Kind, text: str | None = None, data: Any = None) -> dict[str, An
 def set_catalog(
     engine: Engine, *, workspace: str, kind: Kind, body: dict[str, Any]
 ) -> CatalogState:
-    with engine.begin() as conn:
-        saved, created = enrichment_store.save_catalog(
-            conn, workspace=workspace, kind=kind, body=body
-        )
-    return CatalogState(kind, saved.version, created, saved.body)
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                saved, created = enrichment_store.save_catalog(
+                    conn, workspace=workspace, kind=kind, body=body
+                )
+            return CatalogState(kind, saved.version, created, saved.body)
+        except IntegrityError:
+            # Another writer took this version number first: read again and go on from it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def get_catalog(

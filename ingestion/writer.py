@@ -110,6 +110,11 @@ def write_batch(
     mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" in r])
     mention_store.update_mentions(conn, rows=[r for r in changed if "duplicate_of" not in r])
     mention_store.unlink_copies(conn, of_ids=retext)
+    # A changed row is written with the noise its text implies; whether its text is posted by
+    # many accounts depends on its copies, so that is worked out again.
+    mention_store.flag_mass_posted(
+        conn, ids=[r["_id"] for r in changed], min_authors=MASS_POSTED_MIN_AUTHORS
+    )
 
     candidates = mention_store.find_canonical_by_dedup_key(
         conn, workspace=workspace, dedup_keys=[p.columns["dedup_key"] for p in new]

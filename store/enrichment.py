@@ -63,6 +63,8 @@ def save_catalog(
     if current is not None and current.digest == digest:
         return current, False
     version = 1 if current is None else current.version + 1
+    # Two concurrent writers would pick the same version; the primary key refuses the second,
+    # whose caller sees a conflict error (set_catalog retries once).
     conn.execute(
         catalogs.insert().values(
             workspace=workspace,

@@ -122,3 +122,13 @@ def test_the_same_words_weeks_apart_from_another_account_stay_separate(rt: Runti
     )
     rows = _rows(rt)
     assert rows["2"]["duplicate_of"] is None and rows["1"]["noise"] is None
+
+
+def test_re_ingesting_a_mass_posted_original_with_new_metadata_keeps_the_flag(
+    rt: Runtime,
+) -> None:
+    batch = [_m("1", LONG, "ann"), _m("2", LONG, "bob", 1), _m("3", LONG, "cy", 2)]
+    ingest_mentions(rt.engine, workspace="acme", mentions=batch)
+    again = [batch[0].model_copy(update={"reach": 500}), *batch[1:]]
+    report = ingest_mentions(rt.engine, workspace="acme", mentions=again)
+    assert report.updated and _rows(rt)["1"]["noise"] == "mass_posted"
