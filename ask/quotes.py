@@ -62,13 +62,24 @@ class QuotePicker:
                 ),
             )
         scope = scope or self._scope
+        topic_sentiment = None
         if topic is not None:
             scope = replace(scope, topics=(topic,))
+            # Topic counts take the topic's own (clause) polarity: so do its quotes.
+            if scope.filters.sentiments:
+                topic_sentiment = scope.filters.sentiments[0].value
+                scope = replace(scope, filters=scope.filters.model_copy(update={"sentiments": []}))
         for name, value in (("brands", brand), ("sources", source), ("locations", location)):
             if value is not None:
                 scope = replace(scope, filters=scope.filters.model_copy(update={name: [value]}))
         with self._engine.connect() as conn:
-            rows = scope_rows(conn, scope=scope, window=window, limit=MAX_CANDIDATES)
+            rows = scope_rows(
+                conn,
+                scope=scope,
+                window=window,
+                limit=MAX_CANDIDATES,
+                topic_sentiment=topic_sentiment,
+            )
         rows = [r for r in rows if r.id not in self._used]
         if not rows:
             return []

@@ -5,20 +5,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, exists, select
 
 from store.analytics import ScopeSpec, Span, in_window, scope_condition, taxonomy_version
-from store.tables import mentions
+from store.tables import mention_topics, mentions
 
 QUOTE_COLUMNS = ("id", "text", "title", "source", "created_at", "url", "sentiment", "language")
 
 
-def scope_rows(conn: Connection, *, scope: ScopeSpec, window: Span, limit: int) -> Sequence[Any]:
+def scope_rows(
+    conn: Connection,
+    *,
+    scope: ScopeSpec,
+    window: Span,
+    limit: int,
+    topic_sentiment: str | None = None,
+) -> Sequence[Any]:
     """Up to ``limit`` counted mentions in ``scope`` within ``window``, newest first (the
-    same set analytics counts, so a quote always belongs to the number it illustrates)."""
-    m = mentions.c
+    same set analytics counts, so a quote always belongs to the number it illustrates).
+    ``topic_sentiment``: the scope's topics must carry this (clause-level) polarity, as topic
+    counts with a sentiment do."""
+    m, t = mentions.c, mention_topics.c
     version = taxonomy_version(conn, workspace=scope.workspace)
     cond = and_(scope_condition(scope, version), in_window(window))
+    if topic_sentiment is not None and scope.topics and version is not None:
+        cond = and_(
+            cond,
+            exists().where(
+                t.mention_id == m.id,
+                t.taxonomy_version == version,
+                t.topic.in_(scope.topics),
+                t.sentiment == topic_sentiment,
+            ),
+        )
     return list(
         conn.execute(
             select(*(mentions.c[c] for c in QUOTE_COLUMNS))
