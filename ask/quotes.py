@@ -65,10 +65,10 @@ class QuotePicker:
         topic_sentiment = None
         if topic is not None:
             scope = replace(scope, topics=(topic,))
-            # Topic counts take the topic's own (clause) polarity: so do its quotes.
+            # Topic counts take the topic's own (clause) polarity; a quote must have it too,
+            # and stay a mention of the asked sentiment overall (the question's filter).
             if scope.filters.sentiments:
                 topic_sentiment = scope.filters.sentiments[0].value
-                scope = replace(scope, filters=scope.filters.model_copy(update={"sentiments": []}))
         for name, value in (("brands", brand), ("sources", source), ("locations", location)):
             if value is not None:
                 scope = replace(scope, filters=scope.filters.model_copy(update={name: [value]}))
