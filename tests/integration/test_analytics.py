@@ -17,15 +17,15 @@ import csv
 import itertools
 import re
 import statistics
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from analytics import (
     NO_VALUE,
@@ -49,7 +49,7 @@ from ingestion.pipeline import ingest_mentions
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.tables import mention_entities, mention_topics, mentions
-from tests.conftest import SHARED_DATA, postgres_url
+from tests.conftest import SHARED_DATA, throwaway_postgres
 
 pytestmark = pytest.mark.integration
 
@@ -245,30 +245,21 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     home = tmp_path_factory.mktemp("analytics")
-    url, admin, name = None, None, ""
-    if request.param == "postgres":
-        base = postgres_url()
-        if base is None:
-            pytest.skip("no PostgreSQL at 127.0.0.1:5432 (set HARK_TEST_POSTGRES_URL)")
-        name = f"hark_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"{base}/{name}?options=-c%20TimeZone%3DAmerica/Los_Angeles"
-    rt = Runtime(Settings(home=home, database_url=url, _env_file=None))  # type: ignore[call-arg]
-    try:
+    with ExitStack() as stack:
+        url = None
+        if request.param == "postgres":
+            # A session time zone far from UTC: day bucketing must not follow it.
+            url = stack.enter_context(
+                throwaway_postgres("?options=-c%20TimeZone%3DAmerica/Los_Angeles")
+            )
+        rt = Runtime(Settings(home=home, database_url=url, _env_file=None))  # type: ignore[call-arg]
+        stack.callback(rt.close)
         load(rt.engine, "acme", ACME, copies=1)
         load(rt.engine, "beta", BETA)
         load(rt.engine, "air", air_specs())
         load(rt.engine, "spiky", spiky_specs(), taxonomy=False)
         load(rt.engine, "bare", ACME[:4], taxonomy=False)
         yield rt.engine
-    finally:
-        rt.close()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 ACME_SCOPE = Scope("acme")

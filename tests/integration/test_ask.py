@@ -16,10 +16,8 @@ from api.app import create_app
 from enrichment.catalogs import parse, set_catalog
 from hark.runtime import Runtime
 from hark.settings import Settings
-from ingestion.mapping import load_mapping
-from ingestion.pipeline import ingest_file
 from store.tables import mentions
-from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder
+from tests.conftest import MemoisedEmbedder, ingest_airline_excerpt
 from tests.integration.test_api import _key, assert_error
 from tests.llm_server import LLMServer, Reply
 
@@ -34,14 +32,7 @@ def _load(rt: Runtime) -> None:
     ):
         text = (CATALOGS / name).read_text(encoding="utf-8")
         set_catalog(rt.engine, workspace="acme", kind=kind, body=parse(kind, text=text))
-    ingest_file(
-        rt.engine,
-        workspace="acme",
-        path=AIRLINE_EXCERPT,
-        mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target("acme"),
-        enrich=rt.enrich_hook("acme"),
-    )
+    ingest_airline_excerpt(rt)
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from enrichment.discovery_runs import promote, run_discovery
 from enrichment.reenrich import reenrich_topics
 from hark.errors import HarkError
 from hark.runtime import Runtime
-from ingestion.mapping import load_mapping
-from ingestion.pipeline import ingest_file
 from store import enrichment as enrichment_store
-from tests.conftest import AIRLINE_EXCERPT
+from tests.conftest import ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -21,14 +19,7 @@ pytestmark = pytest.mark.integration
 def test_discover_promote_and_assign(rt: Runtime) -> None:
     with pytest.raises(HarkError, match="no uncovered mentions"):
         run_discovery(rt.engine, workspace="acme", embed=rt.embed_cached)
-    ingest_file(
-        rt.engine,
-        workspace="acme",
-        path=AIRLINE_EXCERPT,
-        mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target("acme"),
-        enrich=rt.enrich_hook("acme"),
-    )
+    ingest_airline_excerpt(rt)
     # A taxonomy that covers one theme only: discovery looks at everything else.
     set_catalog(
         rt.engine,

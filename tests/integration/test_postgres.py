@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from hark.domain import SearchFilters
 from hark.runtime import Runtime
@@ -16,29 +14,20 @@ from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift
 from store import mentions as mention_store
-from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder, postgres_url
+from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
 def pg_runtime(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[Runtime]:
-    base = postgres_url()
-    if base is None:
-        pytest.skip("no PostgreSQL at 127.0.0.1:5432 (set HARK_TEST_POSTGRES_URL)")
-    name = f"hark_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    settings = Settings(home=tmp_path / "home", database_url=f"{base}/{name}", _env_file=None)  # type: ignore[call-arg]
-    rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
-    try:
-        yield rt
-    finally:
-        rt.close()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres() as url:
+        settings = Settings(home=tmp_path / "home", database_url=url, _env_file=None)  # type: ignore[call-arg]
+        rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+        try:
+            yield rt
+        finally:
+            rt.close()
 
 
 def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Runtime) -> None:

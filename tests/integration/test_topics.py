@@ -11,11 +11,10 @@ from enrichment.catalogs import parse, set_catalog
 from enrichment.reenrich import reenrich_topics
 from hark.domain import MentionCreate
 from hark.runtime import Runtime
-from ingestion.mapping import load_mapping
-from ingestion.pipeline import ingest_file, ingest_mentions
+from ingestion.pipeline import ingest_mentions
 from store import mentions as mention_store
 from store.tables import mention_topics
-from tests.conftest import AIRLINE_EXCERPT
+from tests.conftest import ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -75,14 +74,7 @@ def test_airline_tweets_get_topics_and_a_new_taxonomy_version_is_applied_once(
     rt: Runtime,
 ) -> None:
     v1 = _set(rt, (CATALOGS / "airline.taxonomy.yaml").read_text(encoding="utf-8"))
-    report = ingest_file(
-        rt.engine,
-        workspace="acme",
-        path=AIRLINE_EXCERPT,
-        mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target("acme"),
-        enrich=rt.enricher.enrich,
-    )
+    report = ingest_airline_excerpt(rt)
     with rt.engine.connect() as conn:
         per_topic = dict(
             conn.execute(
