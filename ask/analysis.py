@@ -21,6 +21,7 @@ ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
 TOP = 3
 QUOTES_PER_DRIVER = 2
 SMALL = 10
+NAME_CHARS = 60
 
 
 def pct(x: float | None) -> float:
@@ -51,7 +52,11 @@ class Analysis:
         self.evidence.quotes.extend(self.quotes.take(ids, illustrates=fact.id))
 
     def name(self, value: str, dimension: str = "topic") -> str:
-        return self.topic_names.get(value, value) if dimension == "topic" else value
+        """A display name for a driver value. Brand, source and location values come from
+        the data (so from outside): flattened and capped, they cannot pass for instructions
+        in a prompt's facts block."""
+        name = self.topic_names.get(value, value) if dimension == "topic" else value
+        return " ".join(str(name).split())[:NAME_CHARS]
 
 
 def analyse(
@@ -314,7 +319,8 @@ def _compare(a: Analysis, engine: object, window: PlanWindow) -> None:
         neg, posv = counts.get("negative", 0), counts.get("positive", 0)
         fact = a.add(
             "comparison",
-            f"{value}: {total} mentions, {neg} negative ({pct(neg / total if total else None)}%), "
+            f"{a.name(value, dimension)}: {total} mentions, "
+            f"{neg} negative ({pct(neg / total if total else None)}%), "
             f"{posv} positive ({pct(posv / total if total else None)}%)",
             [
                 total,
@@ -323,7 +329,7 @@ def _compare(a: Analysis, engine: object, window: PlanWindow) -> None:
                 posv,
                 pct(posv / total if total else None),
             ],
-            name=value,
+            name=a.name(value, dimension),
             total=total,
             negative=neg,
             positive=posv,

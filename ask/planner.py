@@ -125,6 +125,12 @@ class RulesPlanner:
             rating_min = float(m.group(1))
             rating_max = float(m.group(2) or m.group(1))
         topics = self._topics(question, vocab, notes)
+        sources = _names_in(question, vocab.sources)
+        locations = _names_in(question, vocab.locations)
+        # Matched by name against stored values: say so, since a value can be an ordinary
+        # word of the question.
+        notes += [f"read as about source {v!r}" for v in sources]
+        notes += [f"read as about location {v!r}" for v in locations]
         search_text = question
         for part in timing.matched:
             search_text = search_text.replace(part, " ")
@@ -140,8 +146,8 @@ class RulesPlanner:
             topics=topics,
             entities=entities,
             brands=brands,
-            sources=_names_in(question, vocab.sources),
-            locations=_names_in(question, vocab.locations),
+            sources=sources,
+            locations=locations,
             rating_min=rating_min,
             rating_max=rating_max,
             search_text=" ".join(search_text.split()),
