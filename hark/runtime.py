@@ -59,6 +59,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._indexes: dict[str, ChromaIndex] = {}
         self._sync_locks: dict[str, threading.Lock] = {}
+        self._reenrich_locks: dict[str, threading.Lock] = {}
         self._mirrors: dict[str, ExactMirror] = {}
         self._topic_models: dict[tuple[str, int], TopicModel] = {}
         self._entity_catalogs: dict[tuple[str, int], EntityCatalog] = {}
@@ -273,8 +274,7 @@ class Runtime:
 
     def sync_lock(self, workspace: str) -> threading.Lock:
         """One index sync per workspace at a time in this process (pushes and catch-up)."""
-        with self._lock:
-            return self._sync_locks.setdefault(workspace, threading.Lock())
+        return self._named_lock(self._sync_locks, workspace)
 
     def sync_pending(
         self, workspace: str, on_progress: Callable[[int], None] | None = None
@@ -295,7 +295,18 @@ class Runtime:
     ) -> dict[str, int]:
         """Bring derived fields up to date with the active models and catalogs: language and
         entities from the text, then (while re-indexing what changed) sentiment and topics
-        from cached vectors. ``everything`` re-derives what is already current too."""
+        from cached vectors. ``everything`` re-derives what is already current too. One run
+        per workspace at a time in this process (catalog changes queue them in background)."""
+        with self._named_lock(self._reenrich_locks, workspace):
+            return self._reenrich(workspace, everything=everything, on_progress=on_progress)
+
+    def _named_lock(self, locks: dict[str, threading.Lock], name: str) -> threading.Lock:
+        with self._lock:
+            return locks.setdefault(name, threading.Lock())
+
+    def _reenrich(
+        self, workspace: str, *, everything: bool, on_progress: Callable[[int], None] | None
+    ) -> dict[str, int]:
         languages = reenrich_languages(
             self.engine,
             workspace=workspace,
