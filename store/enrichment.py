@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.db import chunks, utcnow
 from store.tables import catalogs, discovered_topics, mention_entities, mention_topics, mentions
@@ -97,22 +98,15 @@ def replace_topics(
 ) -> None:
     """Write the topics of each (mention id, assignments) under taxonomy ``version`` and mark
     the mention as assigned under it (an empty list is an answer too: no topic)."""
-    ids = [mid for mid, _ in items]
     t = mention_topics.c
-    for chunk in chunks(ids):
-        conn.execute(
-            mention_topics.delete().where(t.mention_id.in_(chunk), t.taxonomy_version == version)
-        )
-        conn.execute(
-            update(mentions).where(mentions.c.id.in_(chunk)).values(topics_version=version)
-        )
-    rows = [
-        {"mention_id": mid, "taxonomy_version": version, "workspace": workspace, **a}
-        for mid, assigned in items
-        for a in assigned
-    ]
-    if rows:
-        conn.execute(mention_topics.insert(), rows)
+    _replace_assignments(
+        conn,
+        table=mention_topics,
+        stale=lambda chunk: and_(t.mention_id.in_(chunk), t.taxonomy_version == version),
+        stamp={"topics_version": version},
+        common={"taxonomy_version": version, "workspace": workspace},
+        items=items,
+    )
 
 
 def topics_pending(
@@ -168,20 +162,34 @@ def replace_entities(
     version: int,
     items: Sequence[tuple[int, Sequence[dict[str, Any]]]],
 ) -> None:
-    ids = [mid for mid, _ in items]
     e = mention_entities.c
-    for chunk in chunks(ids):
-        conn.execute(mention_entities.delete().where(e.mention_id.in_(chunk)))
-        conn.execute(
-            update(mentions).where(mentions.c.id.in_(chunk)).values(entities_version=version)
-        )
-    rows = [
-        {"mention_id": mid, "workspace": workspace, "catalog_version": version, **m}
-        for mid, matched in items
-        for m in matched
-    ]
+    _replace_assignments(
+        conn,
+        table=mention_entities,
+        stale=lambda chunk: e.mention_id.in_(chunk),
+        stamp={"entities_version": version},
+        common={"catalog_version": version, "workspace": workspace},
+        items=items,
+    )
+
+
+def _replace_assignments(
+    conn: Connection,
+    *,
+    table: Table,
+    stale: Callable[[list[int]], ColumnElement[bool]],
+    stamp: dict[str, int],
+    common: dict[str, Any],
+    items: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+) -> None:
+    """Delete the mentions' ``stale`` rows, stamp the mentions with the version they were
+    derived under (an empty list is an answer too), insert the new rows."""
+    for chunk in chunks([mid for mid, _ in items]):
+        conn.execute(table.delete().where(stale(chunk)))
+        conn.execute(update(mentions).where(mentions.c.id.in_(chunk)).values(**stamp))
+    rows = [{"mention_id": mid, **common, **a} for mid, found in items for a in found]
     if rows:
-        conn.execute(mention_entities.insert(), rows)
+        conn.execute(table.insert(), rows)
 
 
 def entities_pending(
