@@ -19,6 +19,7 @@ from ask.planner import RulesPlanner
 from ask.service import Asker
 from ask.vocabulary import VocabularyCache
 from enrichment.cluster_namer import ClusterNamer
+from enrichment.discovery_runs import DiscoveryRun, run_discovery
 from enrichment.enricher import Enricher
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
@@ -166,6 +167,18 @@ class Runtime:
         from ask.llm import make_chat
 
         return ClusterNamer(make_chat(self.settings))
+
+    def discover(self, workspace: str, *, min_size: int, max_topics: int) -> DiscoveryRun:
+        """A topic-discovery run over the workspace, with this runtime's embeddings (cached)
+        and, when a model is configured, its cluster names."""
+        return run_discovery(
+            self.engine,
+            workspace=workspace,
+            embed=self.embed_cached,
+            min_size=min_size,
+            max_topics=max_topics,
+            namer=self.cluster_namer,
+        )
 
     def _sentiment_labeller(self) -> LLMSentimentLabeller | None:
         if not (self.settings.llm_base_url and self.settings.llm_sentiment):

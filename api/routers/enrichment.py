@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query
 from api.deps import RuntimeDep, WorkspaceDep
 from api.schemas import CatalogOut, DiscoveredTopicOut, DiscoveryRunOut, PromotedOut, PromoteIn
 from enrichment.catalogs import Kind, get_catalog, parse, set_catalog
-from enrichment.discovery_runs import promote, run_discovery
+from enrichment.discovery_runs import promote
 from store import enrichment as enrichment_store
 
 router = APIRouter(prefix="/v1", tags=["enrichment"])
@@ -86,14 +86,7 @@ def discover(
     max_topics: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DiscoveryRunOut:
     """Cluster the mentions no taxonomy topic covers; the clusters are stored as a new run."""
-    result = run_discovery(
-        rt.engine,
-        workspace=workspace,
-        embed=rt.embed_cached,
-        min_size=min_size,
-        max_topics=max_topics,
-        namer=rt.cluster_namer,
-    )
+    result = rt.discover(workspace, min_size=min_size, max_topics=max_topics)
     return DiscoveryRunOut(
         run=result.run,
         taxonomy_version=result.taxonomy_version,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from enrichment.discovery_runs import promote, run_discovery
+from enrichment.discovery_runs import promote
 from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
@@ -40,14 +40,7 @@ def discover(
     """Cluster mentions no taxonomy topic covers; store the clusters as a new run."""
     assert workspace is not None
     rt = runtime()
-    result = run_discovery(
-        rt.engine,
-        workspace=workspace,
-        embed=rt.embed_cached,
-        min_size=min_size,
-        max_topics=max_topics,
-        namer=rt.cluster_namer,
-    )
+    result = rt.discover(workspace, min_size=min_size, max_topics=max_topics)
     if as_json:
         print_json(
             {

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from hark.runtime import Runtime
+from tests.conftest import ingest_airline_excerpt
 from tests.integration.test_api import _key, assert_error
 
 pytestmark = pytest.mark.integration
@@ -72,3 +73,22 @@ def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
     assert named == {"sberbank": True, "vtb": False}
     second = client.get(f"/v1/mentions/{pushed['ids'][1]}", headers=auth).json()
     assert [e["entity"] for e in second["entities"]] == ["sberbank"]
+
+
+def test_discover_list_and_promote_over_http(client: TestClient, rt: Runtime) -> None:
+    auth = _key(rt, "acme")
+    assert_error(client.post("/v1/topics/discover", headers=auth), 404, "not_found")
+    ingest_airline_excerpt(rt)
+    run = client.post("/v1/topics/discover?min_size=5", headers=auth).json()
+    assert run["run"] == 1 and run["topics"]
+    listed = client.get("/v1/topics/discovered", headers=auth).json()
+    assert [t["key"] for t in listed] == [t["key"] for t in run["topics"]]
+    key = listed[0]["key"]
+    bad = client.post(f"/v1/topics/discovered/{key}/promote", json={"name": ""}, headers=auth)
+    assert_error(bad, 422, "validation_error")
+    promoted = client.post(
+        f"/v1/topics/discovered/{key}/promote?apply=false", json={"name": "Found"}, headers=auth
+    ).json()
+    assert promoted == {"taxonomy_version": 1, "topic": "found", "name": "Found"}
+    status = client.get("/v1/topics/discovered", headers=auth).json()[0]
+    assert (status["status"], status["promoted_as"]) == ("promoted", "found")
