@@ -29,7 +29,11 @@ class SentimentModel:
 
     def predict(self, vectors: np.ndarray) -> list[tuple[str, float]]:
         """(label, score in [-1, 1]: P(positive) - P(negative)) per vector."""
-        p = self.proba(vectors)
+        return self.labels(self.proba(vectors))
+
+    @staticmethod
+    def labels(p: np.ndarray) -> list[tuple[str, float]]:
+        """(label, score) per row of class probabilities."""
         return [
             (LABELS[int(i)], float(row[2] - row[0])) for i, row in zip(p.argmax(1), p, strict=True)
         ]

@@ -151,8 +151,8 @@ def label_sentiment(
         else:
             unrated.append(r)
     if unrated:
-        matrix = np.stack([vectors[r.content_hash] for r in unrated])
-        predicted = model.predict(matrix)
+        proba = model.proba(np.stack([vectors[r.content_hash] for r in unrated]))
+        predicted = model.labels(proba)
         out.update(
             {
                 r.id: (label, round(score, 4))
@@ -162,7 +162,7 @@ def label_sentiment(
         if labeller is not None:
             unsure = [
                 (r, score)
-                for r, p, (_, score) in zip(unrated, model.proba(matrix), predicted, strict=True)
+                for r, p, (_, score) in zip(unrated, proba, predicted, strict=True)
                 if p.max() < below
             ]
             relabelled = labeller.label([r.text for r, _ in unsure])
