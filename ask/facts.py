@@ -43,9 +43,6 @@ class Evidence(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
 
-    def fact(self, fact_id: str) -> Fact | None:
-        return next((f for f in self.facts if f.id == fact_id), None)
-
     def quote_ids(self) -> set[int]:
         return {q.id for q in self.quotes}
 

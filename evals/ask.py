@@ -39,6 +39,7 @@ from api.app import create_app
 from ask.facts import Evidence, Fact, Quote
 from ask.verifier import verify
 from enrichment.language import LanguageDetector
+from enrichment.taxonomy import slug
 from evals.common import OUT
 from evals.enrichment import prepare_airline
 from hark.domain import MentionCreate
@@ -104,8 +105,6 @@ def rows_of(rt: Runtime, ids: list[int]) -> dict[int, Any]:
 
 
 def _slug(reason: str | None) -> str | None:
-    from enrichment.taxonomy import slug
-
     return slug(reason) if reason else None
 
 

@@ -90,18 +90,3 @@ def rank_quotes(
     fused = rrf(rankings, weights)
     ranked = sorted(fused, key=lambda i: (-fused[i], i))
     return mmr(ranked, dict(zip(ids, unit, strict=True)), k)
-
-
-def search_ranked(
-    dense: tuple[np.ndarray, np.ndarray],
-    lexical: tuple[np.ndarray, np.ndarray],
-    vectors: dict[int, np.ndarray],
-    k: int,
-) -> list[int]:
-    """Fuse a dense and a lexical ranking of one candidate set; diverse top-k."""
-    rankings = [_order(*dense)]
-    if len(lexical[0]):
-        rankings.append(_order(*lexical))
-    fused = rrf(rankings)
-    ranked = sorted(fused, key=lambda i: (-fused[i], i))
-    return mmr(ranked, vectors, k)

@@ -79,16 +79,6 @@ def save_catalog(
     return CatalogVersion(workspace, kind, version, body, digest), True
 
 
-def catalog_history(conn: Connection, *, workspace: str, kind: str) -> list[dict[str, Any]]:
-    c = catalogs.c
-    rows = conn.execute(
-        select(c.version, c.digest, c.created_at)
-        .where(c.workspace == workspace, c.kind == kind)
-        .order_by(c.version)
-    )
-    return [r._asdict() for r in rows]
-
-
 def replace_topics(
     conn: Connection,
     *,
