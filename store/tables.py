@@ -100,6 +100,8 @@ Index("ix_mentions_ws_created", mentions.c.workspace, mentions.c.created_at)
 Index("ix_mentions_ws_dedup", mentions.c.workspace, mentions.c.dedup_key)
 Index("ix_mentions_ws_pending", mentions.c.workspace, mentions.c.indexed_hash)
 Index("ix_mentions_ws_seq", mentions.c.workspace, mentions.c.indexed_seq)
+# Copy counts are read with every hydrated mention (search hits, quotes).
+Index("ix_mentions_duplicate_of", mentions.c.duplicate_of)
 
 # Per-workspace counters of vector-index writes: `seq` grows with every batch written, `epoch`
 # with every removal (drift repair, rebuild). In-memory mirrors of the index compare them to

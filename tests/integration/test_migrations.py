@@ -38,6 +38,6 @@ def test_upgrading_a_filled_0002_store_keeps_labels_and_copies(tmp_path: Path) -
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM mention_labels")).scalar() == 2
         assert conn.execute(text("SELECT duplicate_of FROM mentions WHERE id = 2")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         # Foreign keys are enforced again after the migration.
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
