@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.errors import install_error_handlers
+from api.errors import CatchUnexpected, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import ask, enrichment, health, mentions
 from hark import __version__
@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = rt
     install_error_handlers(app)
+    # Added first, so it sits innermost: it sees what the routes raise before Starlette's
+    # last-resort handler would.
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
     app.include_router(mentions.router)

@@ -50,8 +50,49 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [p for p in err.get("loc", ()) if p != "body"]
-        details.append({"loc": loc, "message": err.get("msg"), "type": err.get("type")})
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        details.append({"loc": loc, "message": message, "type": err.get("type")})
     return details
+
+
+class CatchUnexpected:
+    """Answers an unexpected exception with the error shape and keeps the connection open.
+
+    Starlette's own last-resort handler re-raises after answering, so uvicorn closes a
+    keep-alive connection on every 500; this one sits inside it and does not. An exception
+    after the response started (a background task) is logged and swallowed: the client has
+    its answer, and the work it queued is picked up by the next sync."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                log.exception("error after the response was sent", exc_info=exc)
+                return
+            if isinstance(exc, OperationalError):
+                log.error("database unavailable: %s", exc)
+                response = error_response(
+                    ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable"
+                )
+            else:
+                log.exception("unhandled error", exc_info=exc)
+                response = error_response(ErrorCode.INTERNAL, "internal error")
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

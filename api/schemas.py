@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hark.domain import MentionCreate
+from hark.storable import DbId, StorableStr
 
 
 class MentionsCreate(BaseModel):
@@ -69,11 +70,11 @@ class DiscoveryRunOut(BaseModel):
 class PromoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(
+    name: StorableStr | None = Field(
         None, min_length=1, max_length=128, description="Topic name (default: label)."
     )
-    description: str = Field("", max_length=1000)
-    run: int | None = Field(None, description="Discovery run (default: the latest).")
+    description: StorableStr = Field("", max_length=1000)
+    run: DbId | None = Field(None, description="Discovery run (default: the latest).")
 
 
 class PromotedOut(BaseModel):

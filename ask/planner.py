@@ -21,6 +21,7 @@ from ask.timewindows import Window, read_time
 from ask.vocabulary import Vocabulary
 from enrichment.language import LanguageDetector
 from enrichment.transliteration import skeleton
+from hark.dates import RANGE_TEXT, clamp, shift
 from hark.domain import Sentiment
 from hark.errors import ErrorCode, HarkError
 from retrieval.embedders import Embedder
@@ -68,7 +69,8 @@ def reference_time(vocab: Vocabulary, setting: str | None) -> datetime:
                 ErrorCode.VALIDATION, f"HARK_ASK_REFERENCE_DATE is not an ISO date: {setting!r}"
             ) from exc
     elif vocab.latest is not None:
-        day = vocab.latest.astimezone(UTC).date()
+        # clamp: a store written before dates were bounded may hold a year-9999 mention.
+        day = clamp(vocab.latest).date()
     else:
         day = datetime.now(UTC).date()
     return datetime.combine(day, time(23, 59, 59), UTC)
@@ -82,17 +84,25 @@ class RulesPlanner:
     def plan(self, question: str, vocab: Vocabulary, *, reference: datetime) -> Plan:
         notes: list[str] = []
         intent = self._intent(question)
-        timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE)
+        reference = clamp(reference)
+        try:
+            timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE)
+        except (OverflowError, ValueError):
+            # "the last 100000 years", "February 30": refused rather than read as something else.
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"the question names a period that is not a date Hark handles ({RANGE_TEXT})",
+            ) from None
         window, baseline = _window(timing.window), _window(timing.baseline)
         # "This week" / "this month" end in the future: counting days that have not happened
         # would read as a fall. Periods stop at the end of the reference day.
-        cap = reference + timedelta(seconds=1)
+        cap = shift(reference, timedelta(seconds=1))
         if window is not None and window.end > cap and window.start < cap:
             window = window.model_copy(update={"end": cap})
         if baseline is not None and intent in (Intent.SUMMARISE, Intent.COUNT, Intent.TREND):
             intent = Intent.WHY_CHANGE if lex.WHY.search(question) else Intent.COMPARE
         if intent is Intent.WHY_CHANGE and window is None:
-            end = reference + timedelta(seconds=1)
+            end = shift(reference, timedelta(seconds=1))
             window = PlanWindow(
                 start=end - timedelta(days=DEFAULT_CHANGE_DAYS),
                 end=end,
@@ -105,7 +115,7 @@ class RulesPlanner:
             )
             notes.append("no period named: compared the last 7 days with the 7 days before")
         if intent is Intent.TREND and window is None:
-            end = reference + timedelta(seconds=1)
+            end = shift(reference, timedelta(seconds=1))
             window = PlanWindow(
                 start=end - timedelta(days=DEFAULT_TREND_DAYS),
                 end=end,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ask.plan import Intent, Plan, PlanWindow
 from ask.vocabulary import Vocabulary
+from hark.dates import shift_date
 from hark.domain import Sentiment
 from prompts import load_prompt
 
@@ -41,7 +42,7 @@ def _window(start: date | None, end: date | None, label: str) -> PlanWindow | No
         return None
     return PlanWindow(
         start=datetime.combine(start, time(), UTC),
-        end=datetime.combine(end + timedelta(days=1), time(), UTC),
+        end=datetime.combine(shift_date(end, timedelta(days=1)), time(), UTC),
         label=f"{label} ({start.isoformat()} – {end.isoformat()})"
         if start != end
         else start.isoformat(),

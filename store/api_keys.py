@@ -9,6 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
+from hark.domain import is_workspace_name
+from hark.errors import ErrorCode, HarkError
+from hark.storable import check_text
 from store.db import utcnow
 from store.tables import api_keys
 
@@ -35,6 +38,12 @@ def _hash(secret: str) -> str:
 
 def create_key(conn: Connection, *, workspace: str, name: str) -> tuple[ApiKey, str]:
     """Returns the stored key and its plaintext, which is never stored or shown again."""
+    if not is_workspace_name(workspace):
+        raise HarkError(ErrorCode.VALIDATION, f"{workspace!r} is not a workspace name")
+    try:
+        check_text(name)
+    except ValueError as exc:
+        raise HarkError(ErrorCode.VALIDATION, f"key name: {exc}") from None
     token = secrets.token_urlsafe(32)
     plaintext = f"{KEY_PREFIX}{token}"
     prefix = plaintext[: len(KEY_PREFIX) + 6]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.deps import RuntimeDep, WorkspaceDep
 from ask.service import MAX_QUESTION_CHARS, AskResult
+from hark.dates import UtcDatetime
+from hark.storable import StorableStr
 
 router = APIRouter(prefix="/v1", tags=["ask"])
 
@@ -16,11 +16,13 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 class AskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    reference: datetime | None = Field(
-        None, description="'Now' for relative times; default: the latest mention's day."
+    question: StorableStr = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    reference: UtcDatetime | None = Field(
+        None,
+        description="'Now' for relative times (UTC if no offset; 1900-2199); default: "
+        "the latest mention's day.",
     )
-    use_llm: bool = Field(True, description="Let a configured model phrase the answer.")
+    use_llm: StrictBool = Field(True, description="Let a configured model phrase the answer.")
 
 
 @router.post("/ask", response_model=AskResult)

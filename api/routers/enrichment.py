@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Body, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 
 from api.deps import RuntimeDep, WorkspaceDep
 from api.schemas import CatalogOut, DiscoveredTopicOut, DiscoveryRunOut, PromotedOut, PromoteIn
+from enrichment.catalog_models import EntitiesSpec, TaxonomySpec
 from enrichment.catalogs import Kind, get_catalog, parse, set_catalog
 from enrichment.discovery_runs import promote
+from hark.storable import DbId, PlainInt, StorableStr
 from store import enrichment as enrichment_store
 
 router = APIRouter(prefix="/v1", tags=["enrichment"])
@@ -22,13 +24,18 @@ ApplyQuery = Annotated[
 
 def _put(
     kind: Kind,
-    body: dict[str, Any],
+    body: TaxonomySpec | EntitiesSpec,
     rt: RuntimeDep,
     workspace: str,
     apply: bool,
     bg: BackgroundTasks,
 ) -> CatalogOut:
-    state = set_catalog(rt.engine, workspace=workspace, kind=kind, body=parse(kind, data=body))
+    state = set_catalog(
+        rt.engine,
+        workspace=workspace,
+        kind=kind,
+        body=parse(kind, data=body.model_dump(exclude_none=True)),
+    )
     rt.asker.vocabulary.invalidate(workspace)
     if apply and state.created:
         bg.add_task(rt.reenrich, workspace)
@@ -42,7 +49,7 @@ def _get(kind: Kind, rt: RuntimeDep, workspace: str, version: int | None) -> Cat
 
 @router.put("/taxonomy", response_model=CatalogOut)
 def put_taxonomy(
-    body: Annotated[dict[str, Any], Body(examples=[{"topics": [{"name": "Delivery"}]}])],
+    body: TaxonomySpec,
     rt: RuntimeDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,
@@ -54,14 +61,14 @@ def put_taxonomy(
 
 @router.get("/taxonomy", response_model=CatalogOut)
 def get_taxonomy(
-    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[int | None, Query(ge=1)] = None
+    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
 ) -> CatalogOut:
     return _get("taxonomy", rt, workspace, version)
 
 
 @router.put("/entities", response_model=CatalogOut)
 def put_entities(
-    body: Annotated[dict[str, Any], Body(examples=[{"entities": [{"name": "Kaspi"}]}])],
+    body: EntitiesSpec,
     rt: RuntimeDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,
@@ -73,7 +80,7 @@ def put_entities(
 
 @router.get("/entities", response_model=CatalogOut)
 def get_entities(
-    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[int | None, Query(ge=1)] = None
+    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
 ) -> CatalogOut:
     return _get("entities", rt, workspace, version)
 
@@ -82,8 +89,8 @@ def get_entities(
 def discover(
     rt: RuntimeDep,
     workspace: WorkspaceDep,
-    min_size: Annotated[int, Query(ge=2, le=10000)] = 10,
-    max_topics: Annotated[int, Query(ge=1, le=100)] = 20,
+    min_size: Annotated[PlainInt, Query(ge=2, le=10000)] = 10,
+    max_topics: Annotated[PlainInt, Query(ge=1, le=100)] = 20,
 ) -> DiscoveryRunOut:
     """Cluster the mentions no taxonomy topic covers; the clusters are stored as a new run."""
     result = rt.discover(workspace, min_size=min_size, max_topics=max_topics)
@@ -97,7 +104,7 @@ def discover(
 
 @router.get("/topics/discovered", response_model=list[DiscoveredTopicOut])
 def list_discovered(
-    rt: RuntimeDep, workspace: WorkspaceDep, run: Annotated[int | None, Query(ge=1)] = None
+    rt: RuntimeDep, workspace: WorkspaceDep, run: Annotated[DbId | None, Query()] = None
 ) -> list[DiscoveredTopicOut]:
     with rt.engine.connect() as conn:
         rows = enrichment_store.discovered(conn, workspace=workspace, run=run)
@@ -106,7 +113,7 @@ def list_discovered(
 
 @router.post("/topics/discovered/{key}/promote", response_model=PromotedOut)
 def promote_discovered(
-    key: str,
+    key: Annotated[StorableStr, Path(max_length=128)],
     rt: RuntimeDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,

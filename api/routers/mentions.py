@@ -11,6 +11,7 @@ from api.deps import RuntimeDep, WorkspaceDep
 from api.schemas import IndexStatus, IngestResult, MentionsCreate
 from hark.domain import MentionPublic, SearchFilters, SearchResult, Sentiment, SourceType
 from hark.errors import ErrorCode, HarkError
+from hark.storable import DbId, PlainInt, StorableStr
 from ingestion.pipeline import ingest_mentions
 from retrieval.search import MAX_K
 from store import mentions as mention_store
@@ -80,7 +81,9 @@ def push_mentions(
 def search(
     rt: RuntimeDep,
     workspace: WorkspaceDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="Query, any language.")],
+    q: Annotated[
+        StorableStr, Query(min_length=1, max_length=2000, description="Query, any language.")
+    ],
     since: Annotated[
         datetime | None, Query(description="created_at >= since; UTC if no offset")
     ] = None,
@@ -93,7 +96,7 @@ def search(
     sentiment: Annotated[list[Sentiment] | None, Query()] = None,
     rating_min: Annotated[float | None, Query()] = None,
     rating_max: Annotated[float | None, Query()] = None,
-    k: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
+    k: Annotated[PlainInt, Query(ge=1, le=MAX_K)] = 20,
 ) -> SearchResult:
     filters = SearchFilters.from_params(
         since=since,
@@ -112,7 +115,7 @@ def search(
 
 @router.get("/mentions/{mention_id}", response_model=MentionPublic)
 def get_mention(
-    mention_id: Annotated[int, Path(ge=1, le=2**63 - 1)], rt: RuntimeDep, workspace: WorkspaceDep
+    mention_id: Annotated[DbId, Path()], rt: RuntimeDep, workspace: WorkspaceDep
 ) -> MentionPublic:
     with rt.engine.connect() as conn:
         found = mention_store.get_mentions(conn, workspace=workspace, ids=[mention_id])

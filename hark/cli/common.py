@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -12,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
-from hark.domain import WORKSPACE_PATTERN
+from hark.domain import is_workspace_name
 from hark.errors import HarkError
 from hark.runtime import Runtime
 from hark.settings import get_settings
@@ -22,7 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _check_workspace(value: str | None) -> str:
     ws = value or get_settings().default_workspace
-    if not re.match(WORKSPACE_PATTERN, ws):
+    if not is_workspace_name(ws):
         raise typer.BadParameter(f"{ws!r}: use lower-case letters, digits, '-' and '_'")
     return ws
 

@@ -19,13 +19,18 @@ def test_the_bundled_airline_taxonomy_parses_and_round_trips() -> None:
     ("yaml_text", "message"),
     [
         ("topics: [", "not valid YAML"),
-        ("name: x", "needs a 'topics' list"),
-        ("topics: []", "has no topics"),
-        ("topics: [{description: no name}]", "topics[0]: every topic needs a 'name'"),
+        ("name: x", "name: unknown field"),
+        ("topics: []", "topics: List should have at least 1 item"),
+        ("topics: [{description: no name}]", "topics[0].name: required"),
+        ("topics: [{name: '!!!'}]", "topics[0].name: needs at least one letter or digit"),
+        ("topics: [{name: [A]}]", "topics[0].name: Input should be a valid string"),
+        ("topics: [{name: A, colour: red}]", "topics[0].colour: unknown field"),
         ("topics: [{name: A}, {name: a}]", "duplicate topic ids ['a']"),
         ("topics: [{name: A, parent: B}]", "parent 'b' is not a topic"),
         ("topics: [{name: A, examples: x}]", "topics[0].examples"),
-        ("topics: [{name: A}]\nthreshold: high", "threshold and margin are numbers"),
+        ("topics: [{name: A}]\nthreshold: high", "threshold: Input should be a valid number"),
+        ("topics: [{name: A}]\nthreshold: .nan", "threshold: Input should be a finite number"),
+        ("topics: [{name: A}]\nthreshold: -5", "threshold: Input should be greater than"),
     ],
 )
 def test_bad_taxonomies_say_what_is_wrong(yaml_text: str, message: str) -> None:
