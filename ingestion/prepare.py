@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,18 @@ class PreparedMention:
         return str(self.columns["row_hash"])
 
 
+def _visible(text: str) -> bool:
+    # Format characters (joiners, marks of direction) and spaces alone say nothing; they are
+    # kept inside words, where the Persian zero-width non-joiner matters.
+    return any(unicodedata.category(c)[0] not in "CZ" for c in text)
+
+
 def prepare(
     mention: MentionCreate, *, row_no: int, labels: dict[str, Any] | None = None
 ) -> PreparedMention:
     text = normalise_text(mention.text)
-    if not text:
-        raise EmptyTextError("text is empty after normalisation")
+    if not _visible(text):
+        raise EmptyTextError("text is empty after normalisation (no visible characters)")
     title = normalise_text(mention.title) if mention.title else None
     columns: dict[str, Any] = {
         "source": mention.source,

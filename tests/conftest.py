@@ -117,6 +117,15 @@ def ingest_airline_excerpt(rt: Runtime, workspace: str = "acme") -> IngestReport
     )
 
 
+def api_auth(rt: Runtime, workspace: str) -> dict[str, str]:
+    """Headers with a new API key for ``workspace``."""
+    from store import api_keys
+
+    with rt.engine.begin() as conn:
+        _, secret = api_keys.create_key(conn, workspace=workspace, name="test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
 def postgres_url() -> str | None:
     """A reachable PostgreSQL server URL (without a database name), or None."""
     base = os.environ.get("HARK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
