@@ -15,6 +15,7 @@ from analytics.spikes import spikes
 from ask.facts import Evidence, Fact
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QuotePicker
+from ask.untrusted import inert
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
 ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
@@ -53,10 +54,11 @@ class Analysis:
 
     def name(self, value: str, dimension: str = "topic") -> str:
         """A display name for a driver value. Brand, source and location values come from
-        the data (so from outside): flattened and capped, they cannot pass for instructions
-        in a prompt's facts block."""
+        the data (so from outside): made inert (one line, no markup, links or quote marks)
+        and capped, they cannot pass for instructions in a prompt's facts block nor render
+        as markup in the facts returned with an answer."""
         name = self.topic_names.get(value, value) if dimension == "topic" else value
-        return " ".join(str(name).split())[:NAME_CHARS]
+        return inert(str(name))[:NAME_CHARS]
 
 
 def analyse(

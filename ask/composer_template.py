@@ -1,5 +1,9 @@
 """The offline composer (the embedded default): renders the facts into a clear answer in
-English or Russian. Every number it writes comes from a fact; every quote is cited [id]."""
+English or Russian. Every number it writes comes from a fact; every quote is cited [id].
+
+Quote texts and names (brands, topics, sources, locations, window labels) come from outside;
+each passes through ``ask.untrusted.inert`` on its way in, so none can close its quote, form
+markup or a link, or hide what follows."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 from ask.facts import Evidence, Fact
 from ask.plan import Plan, PlanWindow
+from ask.untrusted import inert
 
 PHRASES = Path(__file__).parent / "phrases"
 QUOTE_CHARS = 220
@@ -32,6 +37,11 @@ def num(value: float | int | None, language: str) -> str:
 
 
 def window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
+    # A label can carry words of the question (or of a model's plan): inert like any name.
+    return inert(_window_text(w, language))
+
+
+def _window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
     p = phrases(language)
     if w is None:
         return p["all_time"]
@@ -51,7 +61,7 @@ class TemplateComposer:
     def compose(self, plan: Plan, evidence: Evidence) -> str:
         lang = plan.language if plan.language in ("en", "ru") else "en"
         p = phrases(lang)
-        names = plan.brands + plan.entities
+        names = [inert(name) for name in plan.brands + plan.entities]
         ctx = {
             "sentiment": p["sentiment"][plan.sentiment.value if plan.sentiment else "none"],
             "about": p["about"].format(names=", ".join(names)) if names else "",
@@ -89,7 +99,9 @@ class TemplateComposer:
                     )
             elif f.kind == "breakdown":
                 lines.append(
-                    p["topic_line"].format(name=d["name"], count=n(d["count"]), share=n(d["share"]))
+                    p["topic_line"].format(
+                        name=inert(d["name"]), count=n(d["count"]), share=n(d["share"])
+                    )
                 )
                 lines += self._quotes(f, quotes, p)
             elif f.kind == "change" and "current" in d:
@@ -144,7 +156,7 @@ class TemplateComposer:
                 delta = ("+" if d["delta"] > 0 else "−" if d["delta"] < 0 else "") + n(
                     abs(d["delta"])
                 )
-                name = d["name"]
+                name = inert(d["name"])
                 if d.get("dimension", "topic") != "topic":
                     name = f"{p['dimension'][d['dimension']]} {name}"
                 lines.append(
@@ -179,7 +191,7 @@ class TemplateComposer:
                     lines.append(p["compare_head"].format(**ctx))
                 lines.append(
                     p["compare_line"].format(
-                        name=d["name"],
+                        name=inert(d["name"]),
                         total=n(d["total"]),
                         negative=n(d["negative"]),
                         negative_share=n(d["negative_share"]),
@@ -207,8 +219,5 @@ class TemplateComposer:
         for i in fact.citations:
             q = quotes.get(i)
             if q is not None:
-                text = " ".join(q.text.split())
-                if len(text) > QUOTE_CHARS:
-                    text = text[: QUOTE_CHARS - 1].rstrip() + "…"
-                out.append(p["quote_line"].format(text=text, id=i))
+                out.append(p["quote_line"].format(text=inert(q.text, QUOTE_CHARS), id=i))
         return out

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from ask.untrusted import safe_url
 
 
 class Fact(BaseModel):
@@ -37,6 +39,12 @@ class Quote(BaseModel):
     illustrates: str | None = Field(
         None, description="Id of the fact (e.g. a driver) this quote was chosen to show."
     )
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str | None) -> str | None:
+        # A mention's url field is the poster's: only an http(s) link may travel on with it.
+        return safe_url(url)
 
 
 class Evidence(BaseModel):

@@ -16,7 +16,7 @@ from datetime import time as clock
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from analytics.scope import Scope
@@ -26,6 +26,7 @@ from ask.facts import Fact
 from ask.plan import Plan
 from ask.planner import RulesPlanner, reference_time
 from ask.quotes import QuotePicker, VectorsFor
+from ask.untrusted import safe_url
 from ask.vocabulary import VocabularyCache
 from hark.errors import ErrorCode, HarkError
 
@@ -38,7 +39,13 @@ class Citation(BaseModel):
     text: str
     source: str
     created_at: datetime | None = None
-    url: str | None = None
+    url: str | None = Field(None, description="The mention's link: http(s) only, else null.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str | None) -> str | None:
+        # Clients turn this into a link: a javascript: or data: URL from a mention would run.
+        return safe_url(url)
 
 
 class AskResult(BaseModel):

@@ -17,26 +17,47 @@ Number rules (see tests/unit/test_verifier.py):
   ``COVID-19``, ``5G``, ``3rd``); URLs and @handles; numbers inside quotation marks
   (« » “ ” „ " ‘ ’) only when that number also occurs in a quote's text, so a quoted claim the
   mentions never made is still checked.
-- Numbers written as words ("twelve") are not checked.
+- Numbers written as words are checked like digits, in English and Russian: 0-20, the tens,
+  "hundred"/"сто" and "thousand"/"million"/"тысяча"/"миллион" as multipliers ("twenty-one",
+  "двенадцать тысяч"), and zero claims next to a count noun ("no complaints", "not a single
+  review", "ни одной жалобы", "нет отзывов"). Not claims, so exempt: "one"/"один"/"одна" alone
+  ("one customer wrote"), a scale word alone ("thousands"), and number words inside quotation
+  marks that the quotes' texts also use.
+
+Safety rules (the answer is shown to people whose clients may render markdown or HTML, and the
+quotes it was written from are attacker-controlled; see tests/integration/test_injection.py):
+- Always refused: markup (HTML tags, comments, ``on*=`` handlers, also when written as
+  entities such as ``&lt;script&gt;``), markdown links, images, autolinks and link
+  definitions, any link scheme other than http(s) (``javascript:``, ``data:``, ``mailto:``,
+  ``tel:``, ``ftp://`` ...), invisible or direction-changing characters (bidi overrides and
+  isolates, zero-width spaces), and « » that do not pair up (a quote left open or closed early).
+- Refused unless the same text occurs in a citable quote's own text (or, for a brand named
+  like a host, "Booking.com", in a fact's statement): http(s) URLs, ``www.`` hosts and bare
+  domains, e-mail addresses, phone numbers (10+ digits, or 8+ after "+").
+Like digits, a number word is checked against all facts' numbers, not the one it describes:
+"zero complaints" passes when some fact is 0 (say "0 of them positive").
 """
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ask.facts import Evidence
 from ask.time_lexicon import PATTERNS, fold, month_of
+from ask.untrusted import HTTP_SCHEMES, INVISIBLE, strip_invisible
 from enrichment.language import LanguageDetector
 
 
 @dataclass(frozen=True)
 class Problem:
-    # unknown_citation | unsupported_number | no_citation | wrong_language | empty; the
-    # composer adds model_error when the model could not be reached.
+    # unknown_citation | unsupported_number | no_citation | wrong_language | empty | markup |
+    # link | contact | hidden_text | quote_marks; the composer adds model_error when the model
+    # could not be reached.
     kind: str
     detail: str
 
@@ -74,6 +95,10 @@ def verify(
     allowed_ids = evidence.quote_ids() if citable is None else citable
     problems = _citation_problems(answer, allowed_ids)
     problems += _number_problems(answer, evidence)
+    # Links and contacts may repeat what the citable quotes wrote, or a name the facts show
+    # ("Booking.com" as a brand); nothing else.
+    sources = [q.text for q in evidence.quotes if q.id in allowed_ids]
+    problems += _safety_problems(answer, sources, [f.statement for f in evidence.facts])
     if language:
         problems += _language_problems(answer, language, detector)
     return problems
@@ -105,6 +130,8 @@ def _citation_problems(answer: str, allowed: set[int]) -> list[Problem]:
 def _number_problems(answer: str, evidence: Evidence) -> list[Problem]:
     allowed = {abs(n) for n in evidence.allowed_numbers()}
     quoted_numbers = {_digits(m["num"]) for q in evidence.quotes for m in _NUMBER.finditer(q.text)}
+    # Read as a reader sees it: "ze\u2060ro" is "zero" (hidden characters are refused too).
+    answer = strip_invisible(answer)
     text = _blank(answer, _CITATION.finditer(answer))
     text = _blank(text, _BRACKETED.finditer(text))
     text = _blank(text, _NOISE.finditer(text))
@@ -126,6 +153,229 @@ def _number_problems(answer: str, evidence: Evidence) -> list[Problem]:
         problems.append(
             Problem("unsupported_number", f"{m[0].strip()} is not a number the facts show")
         )
+    quoted_words = {w for q in evidence.quotes for w in _word_tokens(q.text)}
+    for start, end, value, words in _word_numbers(text):
+        inside_quote = any(a <= start < b for a, b in quoted)
+        if inside_quote and set(words) <= quoted_words:
+            continue
+        phrase = " ".join(text[start:end].split())
+        if any(abs(a - value) < 1e-9 for a in allowed) or phrase.lower() in seen:
+            continue
+        seen.add(phrase.lower())
+        problems.append(
+            Problem(
+                "unsupported_number",
+                f"{phrase} ({value:g}) is not a number the facts show; write numbers as the facts"
+                " do",
+            )
+        )
+    return problems
+
+
+# --- numbers written as words ----------------------------------------------------------------
+
+_EN_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_RU_SOFT = (  # the "-ь" numerals: nominative, then genitive/dative/prepositional "-и"
+    "пять шесть семь восемь девять десять одиннадцать двенадцать тринадцать четырнадцать "
+    "пятнадцать шестнадцать семнадцать восемнадцать девятнадцать двадцать тридцать"
+).split()
+_RU_SOFT_VALUES = [*range(5, 21), 30]
+
+
+def _number_words() -> dict[str, float]:
+    words: dict[str, float] = {w: float(i) for i, w in enumerate(_EN_WORDS)}
+    words |= {w: float(20 + 10 * i) for i, w in enumerate(_EN_TENS)}
+    words |= {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+    ru: dict[float, str] = {
+        0: "ноль нуль ноля нуля нолю нулю нолем нулем",
+        1: "один одна одно одного одной одному одним одну одном одною",
+        2: "два две двух двум двумя",
+        3: "три трех трем тремя",
+        4: "четыре четырех четырем четырьмя",
+        40: "сорок сорока",
+        50: "пятьдесят пятидесяти пятьюдесятью",
+        60: "шестьдесят шестидесяти шестьюдесятью",
+        70: "семьдесят семидесяти семьюдесятью",
+        80: "восемьдесят восьмидесяти восемьюдесятью",
+        90: "девяносто девяноста",
+        100: "сто ста",
+        1e3: "тысяча тысячи тысяч тысячу тысячей тысячам тысячами",
+        1e6: "миллион миллиона миллионов миллиону миллионом",
+    }
+    for value, forms in ru.items():
+        words |= dict.fromkeys(forms.split(), float(value))
+    for word, value in zip(_RU_SOFT, _RU_SOFT_VALUES, strict=True):
+        stem = "восьм" if word == "восемь" else word[:-1]
+        words[word] = words[stem + "и"] = float(value)
+        # "семью" is also "family": left out rather than misread.
+        if word != "семь":
+            words[word[:-1] + "ью"] = float(value)
+    return words
+
+
+_NUMBER_WORDS = _number_words()
+# Alone, these read as "a"/"a certain" more often than as a count: "one customer wrote".
+_WEAK = {w for w, v in _NUMBER_WORDS.items() if v == 1}
+_WORD = re.compile(r"[^\W\d_]+")
+_JOIN = re.compile(r"[ \t\u00a0]*-?[ \t\u00a0]*")
+# What Hark counts; "no problems with check-in" is a customer's words, not a count.
+_COUNT_NOUN_EN = r"(?:complaint|mention|review|tweet|post|comment|message)s?"
+_COUNT_NOUN_RU = r"(?:жалоб|упоминани|отзыв|твит|пост|комментари|сообщени)\w*"
+_ADJ = r"(?:[^\W\d_]+\s+)?"  # one word between: "no negative mentions"
+_ZERO_CLAIM = re.compile(
+    rf"(?<![\w-])(?:no|not\s+(?:a\s+single|one)|none\s+of\s+the)\s+{_ADJ}{_COUNT_NOUN_EN}\b"
+    rf"|(?<!\w)ни\s+(?:одной|одного|одну|единой|единого)\s+{_ADJ}{_COUNT_NOUN_RU}"
+    rf"|(?<!\w)нет\s+{_ADJ}{_COUNT_NOUN_RU}",
+    re.IGNORECASE,
+)
+
+
+def _fold_word(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def _word_tokens(text: str) -> set[str]:
+    return {_fold_word(m[0]) for m in _WORD.finditer(strip_invisible(text))}
+
+
+def _word_numbers(text: str) -> Iterator[tuple[int, int, float, list[str]]]:
+    """(start, end, value, words) for each number written in words, and each zero claim.
+
+    Adjacent number words join when they compose ("twenty-one", "двадцать одна", "twelve
+    thousand"); "two three" is two numbers. A lone "one" or a lone scale word is skipped.
+    """
+    tokens = [(m.start(), m.end(), _fold_word(m[0])) for m in _WORD.finditer(text)]
+    i = 0
+    while i < len(tokens):
+        if tokens[i][2] not in _NUMBER_WORDS:
+            i += 1
+            continue
+        total, current, last = 0.0, 0.0, ""
+        j = i
+        while j < len(tokens) and tokens[j][2] in _NUMBER_WORDS:
+            value = _NUMBER_WORDS[tokens[j][2]]
+            kind = "scale" if value >= 100 else "ten" if value >= 20 else "unit"
+            if j > i and not (
+                _JOIN.fullmatch(text[tokens[j - 1][1] : tokens[j][0]])
+                and (
+                    (last == "ten" and kind == "unit" and value > 0)
+                    or (last != "scale" and kind == "scale")
+                    or (last == "scale" and kind != "scale")
+                )
+            ):
+                break
+            if value == 100:
+                current = (current or 1) * 100
+            elif kind == "scale":
+                total, current = total + (current or 1) * value, 0.0
+            else:
+                current += value
+            last = kind
+            j += 1
+        words = [t[2] for t in tokens[i:j]]
+        lone = len(words) == 1 and (words[0] in _WEAK or _NUMBER_WORDS[words[0]] >= 1e3)
+        if not lone and not all(_NUMBER_WORDS[w] >= 1e3 for w in words):
+            yield tokens[i][0], tokens[j - 1][1], total + current, words
+        i = j
+    for m in _ZERO_CLAIM.finditer(text):
+        yield m.start(), m.end(), 0.0, [_fold_word(w) for w in _WORD.findall(m[0])]
+
+
+# --- markup, links and contacts ---------------------------------------------------------------
+
+# A tag as a browser reads one: "<" then a name (or "/", "!", "?") then a space, "/" or ">".
+_TAG = re.compile(r"</?[a-z][a-z0-9:-]*(?=[\s/>])|<[!?]", re.IGNORECASE)
+_HANDLER = re.compile(r"(?<![\w-])on[a-z]{3,}\s*=", re.IGNORECASE)
+# "[text](" opens an inline link or image whatever follows (destinations may nest parens);
+# "[ref]: x" at a line start defines a reference link.
+_MD_LINK = re.compile(r"!?\[[^\[\]\n]*\]\(|^[ \t]*\[[^\]\n]+\]:[ \t]*\S", re.M)
+_AUTOLINK = re.compile(r"<[a-z][a-z0-9+.-]{1,31}:[^\s<>]*>", re.IGNORECASE)
+# "scheme://" of any kind, and the schemes that work without "//".
+_SCHEME = re.compile(
+    r"(?<![\w+.-])([a-z][a-z0-9+.-]{1,31})\s*:\s*//"
+    r"|(?<![\w+.-])((?:java|vb|live)script)\s*:"
+    r"|(?<![\w+.-])(data)\s*:\s*[\w.+-]+/"  # "data:text/html,...", not "Data: ..."
+    r"|(?<![\w+.-])(mailto|tel|sms|file|blob|intent)\s*:(?=[^\s\d])",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"'«»“”]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}")
+# A host with a common top-level domain ("evil.example", "bit.ly/x"). The TLD must be written
+# in lower case, so "flights.Me" (a missing space) is not read as a host.
+_DOMAIN = re.compile(
+    r"(?<![\w@.-])(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+    r"(?:com|net|org|info|biz|io|co|me|ly|gl|to|cc|tv|app|dev|xyz|top|site|online|shop|club"
+    r"|link|click|live|pro|ru|su|рф|uk|us|de|fr|kz|by|ua|uz|eu|example|test|invalid|local)"
+    r"(?![\w-])(?:/[^\s<>()\[\]\"'«»“”]*)?"
+)
+_PHONE = re.compile(
+    r"(?<![\w.,+-])(?:\+\s?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\(?\d{2,4}\)?){2,5}(?!\w)"
+)
+_TRAILING = ".,;:!?)»”'\""
+
+
+def _safety_problems(answer: str, quote_texts: list[str], fact_texts: list[str]) -> list[Problem]:
+    """Markup, links, contacts, hidden characters and broken quote marks (module docstring)."""
+    problems: list[Problem] = []
+    hidden = sorted({f"U+{ord(c):04X}" for c in INVISIBLE.findall(answer)})
+    if hidden:
+        problems.append(
+            Problem(
+                "hidden_text", f"invisible or direction-changing characters: {', '.join(hidden)}"
+            )
+        )
+    # What a renderer may end up reading: entities decoded (sources double-escape, so twice)
+    # and hidden characters gone, so "&lt;script&gt;" and "java\u2060script:" are seen.
+    seen = strip_invisible(html.unescape(html.unescape(answer)))
+    found: dict[str, str] = {}  # detail -> kind, in order, each once
+
+    def add(kind: str, detail: str) -> None:
+        found.setdefault(detail, kind)
+
+    for m in _TAG.finditer(seen):
+        add("markup", f"{m[0].strip()!r} is markup; write plain text")
+    for m in _HANDLER.finditer(seen):
+        add("markup", f"{m[0].strip()!r} is an event handler; write plain text")
+    for m in _MD_LINK.finditer(seen):
+        add("link", f"{m[0].strip()[:40]!r}... is a markdown link or image; write no links")
+    for m in _AUTOLINK.finditer(seen):
+        add("link", f"{m[0][:60]!r} is a link; write no links")
+    for m in _SCHEME.finditer(seen):
+        scheme = next(g for g in m.groups() if g).lower()
+        if scheme not in HTTP_SCHEMES:
+            add("link", f"a {scheme}: link is never allowed")
+    depth = 0
+    for c in seen:
+        depth += {"«": 1, "»": -1}.get(c, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        add("quote_marks", "« and » do not pair up")
+    quoted = strip_invisible(" ".join([*quote_texts, *fact_texts])).lower()
+    quoted_digits = [re.sub(r"\D", "", t) for t in quote_texts]
+    text = seen
+    for pattern, kind, what in (
+        (_URL, "link", "a link"),
+        (_EMAIL, "contact", "an e-mail address"),
+        (_DOMAIN, "link", "a web address"),
+    ):
+        for m in pattern.finditer(text):
+            token = m[0].rstrip(_TRAILING)
+            if token.lower() not in quoted:
+                add(kind, f"{token[:80]} is {what} no quote contains; write no links or contacts")
+        text = _blank(text, pattern.finditer(text))
+    text = _blank(text, (span for span, _, _ in _date_parts(text)))
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m[0])
+        if len(digits) < (8 if m[0].startswith("+") else 10):
+            continue
+        if not any(digits in q for q in quoted_digits):
+            add("contact", f"{m[0].strip()} looks like a phone number no quote contains")
+    problems += [Problem(kind, detail) for detail, kind in found.items()]
     return problems
 
 

@@ -10,6 +10,10 @@ Tests script its replies and read back every request body it received::
         ...  # point ChatOpenAI at llm_server.base_url
         assert "Complaints" in llm_server.requests[0]["messages"][-1]["content"]
 
+A test can also set ``llm_server.responder``, a function from a request body to a Reply,
+that answers whenever the queue is empty: a model whose reply depends on what it was shown
+(tests/integration/test_injection.py scripts one that obeys instructions inside quotes).
+
 Use it through the ``llm_server`` fixture (import it into a conftest) or ``serve()``.
 It listens on 127.0.0.1 only. An unscripted request gets a 500 naming the gap, so a test that
 calls the model more often than it planned fails loudly.
@@ -21,7 +25,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +64,8 @@ class LLMServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     _replies: deque[Reply] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Answers a request when nothing is queued; None keeps the loud 500 for unplanned calls.
+    responder: Callable[[dict[str, Any]], Reply] | None = None
 
     def queue(self, reply: str | Reply) -> None:
         with self._lock:
@@ -68,7 +74,9 @@ class LLMServer:
     def take(self, body: dict[str, Any]) -> Reply | None:
         with self._lock:
             self.requests.append(body)
-            return self._replies.popleft() if self._replies else None
+            if self._replies:
+                return self._replies.popleft()
+        return self.responder(body) if self.responder is not None else None
 
     @property
     def pending(self) -> int:
