@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import CatchUnexpected, install_error_handlers
-from api.limits import BodySizeLimit
+from api.limits import CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
 from api.routers import ask, enrichment, health, mentions
 from hark import __version__
 from hark.runtime import Runtime
@@ -38,6 +38,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         "(create keys with `hark keys create`).",
     )
     app.state.runtime = rt
+    app.state.cost_limiter = CostLimiter(
+        {
+            CATALOG_WRITES: settings.api_catalog_writes_per_hour,
+            DISCOVERIES: settings.api_discoveries_per_hour,
+        }
+    )
     install_error_handlers(app)
     # Added first, so it sits innermost: it sees what the routes raise before Starlette's
     # last-resort handler would.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
+from api.limits import CostLimiter
 from hark.errors import ErrorCode, HarkError
 from hark.runtime import Runtime
 from store import api_keys
@@ -36,12 +37,12 @@ def caller_key(
         return api_keys.resolve_key(conn, plaintext=secret)
 
 
-def get_workspace(
+def get_key(
+    request: Request,
     rt: RuntimeDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
-) -> str:
-    """Every query is scoped to the workspace of the caller's key."""
+) -> api_keys.ApiKey:
     if _secret(authorization, x_api_key) is None:
         raise HarkError(
             ErrorCode.UNAUTHORIZED,
@@ -50,7 +51,26 @@ def get_workspace(
     key = caller_key(rt, authorization, x_api_key)
     if key is None:
         raise HarkError(ErrorCode.UNAUTHORIZED, "unknown or revoked API key")
+    request.state.api_key = key
+    return key
+
+
+KeyDep = Annotated[api_keys.ApiKey, Depends(get_key)]
+
+
+def get_workspace(key: KeyDep) -> str:
+    """Every query is scoped to the workspace of the caller's key."""
     return key.workspace
 
 
 WorkspaceDep = Annotated[str, Depends(get_workspace)]
+
+
+def costs(budget: str) -> Any:
+    """A route dependency that spends one request of the caller key's ``budget``."""
+
+    def spend(request: Request, key: KeyDep) -> None:
+        limiter: CostLimiter = request.app.state.cost_limiter
+        limiter.spend(key.id, budget)
+
+    return Depends(spend)

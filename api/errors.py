@@ -22,6 +22,7 @@ STATUS = {
     ErrorCode.BODY_TOO_LARGE: 413,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BAD_MAPPING: 422,
     ErrorCode.BAD_FILE: 422,
@@ -41,6 +42,8 @@ _HTTP_CODES = {
 
 def error_response(code: ErrorCode, message: str, details: Any = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if code == ErrorCode.UNAUTHORIZED else None
+    if code == ErrorCode.RATE_LIMITED and isinstance(details, dict):
+        headers = {"Retry-After": str(details["retry_after_s"])}
     return JSONResponse(
         HarkError(code, message, details).to_dict(), status_code=STATUS[code], headers=headers
     )

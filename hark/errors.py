@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     UNAUTHORIZED = "unauthorized"
     NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     BAD_MAPPING = "bad_mapping"
     BAD_FILE = "bad_file"

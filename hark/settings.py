@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     api_max_batch: int = Field(1000, ge=1, description="Most mentions in one POST.")
     api_max_body_bytes: int = Field(10_000_000, ge=1024, description="Largest request body.")
     api_max_text_chars: int = Field(20_000, ge=1, description="Longest mention text accepted.")
+    api_catalog_writes_per_hour: int = Field(
+        30,
+        ge=1,
+        description="Taxonomy/entity changes and promotions one API key may make per hour "
+        "(each new version re-embeds its phrases and re-enriches the workspace).",
+    )
+    api_discoveries_per_hour: int = Field(
+        12, ge=1, description="Topic discovery runs one API key may start per hour."
+    )
 
     index_on_start: bool = Field(
         True, description="The API indexes mentions left pending (e.g. by a crash) on start."

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
 
-from api.deps import RuntimeDep, WorkspaceDep
+from api.deps import RuntimeDep, WorkspaceDep, costs
+from api.limits import CATALOG_WRITES, DISCOVERIES
 from api.schemas import CatalogOut, DiscoveredTopicOut, DiscoveryRunOut, PromotedOut, PromoteIn
 from enrichment.catalog_models import EntitiesSpec, TaxonomySpec
 from enrichment.catalogs import Kind, get_catalog, parse, set_catalog
@@ -47,7 +48,7 @@ def _get(kind: Kind, rt: RuntimeDep, workspace: str, version: int | None) -> Cat
     return CatalogOut(kind=kind, version=state.version, created=False, body=state.body)
 
 
-@router.put("/taxonomy", response_model=CatalogOut)
+@router.put("/taxonomy", response_model=CatalogOut, dependencies=[costs(CATALOG_WRITES)])
 def put_taxonomy(
     body: TaxonomySpec,
     rt: RuntimeDep,
@@ -66,7 +67,7 @@ def get_taxonomy(
     return _get("taxonomy", rt, workspace, version)
 
 
-@router.put("/entities", response_model=CatalogOut)
+@router.put("/entities", response_model=CatalogOut, dependencies=[costs(CATALOG_WRITES)])
 def put_entities(
     body: EntitiesSpec,
     rt: RuntimeDep,
@@ -85,7 +86,7 @@ def get_entities(
     return _get("entities", rt, workspace, version)
 
 
-@router.post("/topics/discover", response_model=DiscoveryRunOut)
+@router.post("/topics/discover", response_model=DiscoveryRunOut, dependencies=[costs(DISCOVERIES)])
 def discover(
     rt: RuntimeDep,
     workspace: WorkspaceDep,
@@ -111,7 +112,11 @@ def list_discovered(
     return [DiscoveredTopicOut.model_validate(c) for c in rows]
 
 
-@router.post("/topics/discovered/{key}/promote", response_model=PromotedOut)
+@router.post(
+    "/topics/discovered/{key}/promote",
+    response_model=PromotedOut,
+    dependencies=[costs(CATALOG_WRITES)],
+)
 def promote_discovered(
     key: Annotated[StorableStr, Path(max_length=128)],
     rt: RuntimeDep,

