@@ -103,3 +103,14 @@ def test_enrich_fills_languages_of_mentions_stored_before(cli: CliRunner) -> Non
     r = cli.invoke(app, ["search", "delay", "--language", "en", "--json", "-k", "3"])
     assert all(h["mention"]["language"] == "en" for h in json.loads(r.stdout)["hits"])
     assert json.loads(cli.invoke(app, ["check", "--json"]).stdout)["in_sync"]
+
+
+@pytest.mark.parametrize("workspace", ["beta\n", "beta\n-", "Beta", "-x", "a.b"])
+def test_a_malformed_workspace_name_is_refused_before_anything_runs(
+    cli: CliRunner, tmp_path: Path, workspace: str
+) -> None:
+    for args in (["keys", "create", "k"], ["check", "--fix"], ["search", "bags"]):
+        r = cli.invoke(app, [*args, "-w", workspace])
+        assert r.exit_code == 2, (args, r.output)
+        assert "use lower-case letters" in r.output
+    assert not (tmp_path / "home" / "chroma").exists()
