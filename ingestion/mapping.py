@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from hark.dates import to_utc
 from hark.domain import MentionCreate, SourceType
 from hark.errors import ErrorCode, HarkError
 
@@ -198,7 +199,10 @@ def parse_datetime(raw: Any, fmt: str | None, tz: tzinfo | None) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz or UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return to_utc(parsed)
+    except ValueError as exc:
+        raise RowError("created_at", str(exc)) from None
 
 
 def _parse_timezone(value: str) -> tzinfo:

@@ -160,3 +160,27 @@ def test_malformed_mapping_files_are_bad_mappings(tmp_path: Path) -> None:
         with pytest.raises(HarkError) as err:
             load_mapping(str(path))
         assert err.value.code == "bad_mapping"
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt"),
+    [
+        ("9999-12-31T23:59:59-14:00", None),  # valid ISO whose UTC instant Python cannot hold
+        ("9999-12-31T23:59:59Z", None),
+        ("1899-12-31T23:59:59Z", None),
+        ("253402300800", "unix"),
+        ("99999999999999999999", "unix_ms"),
+    ],
+)
+def test_dates_outside_the_supported_range_are_row_errors(value: str, fmt: str | None) -> None:
+    mapping = parse_mapping(
+        {"fields": {"external_id": "id", "text": "t", "created_at": {"column": "d", "format": fmt}}}
+        if fmt
+        else {"fields": {"external_id": "id", "text": "t", "created_at": "d"}},
+        "x",
+    )
+    with pytest.raises(RowError) as err:
+        mapping.apply({"id": "1", "t": "ok", "d": value})
+    assert err.value.field == "created_at"
+    edge = "7258118399" if fmt == "unix" else "7258118399000" if fmt else "2199-12-31T23:59:59Z"
+    assert mapping.apply({"id": "1", "t": "ok", "d": edge})[0].created_at
