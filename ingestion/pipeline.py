@@ -7,6 +7,9 @@ loses nothing already committed and a re-run finishes the job.
 from __future__ import annotations
 
 import csv
+import logging
+import os
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from enrichment.vector_stage import VectorEnrichment
 from hark.domain import MentionCreate
@@ -27,6 +30,9 @@ from ingestion.writer import BatchOutcome, write_batch
 from retrieval.embedders import Embedder
 from retrieval.indexer import IndexStats, sync_index
 from retrieval.vector_index import VectorIndex
+from store.mentions import KeyTaken
+
+log = logging.getLogger("hark.ingest")
 
 
 @dataclass(frozen=True)
@@ -136,25 +142,54 @@ def prepare_mentions(
 Enrich = Callable[[list[PreparedMention]], None]
 
 
+# SQLSTATEs of a transaction that lost to a concurrent one and succeeds when run again:
+# deadlock_detected, serialization_failure, unique_violation.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001", "23505"})
+WRITE_ATTEMPTS = 10
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A transaction that lost a race with a concurrent writer; running it again succeeds."""
+    if isinstance(exc, KeyTaken):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    # sqlite3 has no SQLSTATE. "database is locked" is not retried: the busy timeout has
+    # already waited for the other writer.
+    return str(exc.orig).startswith("UNIQUE constraint failed")
+
+
+def retry_backoff(attempt: int, base: float = 0.02, cap: float = 1.0) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based): exponential, fully
+    jittered, so writers that collided do not collide again in step."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
 def _write_with_retry(
     engine: Engine,
     workspace: str,
     batch: list[PreparedMention],
     dedup_window: timedelta,
     enrich: Enrich | None,
-    attempts: int = 3,
+    attempts: int = WRITE_ATTEMPTS,
 ) -> BatchOutcome:
-    """One transaction per batch. A concurrent writer inserting the same key first makes our
-    insert fail on the unique constraint; the retry then finds that row and updates it."""
+    """One transaction per batch, redone whole when it loses a race with a concurrent writer
+    (a deadlock, a key stored first by another batch): the retry finds the other writer's rows
+    and updates or keeps them, so counts and ids are those of a batch written alone."""
     for attempt in range(attempts):
         try:
             with engine.begin() as conn:
                 return write_batch(
                     conn, workspace=workspace, batch=batch, dedup_window=dedup_window, enrich=enrich
                 )
-        except IntegrityError:
-            if attempt == attempts - 1:
+        except Exception as exc:
+            if attempt == attempts - 1 or not is_write_conflict(exc):
                 raise
+            cause = type(getattr(exc, "orig", None) or exc).__name__
+            log.info("%s: a batch of %d lost a race (%s); retrying", workspace, len(batch), cause)
+            time.sleep(retry_backoff(attempt))
     raise AssertionError("unreachable")
 
 
@@ -270,8 +305,10 @@ def ingest_mentions(
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    # Rejected rows quote customer text: the report is as private as the database (0600).
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["row", "field", "reason"])
         writer.writerows((r.row, r.field, r.reason) for r in rejects)

@@ -69,9 +69,17 @@ def write_batch(
     enrich: Callable[[list[PreparedMention]], None] | None = None,
 ) -> BatchOutcome:
     """The caller owns the transaction; ``batch`` must not repeat a (source, external_id).
-    ``enrich`` runs on the new and changed mentions only, before they are written."""
+    ``enrich`` runs on the new and changed mentions only, before they are written.
+
+    On PostgreSQL the batch first locks its keys, then the dedup keys it touches, each set in
+    one global order (a large batch locks its workspace), so concurrent batches sharing keys
+    or texts run one after the other.
+    Raises mention_store.KeyTaken when a writer that took no such lock (SQLite, where lookups
+    run before the write lock) stored a new key first; the caller redoes the batch."""
     out = BatchOutcome()
-    existing = mention_store.find_existing(conn, workspace=workspace, keys=[p.key for p in batch])
+    keys = [p.key for p in batch]
+    covered = mention_store.lock_keys(conn, workspace=workspace, keys=keys)
+    existing = mention_store.find_existing(conn, workspace=workspace, keys=keys)
     now = utcnow()
     new: list[PreparedMention] = []
     changed: list[dict[str, Any]] = []
@@ -89,6 +97,16 @@ def write_batch(
             continue
         changed_prepared.append((p, mid, old_dedup_key))
         out.updated.append(mid)
+    if not covered:
+        # Copies are linked, unlinked and counted under these; a changed row leaves its old
+        # text's copies and may gain copies under its new one.
+        mention_store.lock_dedup_keys(
+            conn,
+            workspace=workspace,
+            dedup_keys=[p.columns["dedup_key"] for p in new]
+            + [k for q, _, old in changed_prepared for k in (old, q.columns["dedup_key"])],
+        )
+    mention_store.lock_rows(conn, ids=out.updated)
     if enrich is not None:
         enrich(new + [p for p, _, _ in changed_prepared])
     for p, mid, old_dedup_key in changed_prepared:
@@ -163,7 +181,7 @@ def write_batch(
                 "entities": [],
             }
         )
-    new_ids = mention_store.insert_mentions(conn, rows=rows)
+    new_ids = mention_store.insert_mentions(conn, workspace=workspace, rows=rows)
     out.inserted = new_ids
     for p, mid in zip(new, new_ids, strict=True):
         out.ids[p.key] = mid

@@ -173,13 +173,24 @@ def _replace_assignments(
     items: Sequence[tuple[int, Sequence[dict[str, Any]]]],
 ) -> None:
     """Delete the mentions' ``stale`` rows, stamp the mentions with the version they were
-    derived under (an empty list is an answer too), insert the new rows."""
-    for chunk in chunks([mid for mid, _ in items]):
+    derived under (an empty list is an answer too), insert the new rows.
+
+    The mentions are locked first, in id order: a concurrent replacement of the same mentions
+    (an index sync and a re-enrichment) waits for this one to commit and then deletes its rows,
+    where it would otherwise insert beside them and hit the primary key."""
+    # Imported here: store.mentions imports this module.
+    from store.mentions import lock_rows
+
+    ids = sorted({mid for mid, _ in items})
+    lock_rows(conn, ids=ids)
+    for chunk in chunks(ids):
         conn.execute(table.delete().where(stale(chunk)))
         conn.execute(update(mentions).where(mentions.c.id.in_(chunk)).values(**stamp))
     rows = [{"mention_id": mid, **common, **a} for mid, found in items for a in found]
     if rows:
-        conn.execute(table.insert(), rows)
+        # In primary-key order (every assignment table leads with mention_id), like the locks.
+        order = [c.name for c in table.primary_key.columns]
+        conn.execute(table.insert(), sorted(rows, key=lambda r: tuple(r[c] for c in order)))
 
 
 def entities_pending(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, Row, bindparam, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hark.domain import EntityTag, MentionPublic, SearchFilters, TopicTag
 from store import enrichment as enrichment_store
@@ -17,6 +19,71 @@ from store.tables import mention_labels, mentions
 _PUBLIC_COLUMNS = [
     c for c in mentions.c if c.name not in {"raw_text", "row_hash", "dedup_key", "indexed_hash"}
 ]
+
+
+class KeyTaken(Exception):
+    """Another writer stored one of the keys being inserted first: the batch must be redone."""
+
+
+def _lock_id(kind: str, workspace: str, value: str) -> int:
+    digest = hashlib.blake2b(f"{kind}\0{workspace}\0{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _advisory_locks(conn: Connection, ids: Iterable[int]) -> None:
+    """Take transaction-scoped advisory locks in ascending order: every writer takes them in
+    the same order, so two writers queue behind each other instead of deadlocking."""
+    ordered = sorted(set(ids))
+    if ordered:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k"),
+            {"ks": ordered},
+        )
+
+
+# A batch with more keys than this locks its whole workspace instead of key by key: the
+# lock table has room for max_locks_per_transaction (64) x max_connections locks in all, and
+# a batch of hundreds of rows overlaps nearly every concurrent batch anyway.
+KEY_LOCKS_MAX = 32
+
+
+def lock_keys(conn: Connection, *, workspace: str, keys: Sequence[tuple[str, str]]) -> bool:
+    """PostgreSQL: hold the (source, external_id) keys of a batch until the transaction ends,
+    before looking them up. A concurrent batch with a shared key then waits for this one to
+    commit and finds its rows, instead of inserting the same key or locking rows in another
+    order. A large batch holds its workspace instead (small ones hold it shared first).
+
+    Returns whether that already covers the dedup keys (a workspace lock; SQLite, whose single
+    writer lock serialises batches), else the batch must ``lock_dedup_keys`` too."""
+    if conn.dialect.name != "postgresql":
+        return True
+    whole = len(set(keys)) > KEY_LOCKS_MAX
+    take = "pg_advisory_xact_lock" if whole else "pg_advisory_xact_lock_shared"
+    conn.execute(text(f"SELECT {take}(:k)"), {"k": _lock_id("workspace", workspace, "")})
+    if not whole:
+        _advisory_locks(conn, (_lock_id("key", workspace, f"{s}\0{e}") for s, e in keys))
+    return whole
+
+
+def lock_dedup_keys(conn: Connection, *, workspace: str, dedup_keys: Iterable[str]) -> None:
+    """PostgreSQL: hold the dedup keys a batch links, unlinks or counts copies under, so that
+    two batches posting copies of one text see each other's rows as one writer at a time would
+    (one original, the rest copies; authors counted across both). Taken after ``lock_keys``:
+    a batch waiting here holds only keys no one waiting for dedup keys asks for."""
+    if conn.dialect.name == "postgresql":
+        _advisory_locks(conn, (_lock_id("dedup", workspace, k) for k in dedup_keys))
+
+
+def lock_rows(conn: Connection, *, ids: Sequence[int]) -> None:
+    """PostgreSQL: lock mentions about to be rewritten, in id order, the order index syncs
+    lock them in (the rows are otherwise written in two statements, each in its own order)."""
+    if conn.dialect.name != "postgresql":
+        return
+    m = mentions.c
+    for chunk in chunks(sorted(set(ids))):
+        conn.execute(
+            select(m.id).where(m.id.in_(chunk)).order_by(m.id).with_for_update(key_share=True)
+        ).all()
 
 
 def find_existing(
@@ -64,14 +131,26 @@ def find_canonical_by_dedup_key(
     return out
 
 
-def insert_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows (dicts of mention columns); returns their new ids in order."""
+def insert_mentions(
+    conn: Connection, *, workspace: str, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows (dicts of mention columns of ``workspace``); returns their new ids in order.
+    Raises KeyTaken, with nothing of the batch left to keep, when another writer stored one of
+    the keys since it was looked up (the unique constraint skips the row, no error aborts)."""
     if not rows:
         return []
-    result = conn.execute(
-        mentions.insert().returning(mentions.c.id, sort_by_parameter_order=True), list(rows)
+    m = mentions.c
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(mentions)
+        .on_conflict_do_nothing(index_elements=[m.workspace, m.source, m.external_id])
+        .returning(m.id, m.source, m.external_id)
     )
-    return [r[0] for r in result]
+    ids = {(r.source, r.external_id): r.id for r in conn.execute(stmt, list(rows))}
+    try:
+        return [ids[(r["source"], r["external_id"])] for r in rows]
+    except KeyError as exc:
+        raise KeyTaken(f"{workspace}: {exc.args[0]} was stored by another writer") from None
 
 
 def update_mentions(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
@@ -113,12 +192,17 @@ def flag_mass_posted(conn: Connection, *, ids: Sequence[int], min_authors: int) 
 
 
 def upsert_labels(conn: Connection, *, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """One labels row per mention, replaced in place; written in id order so that concurrent
+    writers lock rows in one order."""
     if not items:
         return
-    ids = [mid for mid, _ in items]
-    for chunk in chunks(ids):
-        conn.execute(mention_labels.delete().where(mention_labels.c.mention_id.in_(list(chunk))))
-    conn.execute(mention_labels.insert(), [{"mention_id": i, "labels": lab} for i, lab in items])
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(mention_labels)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[mention_labels.c.mention_id], set_={"labels": stmt.excluded.labels}
+    )
+    rows = [{"mention_id": i, "labels": lab} for i, lab in items]
+    conn.execute(stmt, sorted(rows, key=lambda r: r["mention_id"]))
 
 
 def pending_for_index(

@@ -39,7 +39,7 @@ def _put(
     )
     rt.asker.vocabulary.invalidate(workspace)
     if apply and state.created:
-        bg.add_task(rt.reenrich, workspace)
+        bg.add_task(rt.reenrich_in_background, workspace)
     return CatalogOut(kind=kind, version=state.version, created=state.created, body=state.body)
 
 
@@ -137,5 +137,5 @@ def promote_discovered(
     )
     rt.asker.vocabulary.invalidate(workspace)
     if apply:
-        background.add_task(rt.reenrich, workspace)
+        background.add_task(rt.reenrich_in_background, workspace)
     return PromotedOut(taxonomy_version=version, topic=topic.id, name=topic.name)

@@ -64,7 +64,7 @@ def push_mentions(
     if wait:
         rt.sync_pending(workspace)
     else:
-        background.add_task(rt.sync_pending, workspace)
+        background.add_task(rt.sync_in_background, workspace)
     return IngestResult(
         received=len(body.mentions),
         inserted=report.inserted,

@@ -135,6 +135,7 @@ def test_invalid_rows_are_reported_and_valid_rows_kept(rt: Runtime, tmp_path: Pa
     out = tmp_path / "rejects.csv"
     write_rejects(report.rejects, out)
     assert out.read_text().splitlines()[0] == "row,field,reason"
+    assert out.stat().st_mode & 0o777 == 0o600  # it quotes customer text
 
 
 def test_jsonl_source_with_a_custom_mapping(rt: Runtime, tmp_path: Path) -> None:
