@@ -24,7 +24,7 @@ from enrichment.transliteration import skeleton
 from hark.dates import RANGE_TEXT, clamp, shift
 from hark.domain import Sentiment
 from hark.errors import ErrorCode, HarkError
-from retrieval.embedders import Embedder
+from hark.protocols import Embedder
 
 TEMPLATE_LANGUAGES = ("en", "ru")
 # Question-to-topic similarity (centred, as taxonomy.py scores mentions) above which a topic

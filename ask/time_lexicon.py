@@ -2,9 +2,10 @@
 the calendar arithmetic that turns a relative expression into dates. (ask.timewindows combines
 the matches into periods.)
 
-Patterns are matched against `fold()`-ed text and folded themselves, so the tables are written
-in ordinary spelling (ё, أ, ي, ZWNJ and Eastern Arabic digits fold on both sides). `fold()` keeps
-the text's length, so match offsets are offsets in the question as asked. A space in a pattern
+Patterns are matched against text folded by `hark.text.fold_keeping_offsets` and are folded
+themselves, so the tables are written in ordinary spelling (ё, أ, ي, ZWNJ and Eastern Arabic
+digits fold on both sides). That fold keeps the text's length, so match offsets are offsets in
+the question as asked. A space in a pattern
 means any run of whitespace, " ?" any or none.
 """
 
@@ -13,17 +14,17 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_DIGITS = {base + i: str(i) for base in (0x0660, 0x06F0) for i in range(10)}  # Arabic, Persian
-_FOLD = str.maketrans("ёأإآٱيىئكؤةـ\u200c", "еааааیییکوه  ") | _DIGITS
+from hark.text import fold_keeping_offsets
 
-
-def fold(text: str) -> str:
-    """Lower-case and fold spelling variants, one character for one (offsets stay valid)."""
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text).translate(_FOLD)
+# ask.verifier imports the fold by this name; it is being rewritten separately and should import
+# hark.text.fold_keeping_offsets itself, after which this alias can go.
+fold = fold_keeping_offsets
 
 
 def compile_(pattern: str, bounded: bool = True) -> re.Pattern[str]:
-    p = fold(pattern).replace("(?p<", "(?P<").replace(" ?", r"\s*").replace(" ", r"\s+")
+    # Folding lower-cases "(?P<" too; it is put back.
+    p = fold_keeping_offsets(pattern).replace("(?p<", "(?P<")
+    p = p.replace(" ?", r"\s*").replace(" ", r"\s+")
     return re.compile(rf"(?<!\w)(?:{p})(?!\w)" if bounded else p)
 
 
@@ -98,7 +99,7 @@ _NUMBERS = {
     14: "fourteen четырнадцать чотирнадцять چهارده თოთხმეტი",
     30: "thirty тридцать тридцяти тридцять трыццаць سی",
 }
-NUMBERS = {fold(w): n for n, words in _NUMBERS.items() for w in words.split()}
+NUMBERS = {fold_keeping_offsets(w): n for n, words in _NUMBERS.items() for w in words.split()}
 _NUM = r"(?P<n>\d{1,3}|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + ")"
 
 UNITS = {

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 
 from ask import time_lexicon as lx
+from hark.text import fold_keeping_offsets
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,7 @@ def read_time(
     `tz` (a zoneinfo or datetime.timezone, not pytz). With `compare=True` and no stated
     baseline, the baseline is the period just before the window.
     """
-    text = lx.fold(question)
+    text = fold_keeping_offsets(question)
     aware = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
     ref = aware.astimezone(tz).date()
     atoms = _find_atoms(question, text, ref)

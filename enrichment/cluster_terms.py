@@ -1,7 +1,7 @@
 """Distinctive terms of a group of mentions against the rest: what to call a discovered topic.
 
 Terms are words (Unicode letters only, so Cyrillic, Arabic, Persian and Georgian work alike)
-and bigrams of adjacent words, folded by `enrichment.stopwords.fold`. A term is scored by
+and bigrams of adjacent words, folded by `hark.text.fold`. A term is scored by
 document frequency, so one text repeating a word counts once, as p·log(p/q): p its share of the
 group's texts, q its share of the others'. That is the term's part of the KL divergence from the
 rest to the group (c-TF-IDF with two classes): frequent in the group and rare elsewhere wins,
@@ -17,7 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from enrichment.stopwords import fold, language_code, stop_words
+from enrichment.stopwords import language_code, stop_words
+from hark.text import fold
 
 # Tweet furniture, not words of any language: retweet markers, HTML entities the source left
 # escaped, and pieces of truncated links ("http…").
@@ -147,20 +148,6 @@ def rank_terms(
             chosen = [c for c in chosen if not (c in words and group[term] * 2 >= group[c])]
         chosen.append(term)
     return chosen
-
-
-def distinctive_terms(
-    cluster_texts: Sequence[str],
-    cluster_langs: Sequence[str | None],
-    background_texts: Sequence[str],
-    background_langs: Sequence[str | None],
-    k: int = 8,
-) -> list[str]:
-    """Up to k unigrams and bigrams that set the cluster's texts apart from the background,
-    best first, in the texts' own words."""
-    group = document_frequencies(map(terms, cluster_texts, cluster_langs))
-    rest = document_frequencies(map(terms, background_texts, background_langs))
-    return rank_terms(group, len(cluster_texts), rest, len(background_texts), k)
 
 
 def label(top_terms: Sequence[str], n: int = 3) -> str:

@@ -24,7 +24,6 @@ whatever order they come in.
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from sklearn.metrics import normalized_mutual_info_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from enrichment.cluster_terms import document_frequencies, label, rank_terms, terms
+from hark.text import HANDLE_NAME
 
 # At most this many principal components, and no more than one per ROWS_PER_COMPONENT texts:
 # the small components of a small sample are noise, which whitening would amplify.
@@ -154,16 +154,13 @@ def whiten(vectors: np.ndarray, dimensions: int | None = None) -> np.ndarray:
     return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
 
 
-_HANDLE = re.compile(r"(?<![\w@])@(\w+)")
-
-
 def _without_addressee(x: np.ndarray, texts: Sequence[str], min_size: int) -> np.ndarray:
     """Vectors with the pull of the addressed account taken out.
 
     A tweet's @handle moves its e5 vector more than what it says: on airline tweets the
     best-separated clusters are the six airlines, whatever the complaint. Shifting each handle's
     tweets by their mean's offset from the overall mean leaves what differs within them."""
-    first = [m.group(1).casefold() if (m := _HANDLE.search(t)) else "" for t in texts]
+    first = [m.group(1).casefold() if (m := HANDLE_NAME.search(t)) else "" for t in texts]
     handles, group, counts = np.unique(first, return_inverse=True, return_counts=True)
     sums = np.zeros((len(handles), x.shape[1]))
     np.add.at(sums, group, x)

@@ -11,10 +11,11 @@ from sqlalchemy import Engine
 
 from enrichment.cluster_namer import ClusterNamer
 from enrichment.discovery import discover_topics
-from enrichment.taxonomy import Taxonomy, Topic, slug
+from enrichment.taxonomy import Taxonomy, Topic
 from enrichment.vector_stage import EmbedCached
+from hark.documents import embed_text
 from hark.errors import ErrorCode, HarkError
-from retrieval.documents import embed_text
+from hark.text import slug
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 

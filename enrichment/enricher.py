@@ -3,12 +3,13 @@ only): language, and the workspace's brands and competitors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from typing import Any
 
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
-from ingestion.prepare import PreparedMention
+from hark.prepared import PreparedMention
 
 # (catalog version, catalog) of a workspace, or None when it has no entity catalog.
 CatalogLookup = Callable[[str], tuple[int, EntityCatalog] | None]
@@ -55,11 +56,12 @@ class Enricher:
         return enrich
 
 
-def match_entities(catalog: EntityCatalog, columns: dict[str, object]) -> list[dict[str, object]]:
-    """Entity rows for a mention's stored columns (text, title, the source's brand)."""
+def match_entities(catalog: EntityCatalog, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Entity rows for a mention's columns (text, title, the source's brand): a prepared
+    mention's, or a stored row's when re-enriching."""
     matches = catalog.match(
         str(columns["text"]),
-        title=columns.get("title") or None,  # type: ignore[arg-type]
-        stated_brand=columns.get("brand") or None,  # type: ignore[arg-type]
+        title=columns.get("title") or None,
+        stated_brand=columns.get("brand") or None,
     )
     return [asdict(m) for m in matches]

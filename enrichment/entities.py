@@ -57,12 +57,12 @@ from enrichment.transliteration import (
     is_cyrillic,
     normalise,
     skeleton,
-    slug,
 )
+from hark.text import ascii_slug
 
 RULES = "entities.r1"  # part of the version: changing the rules re-enriches like a new catalog
 MAX_MAIN = 3
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # what ascii_slug gives, or a given id
 # Letters (with Arabic vowel marks and the Persian zero-width non-joiner) or digits.
 _TOKEN = re.compile(r"\d+|(?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670\u200c])+")
 _JOIN = re.compile(r"[\s_\-\u2010-\u2014]{0,3}")  # between the words of one alias
@@ -104,8 +104,8 @@ def _words(alias: str) -> tuple[str, ...]:
 
 
 def _entity(where: str, spec: EntitySpec) -> Entity:
-    entity_id = spec.id if spec.id is not None else slug(spec.name)
-    if not _SLUG.match(entity_id):
+    entity_id = spec.id if spec.id is not None else ascii_slug(spec.name)
+    if not _ENTITY_ID.match(entity_id):
         raise ValueError(f"{where}.id: {entity_id!r} is not a slug ([a-z0-9_-]); give an id")
     return Entity(entity_id, spec.name, spec.kind, tuple(spec.aliases))
 

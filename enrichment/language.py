@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from hark.errors import ErrorCode, HarkError
+from hark.text import HANDLE_PATTERN, URL_PATTERN
 
 # Links, @handles and e-mail masks carry no language, and tweets are full of them.
-_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|__\w+__", re.IGNORECASE)
+_NOISE = re.compile(rf"{URL_PATTERN}|{HANDLE_PATTERN}|__\w+__", re.IGNORECASE)
 
 
 class LanguageDetector:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from enrichment.enricher import Enricher, match_entities
 from enrichment.entities import EntityCatalog
 from enrichment.vector_stage import VectorEnrichment
-from retrieval.documents import embed_text
+from hark.documents import embed_text
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 

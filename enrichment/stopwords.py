@@ -1,18 +1,19 @@
 """Stop words per language, for naming clusters by their distinctive terms.
 
 en ru uk ar fa come from stopwordsiso; kk be ka, which it lacks, from the compiled lists in
-enrichment/stopwords/. Words are folded as the tokenizer folds them (`fold`), so a lookup is a
-plain set membership. Twitter noise (rt, amp, URLs) belongs to the tokenizer, not here: it is
-noise in every language, not a word of one.
+enrichment/stopwords/. Words are folded as the tokenizers fold them (`hark.text.fold`), so a
+lookup is a plain set membership. Twitter noise (rt, amp, URLs) belongs to the tokenizer, not
+here: it is noise in every language, not a word of one.
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
 from pathlib import Path
 
 import stopwordsiso
+
+from hark.text import fold
 
 LANGUAGES = ("en", "ru", "uk", "kk", "be", "ar", "fa", "ka")
 _FROM_ISO = ("en", "ru", "uk", "ar", "fa")
@@ -40,18 +41,6 @@ _KEEP = {
         "час",
     },
 }  # fmt: skip
-
-# Combining marks (Arabic harakat, stress marks) and tatweel go; apostrophe look-alikes become
-# one apostrophe; ё becomes е (Russian writes both for one word). A translate table is C-fast.
-_TABLE = {cp: None for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) == "Mn"}
-_TABLE |= {0x0640: None, 0x2019: "'", 0x02BC: "'", 0x2018: "'", 0x60: "'", ord("ё"): "е"}
-
-
-def fold(word: str) -> str:
-    """The form words are compared in: NFKC (Arabic presentation forms to letters), casefold,
-    no combining marks (Arabic harakat) or tatweel, one apostrophe, ё as е (Russian writes
-    both for one word)."""
-    return unicodedata.normalize("NFKC", word).casefold().translate(_TABLE)
 
 
 def _language_list(language: str) -> frozenset[str]:

@@ -20,8 +20,6 @@ cosine is ~0.8; centring spreads them so one threshold means the same across tax
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,18 +28,13 @@ import yaml
 from pydantic import ValidationError
 
 from enrichment.catalog_models import TaxonomySpec, explain
-from retrieval.embedders import Embedder
+from hark.protocols import Embedder
+from hark.text import slug
 
 # Tuned on the airline tweets' training split (`python -m evals.topics --tune`); see
 # evals/topics.py for the grid and the held-out scores.
 DEFAULT_THRESHOLD = 0.225
 DEFAULT_MARGIN = 0.02
-_SLUG = re.compile(r"[^\w]+")
-
-
-def slug(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return _SLUG.sub("_", text).strip("_")[:128]
 
 
 @dataclass(frozen=True)

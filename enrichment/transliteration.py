@@ -25,20 +25,7 @@ from itertools import product
 
 from rapidfuzz.distance import Hamming, Levenshtein
 
-# Letters with a breve or diaeresis (й ё ї ў) never reach this table: decomposing and dropping
-# combining marks turns them into и е і у first, which is the spelling variation people use.
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
-    "и": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    "є": "ye", "і": "i", "ґ": "g",  # Ukrainian (ї is і with a mark)
-    "ә": "a", "ғ": "g", "қ": "q", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h",  # Kazakh
-}  # fmt: skip
-# Arabic-script letters people type interchangeably (Persian ye/kaf, alef maqsura, ta marbuta),
-# and the tatweel that only stretches a word.
-_ARABIC = {"ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه", "ـ": ""}
-_TABLE = str.maketrans({**_CYRILLIC, **_ARABIC})
+from hark.text import to_latin
 
 _FOLDS = {
     "shch": "sh", "sch": "sh", "ch": "ch", "kh": "h", "ck": "k", "ph": "f",
@@ -53,26 +40,11 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("ё", "е").replace("Ё", "Е")
 
 
-def _unmarked(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def to_latin(text: str) -> str:
-    """Readable lowercase Latin: "Альфа-Банк" → "alfa-bank", "Қазақ" → "qazaq"."""
-    return _unmarked(text).translate(_TABLE)
-
-
 @lru_cache(maxsize=1 << 16)
 def skeleton(word: str) -> str:
     """The comparison key of one word (letters and digits only)."""
     s = _FOLD.sub(lambda m: _FOLDS[m.group()], to_latin(word))
     return "".join(c for c in _DOUBLE.sub(r"\1", s) if c.isalnum())
-
-
-def slug(name: str) -> str:
-    """An id from a display name; "" when the name has no Latin or Cyrillic letters."""
-    return re.sub(r"[^a-z0-9]+", "-", to_latin(name)).strip("-")
 
 
 def is_cyrillic(char: str) -> bool:

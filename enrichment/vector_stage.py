@@ -19,7 +19,7 @@ from enrichment.clauses import has_contrast, split_clauses
 from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import SentimentModel, from_rating
 from enrichment.taxonomy import TopicModel
-from retrieval.documents import content_hash
+from hark.documents import content_hash
 
 # content hash -> text in, content hash -> vector out (embedding only what is not cached).
 EmbedCached = Callable[[dict[str, str]], dict[str, np.ndarray]]

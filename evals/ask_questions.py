@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import pairwise
 from pathlib import Path
 
-from enrichment.taxonomy import slug
+from hark.text import slug
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter-us-airline-sentiment"
 OUT = Path(__file__).parent / "ask_questions.jsonl"

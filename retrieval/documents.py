@@ -1,18 +1,11 @@
-"""What a mention looks like inside the vector index: the embedded text and its metadata."""
+"""What a mention looks like inside the vector index: its metadata (the embedded text and its
+hash are hark.documents', shared with ingestion and enrichment)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from typing import Any
-
-
-def embed_text(text: str, title: str | None) -> str:
-    return f"{title}\n{text}" if title else text
-
-
-def content_hash(text: str, title: str | None) -> str:
-    return hashlib.sha256(embed_text(text, title).encode("utf-8")).hexdigest()
 
 
 def index_metadata(row: Any, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

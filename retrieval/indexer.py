@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy import Engine
 
 from enrichment.vector_stage import VectorEnrichment
-from retrieval.documents import embed_text, index_metadata
-from retrieval.embedders import Embedder
+from hark.documents import embed_text
+from hark.protocols import Embedder
+from retrieval.documents import index_metadata
 from retrieval.vector_index import VectorIndex
 from store import embeddings as embedding_cache
 from store import enrichment as enrichment_store
@@ -42,6 +43,36 @@ class DriftReport:
     @property
     def in_sync(self) -> bool:
         return not (self.pending or self.missing or self.stale or self.orphaned)
+
+
+@dataclass
+class IndexTarget:
+    """Where ingested mentions get embedded and indexed: ingestion syncs it after each batch
+    commits (and takes None to store only)."""
+
+    embedder: Embedder
+    index: VectorIndex
+    batch_size: int = 64
+    enrichment: VectorEnrichment | None = None
+
+    def sync(
+        self,
+        engine: Engine,
+        workspace: str,
+        ids: Sequence[int] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IndexStats:
+        """Index the pending mentions of a workspace (only ``ids``, when given)."""
+        return sync_index(
+            engine,
+            workspace=workspace,
+            embedder=self.embedder,
+            index=self.index,
+            batch_size=self.batch_size,
+            ids=ids,
+            enrichment=self.enrichment,
+            on_progress=on_progress,
+        )
 
 
 def embed_with_cache(

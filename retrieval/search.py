@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from hark.domain import SearchFilters, SearchHit, SearchResult
 from hark.errors import ErrorCode, HarkError
-from retrieval.embedders import Embedder
+from hark.protocols import Embedder
 from retrieval.exact import ExactMirror
 from retrieval.vector_index import VectorHit, VectorIndex
 from store import mentions as mention_store

@@ -17,8 +17,9 @@ import httpx
 import numpy as np
 from chromadb.errors import ChromaError
 
-from hark.domain import SearchFilters, is_workspace_name
+from hark.domain import SearchFilters
 from hark.errors import ErrorCode, HarkError
+from hark.workspace import is_workspace_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 

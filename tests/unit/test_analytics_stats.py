@@ -1,64 +1,75 @@
-"""The statistics behind comparisons, drivers and spikes: exact values worked by hand, and
-agreement with scipy where it is installed (it is not a dependency of Hark)."""
+"""The statistics behind comparisons, drivers and spikes: exact values worked by hand, and the
+binomial test (scipy's) against exact rational arithmetic on counts like the analytics see."""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 
-from analytics.stats import (
-    binomial_two_sided,
-    normal_two_sided,
-    rate_test,
-    robust_z,
-    two_proportion_z,
-)
+from analytics.stats import normal_two_sided, rate_test, robust_z, two_proportion_z
+
+
+def _exact_p(k: int, n: int, p: Fraction) -> float:
+    """Two-sided "minlike" binomial p-value in exact arithmetic (tie tolerance as scipy's)."""
+    pmf = [math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(n + 1)]
+    seen = pmf[k] * (1 + Fraction(1, 10**7))
+    return float(min(Fraction(1), sum(q for q in pmf if q <= seen)))
 
 
 def test_binomial_small_cases_by_hand() -> None:
-    # 10 fair coins, 9 heads: outcomes as unlikely are 0, 1, 9, 10 heads: 2 * (1 + 10) / 1024.
-    assert binomial_two_sided(9, 10, 0.5) == pytest.approx(22 / 1024, rel=1e-12)
-    assert binomial_two_sided(1, 10, 0.5) == pytest.approx(22 / 1024, rel=1e-12)
+    # Equal lengths: Binomial(n, 1/2). 10 fair coins, 9 heads: outcomes as unlikely are 0, 1,
+    # 9, 10 heads: 2 * (1 + 10) / 1024.
+    assert rate_test(9, 1.0, 1, 1.0) == pytest.approx(22 / 1024, rel=1e-12)
+    assert rate_test(1, 1.0, 9, 1.0) == pytest.approx(22 / 1024, rel=1e-12)
     # The most likely outcome is not evidence of anything.
-    assert binomial_two_sided(5, 10, 0.5) == 1.0
-    # All 4 trials succeed at p = 0.5: 0 and 4 are the extreme outcomes, 2/16.
-    assert binomial_two_sided(4, 4, 0.5) == pytest.approx(2 / 16, rel=1e-12)
+    assert rate_test(5, 1.0, 5, 1.0) == 1.0
+    # All 4 in one period: 0 and 4 are the extreme outcomes, 2/16.
+    assert rate_test(4, 1.0, 0, 1.0) == pytest.approx(2 / 16, rel=1e-12)
 
 
 def test_binomial_asymmetric_by_hand() -> None:
-    # n = 3, p = 0.2: pmf = 0.512, 0.384, 0.096, 0.008. Seeing 2: outcomes no likelier than
-    # 0.096 are 2 and 3.
-    assert binomial_two_sided(2, 3, 0.2) == pytest.approx(0.104, rel=1e-12)
-    assert binomial_two_sided(3, 3, 0.2) == pytest.approx(0.008, rel=1e-12)
-    assert binomial_two_sided(0, 3, 0.2) == 1.0
+    # Lengths 1 and 4: Binomial(3, 0.2), pmf = 0.512, 0.384, 0.096, 0.008. Seeing 2:
+    # outcomes no likelier than 0.096 are 2 and 3.
+    assert rate_test(2, 1.0, 1, 4.0) == pytest.approx(0.104, rel=1e-12)
+    assert rate_test(3, 1.0, 0, 4.0) == pytest.approx(0.008, rel=1e-12)
+    assert rate_test(0, 1.0, 3, 4.0) == 1.0
 
 
 def test_binomial_edges() -> None:
-    assert binomial_two_sided(0, 0, 0.3) == 1.0
-    assert binomial_two_sided(0, 5, 0.0) == 1.0
-    assert binomial_two_sided(1, 5, 0.0) == 0.0
-    assert binomial_two_sided(5, 5, 1.0) == 1.0
+    assert rate_test(0, 3.0, 0, 7.0) == 1.0  # nothing in either period
     with pytest.raises(ValueError):
-        binomial_two_sided(6, 5, 0.5)
+        rate_test(-1, 1.0, 5, 1.0)
 
 
-def test_binomial_far_tail_stays_positive_and_is_cheap() -> None:
-    # 1,000,000 trials: the tails are summed where they matter, not over every outcome.
-    p = binomial_two_sided(502_000, 1_000_000, 0.5)
-    # z = 4 standard deviations: about 6.3e-5.
-    assert p == pytest.approx(normal_two_sided(4.0), rel=0.02)
-    tiny = binomial_two_sided(900, 1000, 0.5)
-    assert 0 < tiny < 1e-100
+def test_binomial_far_tail_stays_positive() -> None:
+    # 1,000,000 mentions: z = 4 standard deviations, about 6.3e-5.
+    assert rate_test(502_000, 1.0, 498_000, 1.0) == pytest.approx(normal_two_sided(4.0), rel=0.02)
+    assert 0 < rate_test(900, 1.0, 100, 1.0) < 1e-100
 
 
 @pytest.mark.parametrize(
-    ("k", "n", "p"),
-    [(3, 40, 0.5), (30, 40, 0.5), (7, 12, 1 / 3), (0, 25, 0.1), (17, 25, 0.1), (50, 120, 0.35)],
+    ("count", "length", "other", "other_length"),
+    [
+        # Shapes the analytics produce: a day against a week, a week against a week, a
+        # 9-day window against the 9 days before, one driver's small counts.
+        (3, 1.0, 37, 7.0),
+        (30, 7.0, 10, 7.0),
+        (412, 9.0, 298, 9.0),
+        (0, 2.0, 25, 21.0),
+        (17, 1.0, 8, 9.0),
+        (50, 3.0, 70, 5.5),
+        (1287, 7.0, 1190, 7.0),
+        (7, 1.0, 5, 2.0),
+    ],
 )
-def test_binomial_agrees_with_scipy(k: int, n: int, p: float) -> None:
-    stats = pytest.importorskip("scipy.stats")
-    assert binomial_two_sided(k, n, p) == pytest.approx(stats.binomtest(k, n, p).pvalue, rel=1e-9)
+def test_binomial_agrees_with_exact_arithmetic(
+    count: int, length: float, other: int, other_length: float
+) -> None:
+    share = Fraction(length) / (Fraction(length) + Fraction(other_length))
+    exact = _exact_p(count, count + other, share)
+    assert rate_test(count, length, other, other_length) == pytest.approx(exact, rel=1e-9)
 
 
 def test_rate_test_uses_period_lengths() -> None:

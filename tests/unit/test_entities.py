@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from enrichment.entities import Entity, EntityCatalog
-from enrichment.transliteration import skeleton, slug, to_latin
+from enrichment.transliteration import skeleton
+from hark.text import ascii_slug, to_latin
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -251,7 +252,7 @@ def test_catalog_round_trip_and_version() -> None:
     assert again.version == catalog.version == EntityCatalog.from_dict(catalog.to_dict()).version
     data["entities"][0]["aliases"] = ["@alfa_bank", "Альфабанк"]
     assert EntityCatalog.from_dict(data).version != catalog.version
-    assert slug("Bank of Moscow") == "bank-of-moscow"
+    assert ascii_slug("Bank of Moscow") == "bank-of-moscow"
 
 
 @pytest.mark.parametrize(

@@ -105,27 +105,37 @@ def test_rating_scale_and_null_values() -> None:
     assert "outside its scale" in err.value.reason
 
 
+_BASE = {"external_id": "i", "text": "t"}
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"fields": {"text": "t"}}, "must map 'external_id'"),
-        ({"fields": {"external_id": "i", "text": "t", "sentiment": "s"}}, "unknown fields"),
+        ({"fields": {"text": "t"}}, "fields: must map 'external_id'"),
+        ({"fields": {**_BASE, "sentiment": "s"}}, r"fields: unknown fields \['sentiment'\]"),
+        ({"fields": _BASE, "source": {"type": "blog"}}, "source.type: unknown source type 'blog'"),
         (
-            {"fields": {"external_id": "i", "text": "t"}, "source": {"type": "blog"}},
-            "unknown source type",
+            {"fields": {**_BASE, "text": {"column": "t", "fmt": "x"}}},
+            "fields.text.fmt: unknown key; known: column, format",
         ),
-        ({"fields": {"external_id": "i", "text": {"column": "t", "fmt": "x"}}}, "unknown keys"),
         (
-            {
-                "fields": {
-                    "external_id": "i",
-                    "text": "t",
-                    "created_at": {"column": "d", "timezone": "Mars/Olympus"},
-                }
-            },
-            "unknown timezone",
+            {"fields": {**_BASE, "created_at": {"column": "d", "timezone": "Mars/Olympus"}}},
+            "fields.created_at.timezone: unknown timezone 'Mars/Olympus'",
         ),
-        ({"fields": {"external_id": "i", "text": "t"}, "extras": {}}, "unknown tables"),
+        ({"fields": _BASE, "extras": {}}, "extras: unknown table; known: source, fields"),
+        (
+            {"fields": {**_BASE, "created_at": {"column": "d", "format": 5}}},
+            "fields.created_at.format: Input should be a valid string",
+        ),
+        (
+            {"fields": {**_BASE, "rating": {"column": "r", "scale": [5, 1]}}},
+            r"fields.rating.scale: scale must be \[min, max\] with min < max",
+        ),
+        ({"fields": {**_BASE, "rating": {"scale": [1, 5]}}}, "fields.rating: needs a column"),
+        ({"fields": {**_BASE, "rating": 5}}, "fields.rating: must be a column name or a table"),
+        ({"fields": _BASE, "source": {"nme": "x"}}, "source.nme: unknown key"),
+        ({"fields": _BASE, "metadata": {"columns": "a"}}, "metadata.columns: "),
+        ({"fields": _BASE, "filter": {"include_if": {"a": [1]}}}, "filter.include_if: "),
     ],
 )
 def test_bad_mappings_are_refused_with_a_reason(data: dict, message: str) -> None:
@@ -160,6 +170,34 @@ def test_malformed_mapping_files_are_bad_mappings(tmp_path: Path) -> None:
         with pytest.raises(HarkError) as err:
             load_mapping(str(path))
         assert err.value.code == "bad_mapping"
+        assert str(err.value).startswith("mapping 'm': ")
+
+
+def test_a_malformed_file_names_the_value_at_fault(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[fields]\nexternal_id = "i"\ntext = "t"\nrating = { column = "r", scale = 5 }\n'
+        'created_at = { column = "d", timezone = "+05:xx" }',
+        encoding="utf-8",
+    )
+    with pytest.raises(HarkError) as err:
+        load_mapping(str(path))
+    # Every problem is reported, each with its path in the file.
+    assert "fields.rating.scale: scale must be [min, max]" in str(err.value)
+    assert "fields.created_at.timezone: bad UTC offset '+05:xx'" in str(err.value)
+
+
+def test_toml_scalars_keep_their_text_form() -> None:
+    mapping = parse_mapping(
+        {
+            "fields": {**_BASE, "rating": {"column": "r", "scale": [1, 5], "null_if": [0]}},
+            "filter": {"include_if": {"inbound": True}},
+        },
+        "x",
+    )
+    assert mapping.fields["rating"].null_if == ("0",)
+    assert mapping.include_if == {"inbound": "True"}
+    assert mapping.fields["rating"].scale == (1.0, 5.0)
 
 
 @pytest.mark.parametrize(

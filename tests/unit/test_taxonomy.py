@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.taxonomy import DEFAULT_THRESHOLD, Taxonomy, Topic, slug
+from enrichment.taxonomy import DEFAULT_THRESHOLD, Taxonomy, Topic
+from hark.text import slug
 
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
 
