@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint bench evals clean
+.PHONY: setup demo serve test lint check bench evals clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,8 +23,15 @@ serve: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# What CI runs: every check, then the tests.
+check: lint test
+
+# Style, the layer contract (.importlinter) and types (mypy; strict on the core, hark/).
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m benchmarks.ingest_and_search

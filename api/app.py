@@ -12,22 +12,22 @@ from api.errors import CatchUnexpected, install_error_handlers
 from api.limits import CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
 from api.routers import ask, enrichment, health, mentions
 from hark import __version__
-from hark.runtime import Runtime
 from hark.settings import Settings, get_settings
+from services.container import Container
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or get_settings()
-    rt = runtime or Runtime(settings)
+    c = container or Container(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _ = rt.engine  # migrate before the first request, not during it
+        _ = c.engine  # migrate before the first request, not during it
         if settings.index_on_start:
             # Pushes whose queued indexing died with the last process are indexed now.
-            threading.Thread(target=rt.catch_up, name="hark-catch-up", daemon=True).start()
+            threading.Thread(target=c.index.catch_up, name="hark-catch-up", daemon=True).start()
         yield
-        rt.close()
+        c.close()
 
     app = FastAPI(
         title="Hark",
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         "questions. Authenticate with 'Authorization: Bearer <key>' "
         "(create keys with `hark keys create`).",
     )
-    app.state.runtime = rt
+    app.state.container = c
     app.state.cost_limiter = CostLimiter(
         {
             CATALOG_WRITES: settings.api_catalog_writes_per_hour,

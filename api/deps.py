@@ -8,15 +8,16 @@ from fastapi import Depends, Header, Request
 
 from api.limits import CostLimiter
 from hark.errors import ErrorCode, HarkError
-from hark.runtime import Runtime
-from store import api_keys
+from services.container import Container
+from services.keys import ApiKey
 
 
-def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def _secret(authorization: str | None, x_api_key: str | None) -> str | None:
@@ -26,36 +27,33 @@ def _secret(authorization: str | None, x_api_key: str | None) -> str | None:
     return secret or None
 
 
-def caller_key(
-    rt: Runtime, authorization: str | None, x_api_key: str | None
-) -> api_keys.ApiKey | None:
+def caller_key(c: Container, authorization: str | None, x_api_key: str | None) -> ApiKey | None:
     """The caller's valid key, or None (no key, unknown or revoked)."""
     secret = _secret(authorization, x_api_key)
     if secret is None:
         return None
-    with rt.engine.connect() as conn:
-        return api_keys.resolve_key(conn, plaintext=secret)
+    return c.keys.resolve(secret)
 
 
 def get_key(
     request: Request,
-    rt: RuntimeDep,
+    c: ContainerDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
-) -> api_keys.ApiKey:
+) -> ApiKey:
     if _secret(authorization, x_api_key) is None:
         raise HarkError(
             ErrorCode.UNAUTHORIZED,
             "send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'",
         )
-    key = caller_key(rt, authorization, x_api_key)
+    key = caller_key(c, authorization, x_api_key)
     if key is None:
         raise HarkError(ErrorCode.UNAUTHORIZED, "unknown or revoked API key")
     request.state.api_key = key
     return key
 
 
-KeyDep = Annotated[api_keys.ApiKey, Depends(get_key)]
+KeyDep = Annotated[ApiKey, Depends(get_key)]
 
 
 def get_workspace(key: KeyDep) -> str:

@@ -14,10 +14,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
+from hark.prepared import PreparedMention
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import IngestReport, ingest_file, run_ingest
-from ingestion.prepare import PreparedMention, prepare
+from ingestion.prepare import prepare
+from services.container import Container
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRLINE_CSV = ROOT.parent / "shared" / "data" / "twitter-us-airline-sentiment" / "tweets.csv"
@@ -33,16 +34,16 @@ def airline_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def ingest_15k(rt: Runtime, workspace: str = WS_15K) -> IngestReport:
+def ingest_15k(rt: Container, workspace: str = WS_15K) -> IngestReport:
     return ingest_file(
         rt.engine,
         workspace=workspace,
         path=AIRLINE_CSV,
         mapping=load_mapping(MAPPING),
         batch_size=rt.settings.ingest_batch_size,
-        dedup_window=rt.dedup_window,
-        index=rt.index_target(workspace),
-        enrich=rt.enricher.enrich,
+        dedup_window=rt.enrich.dedup_window,
+        index=rt.index.target(workspace),
+        enrich=rt.enrich.enricher.enrich,
     )
 
 
@@ -63,7 +64,7 @@ def _resampled(total: int, seed: int) -> Iterator[PreparedMention]:
 
 
 def build_100k(
-    rt: Runtime, total: int = 100_000, workspace: str = WS_100K, seed: int = 42
+    rt: Container, total: int = 100_000, workspace: str = WS_100K, seed: int = 42
 ) -> IngestReport:
     report = IngestReport()
     return run_ingest(
@@ -72,9 +73,9 @@ def build_100k(
         prepared=_resampled(total, seed),
         report=report,
         batch_size=2000,
-        dedup_window=rt.dedup_window,
-        index=rt.index_target(workspace),
-        enrich=rt.enricher.enrich,
+        dedup_window=rt.enrich.dedup_window,
+        index=rt.index.target(workspace),
+        enrich=rt.enrich.enricher.enrich,
     )
 
 

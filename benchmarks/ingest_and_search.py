@@ -16,8 +16,8 @@ from pathlib import Path
 from benchmarks.corpus import WS_15K, WS_100K, build_100k, ingest_15k, queries
 from benchmarks.filters import filter_mix
 from hark.domain import SearchFilters
-from hark.runtime import Runtime
 from hark.settings import Settings
+from services.container import Container
 
 DEFAULT_HOME = Path(__file__).parent / "out" / "home"
 
@@ -28,17 +28,17 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def search_latency(
-    rt: Runtime, workspace: str, filters: list[SearchFilters | None]
+    rt: Container, workspace: str, filters: list[SearchFilters | None]
 ) -> dict[str, float]:
     qs = queries(len(filters))
     # Warm-up: first calls pay for lazy loading (model, index, mirror), as a server's first do.
     for q in qs[:5]:
-        rt.search(workspace, q, SearchFilters(languages=["xx"]), k=20)
-        rt.search(workspace, q, None, k=20)
+        rt.search.query(workspace, q, SearchFilters(languages=["xx"]), k=20)
+        rt.search.query(workspace, q, None, k=20)
     times, exact = [], 0
     for q, f in zip(qs, filters, strict=True):
         t0 = time.perf_counter()
-        result = rt.search(workspace, q, f, k=20)
+        result = rt.search.query(workspace, q, f, k=20)
         times.append((time.perf_counter() - t0) * 1000)
         exact += result.method == "exact"
     return {
@@ -62,7 +62,7 @@ def main() -> None:
 
     if not args.search_only:
         shutil.rmtree(args.home, ignore_errors=True)
-    rt = Runtime(Settings(home=args.home, _env_file=None))  # type: ignore[call-arg]
+    rt = Container(Settings(home=args.home, _env_file=None))  # type: ignore[call-arg]
     rt.embedder.embed_query("warm up")  # model load is start-up, not ingest
     results: dict[str, object] = {}
     n = args.queries

@@ -23,10 +23,10 @@ from evals import entities as entity_eval
 from evals import sentiment as sentiment_eval
 from evals import topics as topic_eval
 from evals.common import OUT
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
+from services.container import Container
 from store import mentions as mention_store
 
 AIRLINE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter-us-airline-sentiment"
@@ -34,7 +34,7 @@ CATALOGS = Path(__file__).resolve().parents[1] / "enrichment" / "catalogs"
 WORKSPACE = "airline"
 
 
-def _state_digest(rt: Runtime) -> tuple[str, int]:
+def _state_digest(rt: Container) -> tuple[str, int]:
     """A hash of every derived field of every canonical mention (and how many there are)."""
     h = hashlib.sha256()
     with rt.engine.connect() as conn:
@@ -49,18 +49,18 @@ def _state_digest(rt: Runtime) -> tuple[str, int]:
     return h.hexdigest()[:16], len(ids)
 
 
-def airline_runtime() -> tuple[Runtime, int]:
+def airline_runtime() -> tuple[Container, int]:
     """The airline workspace under evals/out/airline: ingested (idempotent: only what is
     missing is stored and embedded) with the bundled taxonomy and entity catalog set.
     Returns the runtime and how many vectors this call had to embed."""
-    rt = Runtime(Settings(home=OUT / "airline", _env_file=None))  # type: ignore[call-arg]
+    rt = Container(Settings(home=OUT / "airline", _env_file=None))  # type: ignore[call-arg]
     report = ingest_file(
         rt.engine,
         workspace=WORKSPACE,
         path=AIRLINE / "tweets.csv",
         mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target(WORKSPACE),
-        enrich=rt.enrich_hook(WORKSPACE),
+        index=rt.index.target(WORKSPACE),
+        enrich=rt.enrich.hook(WORKSPACE),
     )
     for kind, name in (
         ("taxonomy", "airline.taxonomy.yaml"),
@@ -71,14 +71,14 @@ def airline_runtime() -> tuple[Runtime, int]:
     return rt, report.embedded
 
 
-def prepare_airline() -> Runtime:
+def prepare_airline() -> Container:
     """The airline workspace with every derived field current (for the ask eval)."""
     rt, _ = airline_runtime()
-    rt.reenrich(WORKSPACE)
+    rt.enrich.reenrich(WORKSPACE)
     return rt
 
 
-def _texts(rt: Runtime) -> list[str]:
+def _texts(rt: Container) -> list[str]:
     with rt.engine.connect() as conn:
         return [r.text for r in mention_store.iter_index_rows(conn, workspace=WORKSPACE)]
 
@@ -88,7 +88,7 @@ def throughput() -> dict[str, Any]:
     runs = []
     for _ in range(2):
         t0 = time.perf_counter()
-        summary = rt.reenrich(WORKSPACE, everything=True)
+        summary = rt.enrich.reenrich(WORKSPACE, everything=True)
         seconds = time.perf_counter() - t0
         digest, n = _state_digest(rt)
         runs.append({"seconds": round(seconds, 1), "digest": digest, "mentions": n, **summary})

@@ -20,8 +20,8 @@ import numpy as np
 from benchmarks.corpus import WS_15K, WS_100K, build_100k, ingest_15k, queries
 from benchmarks.filters import filter_mix
 from hark.domain import SearchFilters
-from hark.runtime import Runtime
 from hark.settings import Settings
+from services.container import Container
 from store import embeddings as embedding_cache
 from store import mentions as mention_store
 
@@ -33,7 +33,7 @@ class ExactTruth:
     """Brute-force cosine over every canonical mention's cached vector; filters via SQL, so
     the truth shares no code with the in-memory mirror it judges."""
 
-    def __init__(self, rt: Runtime, workspace: str) -> None:
+    def __init__(self, rt: Container, workspace: str) -> None:
         self.rt, self.workspace = rt, workspace
         with rt.engine.connect() as conn:
             rows = mention_store.filtered_content(
@@ -56,7 +56,7 @@ class ExactTruth:
 
 
 def recall(
-    rt: Runtime, truth: ExactTruth, filters: list[SearchFilters | None], hark_path: bool
+    rt: Container, truth: ExactTruth, filters: list[SearchFilters | None], hark_path: bool
 ) -> dict[str, float]:
     workspace = truth.workspace
     qs = queries(len(filters))
@@ -72,7 +72,7 @@ def recall(
         k = min(K, len(scores))
         kth = np.sort(scores)[-k]
         score_of = dict(zip(truth.ids[mask].tolist(), scores.tolist(), strict=True))
-        got = rt.search(workspace, q, f, k=K, exact=hark_path)
+        got = rt.search.query(workspace, q, f, k=K, exact=hark_path)
         hits = [h.mention.id for h in got.hits][:k]
         per_query.append(sum(1 for i in hits if score_of.get(i, -2.0) >= kth - 1e-5) / k)
     return {
@@ -82,7 +82,7 @@ def recall(
     }
 
 
-def run(rt: Runtime, workspace: str, n: int) -> dict[str, object]:
+def run(rt: Container, workspace: str, n: int) -> dict[str, object]:
     mix = filter_mix(rt.engine, workspace, n)
     truth = ExactTruth(rt, workspace)
     return {
@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--skip-100k", action="store_true")
     args = parser.parse_args()
-    rt = Runtime(Settings(home=args.home, _env_file=None))  # type: ignore[call-arg]
+    rt = Container(Settings(home=args.home, _env_file=None))  # type: ignore[call-arg]
     ingest_15k(rt)  # no-op when the benchmark already built it
     out: dict[str, object] = {"15k": run(rt, WS_15K, args.queries)}
     if not args.skip_100k:

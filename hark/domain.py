@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -19,13 +18,6 @@ from pydantic import (
 from hark.dates import AwareUtcDatetime, UtcDatetime, shift
 from hark.errors import ErrorCode, HarkError
 from hark.storable import INT32_MAX, JsonObject, StorableStr
-
-# Matched whole (re.fullmatch): with re.match and "$", "beta\n" would pass.
-WORKSPACE_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
-
-
-def is_workspace_name(value: str) -> bool:
-    return re.fullmatch(WORKSPACE_PATTERN, value) is not None
 
 
 class SourceType(StrEnum):

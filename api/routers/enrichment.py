@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
 
-from api.deps import RuntimeDep, WorkspaceDep, costs
+from api.deps import ContainerDep, WorkspaceDep, costs
 from api.limits import CATALOG_WRITES, DISCOVERIES
 from api.schemas import CatalogOut, DiscoveredTopicOut, DiscoveryRunOut, PromotedOut, PromoteIn
 from enrichment.catalog_models import EntitiesSpec, TaxonomySpec
-from enrichment.catalogs import Kind, get_catalog, parse, set_catalog
-from enrichment.discovery_runs import promote
+from enrichment.catalogs import Kind
 from hark.storable import DbId, PlainInt, StorableStr
-from store import enrichment as enrichment_store
+from services.container import Container
 
 router = APIRouter(prefix="/v1", tags=["enrichment"])
 
@@ -26,75 +25,68 @@ ApplyQuery = Annotated[
 def _put(
     kind: Kind,
     body: TaxonomySpec | EntitiesSpec,
-    rt: RuntimeDep,
+    c: Container,
     workspace: str,
     apply: bool,
     bg: BackgroundTasks,
 ) -> CatalogOut:
-    state = set_catalog(
-        rt.engine,
-        workspace=workspace,
-        kind=kind,
-        body=parse(kind, data=body.model_dump(exclude_none=True)),
-    )
-    rt.asker.vocabulary.invalidate(workspace)
-    if apply and state.created:
-        bg.add_task(rt.reenrich_in_background, workspace)
+    data = body.model_dump(exclude_none=True)
+    state = c.catalogs.set(workspace, kind, data=data, apply=apply, defer=bg.add_task)
     return CatalogOut(kind=kind, version=state.version, created=state.created, body=state.body)
 
 
-def _get(kind: Kind, rt: RuntimeDep, workspace: str, version: int | None) -> CatalogOut:
-    state = get_catalog(rt.engine, workspace=workspace, kind=kind, version=version)
+def _get(kind: Kind, c: Container, workspace: str, version: int | None) -> CatalogOut:
+    state = c.catalogs.get(workspace, kind, version)
     return CatalogOut(kind=kind, version=state.version, created=False, body=state.body)
 
 
 @router.put("/taxonomy", response_model=CatalogOut, dependencies=[costs(CATALOG_WRITES)])
 def put_taxonomy(
     body: TaxonomySpec,
-    rt: RuntimeDep,
+    c: ContainerDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,
     apply: ApplyQuery = True,
 ) -> CatalogOut:
     """Set the topic taxonomy (same fields as the YAML file); a change is a new version."""
-    return _put("taxonomy", body, rt, workspace, apply, background)
+    return _put("taxonomy", body, c, workspace, apply, background)
 
 
 @router.get("/taxonomy", response_model=CatalogOut)
 def get_taxonomy(
-    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
+    c: ContainerDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
 ) -> CatalogOut:
-    return _get("taxonomy", rt, workspace, version)
+    return _get("taxonomy", c, workspace, version)
 
 
 @router.put("/entities", response_model=CatalogOut, dependencies=[costs(CATALOG_WRITES)])
 def put_entities(
     body: EntitiesSpec,
-    rt: RuntimeDep,
+    c: ContainerDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,
     apply: ApplyQuery = True,
 ) -> CatalogOut:
     """Set the brands and competitors; a change is a new version."""
-    return _put("entities", body, rt, workspace, apply, background)
+    return _put("entities", body, c, workspace, apply, background)
 
 
 @router.get("/entities", response_model=CatalogOut)
 def get_entities(
-    rt: RuntimeDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
+    c: ContainerDep, workspace: WorkspaceDep, version: Annotated[DbId | None, Query()] = None
 ) -> CatalogOut:
-    return _get("entities", rt, workspace, version)
+    return _get("entities", c, workspace, version)
 
 
 @router.post("/topics/discover", response_model=DiscoveryRunOut, dependencies=[costs(DISCOVERIES)])
 def discover(
-    rt: RuntimeDep,
+    c: ContainerDep,
     workspace: WorkspaceDep,
     min_size: Annotated[PlainInt, Query(ge=2, le=10000)] = 10,
     max_topics: Annotated[PlainInt, Query(ge=1, le=100)] = 20,
 ) -> DiscoveryRunOut:
     """Cluster the mentions no taxonomy topic covers; the clusters are stored as a new run."""
-    result = rt.discover(workspace, min_size=min_size, max_topics=max_topics)
+    result = c.discovery.run(workspace, min_size=min_size, max_topics=max_topics)
     return DiscoveryRunOut(
         run=result.run,
         taxonomy_version=result.taxonomy_version,
@@ -105,10 +97,9 @@ def discover(
 
 @router.get("/topics/discovered", response_model=list[DiscoveredTopicOut])
 def list_discovered(
-    rt: RuntimeDep, workspace: WorkspaceDep, run: Annotated[DbId | None, Query()] = None
+    c: ContainerDep, workspace: WorkspaceDep, run: Annotated[DbId | None, Query()] = None
 ) -> list[DiscoveredTopicOut]:
-    with rt.engine.connect() as conn:
-        rows = enrichment_store.discovered(conn, workspace=workspace, run=run)
+    rows = c.discovery.clusters(workspace, run)
     return [DiscoveredTopicOut.model_validate(c) for c in rows]
 
 
@@ -119,7 +110,7 @@ def list_discovered(
 )
 def promote_discovered(
     key: Annotated[StorableStr, Path(max_length=128)],
-    rt: RuntimeDep,
+    c: ContainerDep,
     workspace: WorkspaceDep,
     background: BackgroundTasks,
     body: PromoteIn | None = None,
@@ -127,15 +118,13 @@ def promote_discovered(
 ) -> PromotedOut:
     """Add a discovered cluster to the taxonomy as a new version (its quotes as examples)."""
     body = body or PromoteIn()
-    version, topic = promote(
-        rt.engine,
-        workspace=workspace,
-        key=key,
+    version, topic = c.discovery.promote(
+        workspace,
+        key,
         name=body.name,
         description=body.description,
         run=body.run,
+        apply=apply,
+        defer=background.add_task,
     )
-    rt.asker.vocabulary.invalidate(workspace)
-    if apply:
-        background.add_task(rt.reenrich_in_background, workspace)
     return PromotedOut(taxonomy_version=version, topic=topic.id, name=topic.name)

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from api.deps import RuntimeDep, caller_key
+from api.deps import ContainerDep, caller_key
 from api.schemas import Health
-from store.db import ping
 
 router = APIRouter(tags=["health"])
 
@@ -21,27 +20,17 @@ def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
 def readyz(
-    rt: RuntimeDep,
+    c: ContainerDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Health | JSONResponse:
     """Each dependency "ok" or "failed"; why it failed (which may name hosts and paths) only
     for a caller with a valid API key."""
     try:
-        detailed = caller_key(rt, authorization, x_api_key) is not None
+        detailed = caller_key(c, authorization, x_api_key) is not None
     except Exception:
         detailed = False  # the database check below says why
-    checks: dict[str, str] = {}
-    for name, probe in (
-        ("database", lambda: ping(rt.engine)),
-        ("index", lambda: rt.chroma.heartbeat()),
-        ("embedder", lambda: rt.embedder.dim),
-    ):
-        try:
-            probe()
-            checks[name] = "ok"
-        except Exception as exc:
-            checks[name] = f"failed: {type(exc).__name__}: {exc}"[:300] if detailed else "failed"
+    checks = c.readiness(detailed=detailed)
     ok = all(v == "ok" for v in checks.values())
     if ok:
         return Health(status="ok", checks=checks)

@@ -43,9 +43,9 @@ from analytics.stats import rate_test, two_proportion_z
 from ask.timewindows import Window as AskWindow
 from hark.domain import MentionCreate, SearchFilters
 from hark.errors import HarkError
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.tables import mention_entities, mention_topics, mentions
@@ -252,7 +252,7 @@ def engine(
             url = stack.enter_context(
                 throwaway_postgres("?options=-c%20TimeZone%3DAmerica/Los_Angeles")
             )
-        rt = Runtime(Settings(home=home, database_url=url, _env_file=None))  # type: ignore[call-arg]
+        rt = Container(Settings(home=home, database_url=url, _env_file=None))  # type: ignore[call-arg]
         stack.callback(rt.close)
         load(rt.engine, "acme", ACME, copies=1)
         load(rt.engine, "beta", BETA)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from hark.runtime import Runtime
+from services.container import Container
 from store import api_keys
 from store import mentions as mention_store
 
@@ -17,12 +17,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
+def client(rt: Container) -> Iterator[TestClient]:
     with TestClient(create_app(rt.settings, rt)) as c:
         yield c
 
 
-def _key(rt: Runtime, workspace: str) -> dict[str, str]:
+def _key(rt: Container, workspace: str) -> dict[str, str]:
     with rt.engine.begin() as conn:
         _, secret = api_keys.create_key(conn, workspace=workspace, name="test")
     return {"Authorization": f"Bearer {secret}"}
@@ -39,7 +39,7 @@ def _mention(i: int, text: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _stored(rt: Runtime, workspace: str) -> int:
+def _stored(rt: Container, workspace: str) -> int:
     with rt.engine.connect() as conn:
         return mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
 
@@ -59,7 +59,7 @@ def test_probes(client: TestClient) -> None:
     assert client.get("/openapi.json").json()["info"]["title"] == "Hark"
 
 
-def test_push_then_search_in_any_language(client: TestClient, rt: Runtime) -> None:
+def test_push_then_search_in_any_language(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     texts = [
         "Курьер опоздал на два часа, доставка ужасная",
@@ -90,7 +90,7 @@ def test_push_then_search_in_any_language(client: TestClient, rt: Runtime) -> No
     assert again["inserted"] == 0 and again["unchanged"] == 4 and again["ids"] == body["ids"]
 
 
-def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Runtime) -> None:
+def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     r = client.post("/v1/mentions", headers=h, json={"mentions": [_mention(1, "Battery drains")]})
     assert r.json()["indexing"] == "queued"
@@ -98,7 +98,7 @@ def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Runt
     assert client.get("/v1/index/status", headers=h).json()["pending_index"] == 0
 
 
-def test_same_author_copy_is_linked(client: TestClient, rt: Runtime) -> None:
+def test_same_author_copy_is_linked(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     batch = [
         _mention(1, "Worst support ever!!", author="u1"),
@@ -112,7 +112,7 @@ def test_same_author_copy_is_linked(client: TestClient, rt: Runtime) -> None:
     assert second["duplicate_of"] == body["ids"][0]
 
 
-def test_keys_scope_every_read_to_their_workspace(client: TestClient, rt: Runtime) -> None:
+def test_keys_scope_every_read_to_their_workspace(client: TestClient, rt: Container) -> None:
     a, b = _key(rt, "brand-a"), _key(rt, "brand-b")
     ids = client.post(
         "/v1/mentions?wait=true",
@@ -134,7 +134,7 @@ def test_missing_or_unknown_keys_are_refused(client: TestClient, headers: dict) 
     )
 
 
-def test_revoked_key_is_refused(client: TestClient, rt: Runtime) -> None:
+def test_revoked_key_is_refused(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     with rt.engine.begin() as conn:
         key_id = api_keys.list_keys(conn, workspace="acme")[0].id
@@ -163,7 +163,7 @@ def test_revoked_key_is_refused(client: TestClient, rt: Runtime) -> None:
     ],
 )
 def test_bad_bodies_get_clear_errors_and_write_nothing(
-    client: TestClient, rt: Runtime, payload: bytes, status: int, code: str
+    client: TestClient, rt: Container, payload: bytes, status: int, code: str
 ) -> None:
     h = {**_key(rt, "acme"), "Content-Type": "application/json"}
     good = b'{"external_id": "ok1", "source": "x", "text": "valid one"}'
@@ -174,7 +174,7 @@ def test_bad_bodies_get_clear_errors_and_write_nothing(
     assert _stored(rt, "acme") == 0
 
 
-def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Runtime) -> None:
+def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     error = assert_error(
         client.post(
@@ -189,7 +189,7 @@ def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Ru
     assert _stored(rt, "acme") == 0
 
 
-def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Runtime) -> None:
+def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     rt.settings.api_max_batch = 3
     error = assert_error(
@@ -207,7 +207,7 @@ def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Runtime) -
     assert _stored(rt, "acme") == 0
 
 
-def test_search_parameter_errors(client: TestClient, rt: Runtime) -> None:
+def test_search_parameter_errors(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     assert_error(
         client.get("/v1/mentions/search", headers=h, params={"q": "x", "k": 0}),
@@ -231,7 +231,7 @@ def test_search_parameter_errors(client: TestClient, rt: Runtime) -> None:
     assert_error(client.get("/v1/nowhere", headers=h), 404, "not_found")
 
 
-def test_server_start_indexes_what_a_dead_process_left_pending(rt: Runtime) -> None:
+def test_server_start_indexes_what_a_dead_process_left_pending(rt: Container) -> None:
     import time
 
     from hark.domain import MentionCreate
@@ -255,7 +255,7 @@ def test_server_start_indexes_what_a_dead_process_left_pending(rt: Runtime) -> N
         assert c.get("/v1/index/status", headers=h).json()["indexed_documents"] == 3
 
 
-def test_chunked_oversized_body_gets_413(client: TestClient, rt: Runtime) -> None:
+def test_chunked_oversized_body_gets_413(client: TestClient, rt: Container) -> None:
     h = {**_key(rt, "acme"), "Content-Type": "application/json"}
     limit = rt.settings.api_max_body_bytes
 
@@ -269,7 +269,7 @@ def test_chunked_oversized_body_gets_413(client: TestClient, rt: Runtime) -> Non
     assert _stored(rt, "acme") == 0
 
 
-def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Runtime) -> None:
+def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     batch = [_mention(1, "first"), _mention(2, "second"), _mention(1, "first again")]
     body = client.post("/v1/mentions", headers=h, json={"mentions": batch}).json()
@@ -279,7 +279,7 @@ def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Ru
     assert first["text"] == "first"  # the first occurrence of a key wins
 
 
-def test_editing_a_copy_makes_it_count_again(client: TestClient, rt: Runtime) -> None:
+def test_editing_a_copy_makes_it_count_again(client: TestClient, rt: Container) -> None:
     h = _key(rt, "acme")
     a, b = (
         _mention(1, "Worst support ever", author="u1"),
@@ -322,7 +322,7 @@ def test_editing_a_copy_makes_it_count_again(client: TestClient, rt: Runtime) ->
 )
 def test_out_of_range_values_and_methods(
     client: TestClient,
-    rt: Runtime,
+    rt: Container,
     method: str,
     url: str,
     payload: bytes | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hark.cli.main import app
+from cli.main import app
 from hark.settings import get_settings
 from tests.conftest import AIRLINE_EXCERPT
 

@@ -23,10 +23,10 @@ from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
 from retrieval.indexer import check_drift
+from services.container import Container
 from store import api_keys
 from store import mentions as mention_store
 from store.tables import mentions
@@ -115,7 +115,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings
 
 
 class _Server:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Container) -> None:
         self.port = free_port()
         config = uvicorn.Config(
             create_app(rt.settings, rt), host="127.0.0.1", port=self.port, log_level="warning"
@@ -197,7 +197,7 @@ def _wait_for_index(base: str, headers: dict[str, str], timeout: float) -> dict[
 
 
 def test_concurrent_overlapping_pushes(backend: Settings, embedder: MemoisedEmbedder) -> None:
-    rt = Runtime(backend, embedder=embedder)  # type: ignore[arg-type]
+    rt = Container(backend, embedder=embedder)  # type: ignore[arg-type]
     with rt.engine.begin() as conn:
         _, secret = api_keys.create_key(conn, workspace=WORKSPACE, name="load")
     headers = {"Authorization": f"Bearer {secret}"}
@@ -220,7 +220,9 @@ def test_concurrent_overlapping_pushes(backend: Settings, embedder: MemoisedEmbe
             for t in threads:
                 t.join()
             status = _wait_for_index(base, headers, timeout=240)
-            drift = check_drift(rt.engine, workspace=WORKSPACE, index=rt.index(WORKSPACE))
+            drift = check_drift(
+                rt.engine, workspace=WORKSPACE, index=rt.index.collection(WORKSPACE)
+            )
             m = mentions.c
             with rt.engine.connect() as conn:
                 rows = {
@@ -311,7 +313,7 @@ class _FailingTarget:
         return self.real.sync(*args, **kwargs)
 
 
-def _pending(rt: Runtime) -> int:
+def _pending(rt: Container) -> int:
     with rt.engine.connect() as conn:
         return mention_store.count_pending_for_index(conn, workspace=WORKSPACE)
 
@@ -323,7 +325,7 @@ def _dropped() -> OperationalError:
 
 
 def test_background_sync_failures_are_logged_and_left_pending(
-    rt: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    rt: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     ingest_mentions(
         rt.engine,
@@ -332,20 +334,20 @@ def test_background_sync_failures_are_logged_and_left_pending(
             MentionCreate(external_id=str(i), source="api", text=f"Late {i}") for i in range(3)
         ],
     )
-    real = rt.index_target(WORKSPACE)
+    real = rt.index.target(WORKSPACE)
     failing = _FailingTarget(real, [RuntimeError("index down")])
     monkeypatch.setattr(rt, "index_target", lambda ws: failing)
-    rt.sync_in_background(WORKSPACE)  # must not raise
+    rt.index.sync_in_background(WORKSPACE)  # must not raise
     assert _pending(rt) == 3
     assert any(WORKSPACE in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
 
     # A dropped connection is retried once; a second drop in a row is an error.
     failing.errors = [_dropped(), _dropped()]
     with pytest.raises(OperationalError):
-        rt.sync_pending(WORKSPACE)
+        rt.index.sync(WORKSPACE)
     failing.errors = [_dropped()]
-    assert rt.sync_pending(WORKSPACE).indexed == 3 and _pending(rt) == 0
+    assert rt.index.sync(WORKSPACE).indexed == 3 and _pending(rt) == 0
 
     # Start-up catch-up never raises either, even when the database cannot be asked.
     monkeypatch.setattr(rt, "engine", None)
-    rt.catch_up()
+    rt.index.catch_up()

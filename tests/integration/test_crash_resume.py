@@ -45,7 +45,7 @@ def _hark(home: Path, *args: str) -> subprocess.Popen[str]:
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "hark", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -9,16 +9,16 @@ from enrichment.catalogs import get_catalog, parse, set_catalog
 from enrichment.discovery_runs import promote, run_discovery
 from enrichment.reenrich import reenrich_topics
 from hark.errors import HarkError
-from hark.runtime import Runtime
+from services.container import Container
 from store import enrichment as enrichment_store
 from tests.conftest import ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
 
-def test_discover_promote_and_assign(rt: Runtime) -> None:
+def test_discover_promote_and_assign(rt: Container) -> None:
     with pytest.raises(HarkError, match="no uncovered mentions"):
-        run_discovery(rt.engine, workspace="acme", embed=rt.embed_cached)
+        run_discovery(rt.engine, workspace="acme", embed=rt.enrich.embed_cached)
     ingest_airline_excerpt(rt)
     # A taxonomy that covers one theme only: discovery looks at everything else.
     set_catalog(
@@ -27,8 +27,8 @@ def test_discover_promote_and_assign(rt: Runtime) -> None:
         kind="taxonomy",
         body=parse("taxonomy", text="topics: [{name: Lost luggage, examples: [my bag is lost]}]"),
     )
-    reenrich_topics(rt.engine, workspace="acme", enrichment=rt.vector_enrichment)
-    run = run_discovery(rt.engine, workspace="acme", embed=rt.embed_cached, min_size=5)
+    reenrich_topics(rt.engine, workspace="acme", enrichment=rt.enrich.vector_enrichment)
+    run = run_discovery(rt.engine, workspace="acme", embed=rt.enrich.embed_cached, min_size=5)
     assert run.run == 1 and run.taxonomy_version == 1 and run.topics
     with rt.engine.connect() as conn:
         covered = enrichment_store.topics_of(
@@ -44,8 +44,8 @@ def test_discover_promote_and_assign(rt: Runtime) -> None:
     assert [t["id"] for t in taxonomy.body["topics"]] == ["lost_luggage", "found_topic"]
     with pytest.raises(HarkError, match="promoted already"):
         promote(rt.engine, workspace="acme", key=first["key"])
-    assigned = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.vector_enrichment)
+    assigned = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.enrich.vector_enrichment)
     assert assigned.seen > 0
     # A second run is numbered and kept beside the first.
-    again = run_discovery(rt.engine, workspace="acme", embed=rt.embed_cached, min_size=5)
+    again = run_discovery(rt.engine, workspace="acme", embed=rt.enrich.embed_cached, min_size=5)
     assert again.run == 2

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hark.domain import MentionCreate, SearchFilters
-from hark.runtime import Runtime
+from hark.prepared import PreparedMention
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import _write_with_retry, ingest_file, ingest_mentions
-from ingestion.prepare import PreparedMention, prepare
+from ingestion.prepare import prepare
+from services.container import Container
 from store import mentions as mention_store
 from store.tables import mentions
 from tests.conftest import AIRLINE_EXCERPT
@@ -19,14 +20,14 @@ from tests.conftest import AIRLINE_EXCERPT
 pytestmark = pytest.mark.integration
 
 
-def test_languages_are_detected_at_ingestion_and_filterable(rt: Runtime) -> None:
+def test_languages_are_detected_at_ingestion_and_filterable(rt: Container) -> None:
     report = ingest_file(
         rt.engine,
         workspace="acme",
         path=AIRLINE_EXCERPT,
         mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target("acme"),
-        enrich=rt.enricher.enrich,
+        index=rt.index.target("acme"),
+        enrich=rt.enrich.enricher.enrich,
     )
     with rt.engine.connect() as conn:
         langs = dict(
@@ -38,15 +39,15 @@ def test_languages_are_detected_at_ingestion_and_filterable(rt: Runtime) -> None
             conn, workspace="acme", filters=SearchFilters(languages=["en"])
         )
     assert langs.get("en", 0) >= 0.95 * report.inserted
-    hits = rt.search("acme", "baggage", SearchFilters(languages=["en"]), k=200).hits
+    hits = rt.search.query("acme", "baggage", SearchFilters(languages=["en"]), k=200).hits
     assert len(hits) == english and all(h.mention.language == "en" for h in hits)
 
 
-def test_a_stated_language_is_kept_and_others_detected(rt: Runtime) -> None:
+def test_a_stated_language_is_kept_and_others_detected(rt: Container) -> None:
     report = ingest_mentions(
         rt.engine,
         workspace="acme",
-        enrich=rt.enricher.enrich,
+        enrich=rt.enrich.enricher.enrich,
         mentions=[
             MentionCreate(external_id="1", source="api", text="Курьер опоздал на два часа"),
             MentionCreate(external_id="2", source="api", text="Жеткізу тез болды, рахмет!"),
@@ -58,7 +59,7 @@ def test_a_stated_language_is_kept_and_others_detected(rt: Runtime) -> None:
     assert [m.language for m in got] == ["ru", "kk", "ru"]
 
 
-def test_a_batch_that_loses_an_insert_race_is_retried(rt: Runtime) -> None:
+def test_a_batch_that_loses_an_insert_race_is_retried(rt: Container) -> None:
     """Another writer commits the same key between our lookup and our insert."""
     mention = MentionCreate(external_id="race", source="api", text="Refund still missing")
     calls = {"n": 0}
@@ -67,7 +68,7 @@ def test_a_batch_that_loses_an_insert_race_is_retried(rt: Runtime) -> None:
         calls["n"] += 1
         if calls["n"] == 1:  # runs inside our transaction, after the existence check
             ingest_mentions(rt.engine, workspace="acme", mentions=[mention])
-        rt.enricher.enrich(batch)
+        rt.enrich.enricher.enrich(batch)
 
     outcome = _write_with_retry(
         rt.engine, "acme", [prepare(mention, row_no=1)], timedelta(hours=24), rival_writes_first
@@ -77,14 +78,14 @@ def test_a_batch_that_loses_an_insert_race_is_retried(rt: Runtime) -> None:
         assert mention_store.count_mentions(conn, workspace="acme", include_duplicates=True) == 1
 
 
-def test_sentiment_from_the_classifier_or_the_rating(rt: Runtime) -> None:
-    if rt.sentiment_model is None:
+def test_sentiment_from_the_classifier_or_the_rating(rt: Container) -> None:
+    if rt.enrich.sentiment_model is None:
         pytest.fail("the shipped sentiment model is missing (python -m evals.sentiment --train)")
     report = ingest_mentions(
         rt.engine,
         workspace="acme",
-        enrich=rt.enricher.enrich,
-        index=rt.index_target("acme"),
+        enrich=rt.enrich.enricher.enrich,
+        index=rt.index.target("acme"),
         mentions=[
             MentionCreate(
                 external_id="1",
@@ -110,14 +111,14 @@ def test_sentiment_from_the_classifier_or_the_rating(rt: Runtime) -> None:
         got = mention_store.get_mentions(conn, workspace="acme", ids=report.ids)
     assert [m.sentiment for m in got] == ["negative", "positive", "negative"]
     assert got[0].sentiment_score < 0 < got[1].sentiment_score and got[2].sentiment_score == -1
-    negative = rt.search("acme", "flight", SearchFilters(sentiments=["negative"]), k=10).hits
+    negative = rt.search.query("acme", "flight", SearchFilters(sentiments=["negative"]), k=10).hits
     assert {h.mention.external_id for h in negative} == {"1", "3"}
     # An edit derives the sentiment again.
     ingest_mentions(
         rt.engine,
         workspace="acme",
-        enrich=rt.enricher.enrich,
-        index=rt.index_target("acme"),
+        enrich=rt.enrich.enricher.enrich,
+        index=rt.index.target("acme"),
         mentions=[
             MentionCreate(external_id="1", source="api", text="Thank you, the crew was wonderful")
         ],

@@ -10,7 +10,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from hark.runtime import Runtime
+from services.container import Container
 from tests.conftest import ingest_airline_excerpt
 from tests.integration.test_api import _key, assert_error
 
@@ -20,12 +20,12 @@ CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
+def client(rt: Container) -> Iterator[TestClient]:
     with TestClient(create_app(rt.settings, rt)) as c:
         yield c
 
 
-def test_taxonomy_versions(client: TestClient, rt: Runtime) -> None:
+def test_taxonomy_versions(client: TestClient, rt: Container) -> None:
     auth = _key(rt, "acme")
     bad = client.put(
         "/v1/taxonomy", json={"topics": [{"name": "A", "parent": "nope"}]}, headers=auth
@@ -48,7 +48,7 @@ def test_taxonomy_versions(client: TestClient, rt: Runtime) -> None:
 
 
 def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
-    client: TestClient, rt: Runtime
+    client: TestClient, rt: Container
 ) -> None:
     auth = _key(rt, "banks")
     catalog = yaml.safe_load((CATALOGS / "ru-banks.entities.yaml").read_text(encoding="utf-8"))
@@ -75,7 +75,7 @@ def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
     assert [e["entity"] for e in second["entities"]] == ["sberbank"]
 
 
-def test_discover_list_and_promote_over_http(client: TestClient, rt: Runtime) -> None:
+def test_discover_list_and_promote_over_http(client: TestClient, rt: Container) -> None:
     auth = _key(rt, "acme")
     assert_error(client.post("/v1/topics/discover", headers=auth), 404, "not_found")
     ingest_airline_excerpt(rt)

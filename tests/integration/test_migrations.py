@@ -131,7 +131,7 @@ def _version(db: Path) -> str | None:
 
 def _hark_keys_create(home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hark", "keys", "create", "bot", "-w", "acme", "--json"],
+        [sys.executable, "-m", "cli", "keys", "create", "bot", "-w", "acme", "--json"],
         cwd=ROOT,
         env=_env(home),
         capture_output=True,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store import enrichment as enrichment_store
 from store.tables import mentions
 
@@ -35,7 +35,7 @@ def _m(eid: str, text: str, author: str, minutes: int = 0) -> MentionCreate:
     )
 
 
-def _rows(rt: Runtime) -> dict[str, dict[str, object]]:
+def _rows(rt: Container) -> dict[str, dict[str, object]]:
     with rt.engine.connect() as conn:
         rows = conn.execute(
             select(mentions.c.external_id, mentions.c.id, mentions.c.duplicate_of, mentions.c.noise)
@@ -44,7 +44,7 @@ def _rows(rt: Runtime) -> dict[str, dict[str, object]]:
 
 
 def test_one_long_text_from_many_accounts_is_one_mention_flagged_as_mass_posted(
-    rt: Runtime,
+    rt: Container,
 ) -> None:
     # Two batches: copies are found in the store and within a batch alike.
     ingest_mentions(rt.engine, workspace="acme", mentions=[_m("1", LONG, "ann")])
@@ -65,7 +65,7 @@ def test_one_long_text_from_many_accounts_is_one_mention_flagged_as_mass_posted(
         assert enrichment_store.copy_counts(conn, ids=[original]) == {original: 2}
 
 
-def test_two_accounts_copying_is_collapsed_but_not_yet_mass_posting(rt: Runtime) -> None:
+def test_two_accounts_copying_is_collapsed_but_not_yet_mass_posting(rt: Container) -> None:
     ingest_mentions(
         rt.engine, workspace="acme", mentions=[_m("1", LONG, "ann"), _m("2", LONG, "bob", 1)]
     )
@@ -74,7 +74,7 @@ def test_two_accounts_copying_is_collapsed_but_not_yet_mass_posting(rt: Runtime)
     assert rows["1"]["noise"] is None
 
 
-def test_short_agreeing_texts_from_different_people_stay_separate(rt: Runtime) -> None:
+def test_short_agreeing_texts_from_different_people_stay_separate(rt: Container) -> None:
     report = ingest_mentions(
         rt.engine,
         workspace="acme",
@@ -84,7 +84,7 @@ def test_short_agreeing_texts_from_different_people_stay_separate(rt: Runtime) -
     assert all(r["duplicate_of"] is None and r["noise"] is None for r in _rows(rt).values())
 
 
-def test_link_only_posts_are_kept_and_flagged(rt: Runtime) -> None:
+def test_link_only_posts_are_kept_and_flagged(rt: Container) -> None:
     ingest_mentions(
         rt.engine,
         workspace="acme",
@@ -98,7 +98,7 @@ def test_link_only_posts_are_kept_and_flagged(rt: Runtime) -> None:
     assert rows["2"]["noise"] is None
 
 
-def test_editing_a_mass_posted_text_clears_the_flag(rt: Runtime) -> None:
+def test_editing_a_mass_posted_text_clears_the_flag(rt: Container) -> None:
     ingest_mentions(
         rt.engine,
         workspace="acme",
@@ -114,7 +114,7 @@ def test_editing_a_mass_posted_text_clears_the_flag(rt: Runtime) -> None:
     assert rows["2"]["duplicate_of"] is None and rows["3"]["duplicate_of"] is None
 
 
-def test_the_same_words_weeks_apart_from_another_account_stay_separate(rt: Runtime) -> None:
+def test_the_same_words_weeks_apart_from_another_account_stay_separate(rt: Container) -> None:
     ingest_mentions(
         rt.engine,
         workspace="acme",
@@ -125,7 +125,7 @@ def test_the_same_words_weeks_apart_from_another_account_stay_separate(rt: Runti
 
 
 def test_re_ingesting_a_mass_posted_original_with_new_metadata_keeps_the_flag(
-    rt: Runtime,
+    rt: Container,
 ) -> None:
     batch = [_m("1", LONG, "ann"), _m("2", LONG, "bob", 1), _m("3", LONG, "cy", 2)]
     ingest_mentions(rt.engine, workspace="acme", mentions=batch)

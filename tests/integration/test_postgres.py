@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from hark.domain import SearchFilters
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift
+from services.container import Container
 from store import mentions as mention_store
 from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
 
@@ -20,17 +20,17 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def pg_runtime(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[Runtime]:
+def pg_runtime(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[Container]:
     with throwaway_postgres() as url:
         settings = Settings(home=tmp_path / "home", database_url=url, _env_file=None)  # type: ignore[call-arg]
-        rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+        rt = Container(settings, embedder=embedder)  # type: ignore[arg-type]
         try:
             yield rt
         finally:
             rt.close()
 
 
-def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Runtime) -> None:
+def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Container) -> None:
     rt = pg_runtime
     mapping = load_mapping("twitter-us-airline-sentiment")
     first = ingest_file(
@@ -39,7 +39,7 @@ def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Runtime) ->
         path=AIRLINE_EXCERPT,
         mapping=mapping,
         batch_size=30,
-        index=rt.index_target("pg"),
+        index=rt.index.target("pg"),
     )
     second = ingest_file(
         rt.engine,
@@ -47,14 +47,14 @@ def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Runtime) ->
         path=AIRLINE_EXCERPT,
         mapping=mapping,
         batch_size=30,
-        index=rt.index_target("pg"),
+        index=rt.index.target("pg"),
     )
     assert first.inserted == 85 and first.duplicates >= 1
     assert second.inserted == second.updated == second.embedded == 0
     filters = SearchFilters(brands=["Delta"])
     with rt.engine.connect() as conn:
         delta = mention_store.count_mentions(conn, workspace="pg", filters=filters)
-    result = rt.search("pg", "flight", filters, k=50)
+    result = rt.search.query("pg", "flight", filters, k=50)
     assert result.method == "exact" and len(result.hits) == delta
     assert all(h.mention.created_at and h.mention.created_at.tzinfo for h in result.hits)
-    assert check_drift(rt.engine, workspace="pg", index=rt.index("pg")).in_sync
+    assert check_drift(rt.engine, workspace="pg", index=rt.index.collection("pg")).in_sync

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from hark.domain import SearchFilters
-from hark.runtime import Runtime
 from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift, rebuild_index, repair_drift, sync_index
 from retrieval.vector_index import ChromaIndex, VectorIndex
+from services.container import Container
 from store import mentions as mention_store
 from tests.conftest import AIRLINE_EXCERPT
 
@@ -20,29 +20,29 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def loaded(rt: Runtime) -> Runtime:
+def loaded(rt: Container) -> Container:
     ingest_file(
         rt.engine,
         workspace="acme",
         path=AIRLINE_EXCERPT,
         mapping=load_mapping("twitter-us-airline-sentiment"),
-        index=rt.index_target("acme"),
+        index=rt.index.target("acme"),
     )
     return rt
 
 
 def _search(
-    rt: Runtime,
+    rt: Container,
     query: str,
     filters: SearchFilters | None = None,
     k: int = 5,
     use_mirror: bool = True,
     workspace: str = "acme",
 ):
-    return rt.search(workspace, query, filters, k, exact=use_mirror)
+    return rt.search.query(workspace, query, filters, k, exact=use_mirror)
 
 
-def test_search_finds_lost_luggage_complaints(loaded: Runtime) -> None:
+def test_search_finds_lost_luggage_complaints(loaded: Container) -> None:
     result = _search(loaded, "my suitcase never arrived, lost baggage", k=5)
     hnsw = _search(loaded, "my suitcase never arrived, lost baggage", k=5, use_mirror=False)
     assert result.method == "exact" and hnsw.method == "hnsw" and len(result.hits) == 5
@@ -53,14 +53,14 @@ def test_search_finds_lost_luggage_complaints(loaded: Runtime) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_russian_query_finds_english_mentions(loaded: Runtime) -> None:
+def test_russian_query_finds_english_mentions(loaded: Container) -> None:
     result = _search(loaded, "потеряли мой багаж", k=5)
     assert any(
         "bag" in h.mention.text.lower() or "luggage" in h.mention.text.lower() for h in result.hits
     )
 
 
-def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
+def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Container) -> None:
     filters = SearchFilters(brands=["United"], since=datetime(2015, 2, 17, tzinfo=UTC))
     exact = _search(loaded, "flight delayed", filters, k=5)
     hnsw = _search(loaded, "flight delayed", filters, k=5, use_mirror=False)
@@ -76,7 +76,7 @@ def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Runtime) -> None:
 
 
 @pytest.fixture
-def varied(loaded: Runtime) -> Runtime:
+def varied(loaded: Container) -> Container:
     """Add mentions with languages, ratings, locations and sub-second times."""
     from hark.domain import MentionCreate
     from ingestion.pipeline import ingest_mentions
@@ -94,7 +94,7 @@ def varied(loaded: Runtime) -> Runtime:
     ingest_mentions(
         loaded.engine,
         workspace="acme",
-        index=loaded.index_target("acme"),
+        index=loaded.index.target("acme"),
         mentions=[
             MentionCreate(
                 external_id=f"v{i}",
@@ -138,7 +138,7 @@ def varied(loaded: Runtime) -> Runtime:
     ],
 )
 def test_sql_chroma_and_mirror_filters_select_the_same_mentions(
-    varied: Runtime, filters: SearchFilters
+    varied: Container, filters: SearchFilters
 ) -> None:
     with varied.engine.connect() as conn:
         expected = mention_store.count_mentions(conn, workspace="acme", filters=filters)
@@ -149,7 +149,7 @@ def test_sql_chroma_and_mirror_filters_select_the_same_mentions(
     assert {h.mention.id for h in chroma.hits} == {h.mention.id for h in mirror.hits}
 
 
-def test_mirror_follows_new_writes_and_removals(loaded: Runtime) -> None:
+def test_mirror_follows_new_writes_and_removals(loaded: Container) -> None:
     from hark.domain import MentionCreate
     from ingestion.pipeline import ingest_mentions
 
@@ -157,31 +157,34 @@ def test_mirror_follows_new_writes_and_removals(loaded: Runtime) -> None:
     assert _search(loaded, "bag", only_api).hits == []
     new = MentionCreate(external_id="n1", source="api", text="Lost bag at the Almaty airport")
     ingest_mentions(
-        loaded.engine, workspace="acme", mentions=[new], index=loaded.index_target("acme")
+        loaded.engine, workspace="acme", mentions=[new], index=loaded.index.target("acme")
     )
     hits = _search(loaded, "bag", only_api).hits
     assert [h.mention.external_id for h in hits] == ["n1"]
     rebuild_index(
-        loaded.engine, workspace="acme", embedder=loaded.embedder, index=loaded.index("acme")
+        loaded.engine,
+        workspace="acme",
+        embedder=loaded.embedder,
+        index=loaded.index.collection("acme"),
     )
     assert [h.mention.external_id for h in _search(loaded, "bag", only_api).hits] == ["n1"]
 
 
-def test_filter_that_matches_nothing_returns_nothing(loaded: Runtime) -> None:
+def test_filter_that_matches_nothing_returns_nothing(loaded: Container) -> None:
     filters = SearchFilters(brands=["Aeroflot"])
     assert _search(loaded, "delay", filters).hits == []
     assert _search(loaded, "delay", filters, use_mirror=False).hits == []
 
 
-def test_workspaces_never_see_each_other(loaded: Runtime) -> None:
+def test_workspaces_never_see_each_other(loaded: Container) -> None:
     assert _search(loaded, "lost luggage", workspace="other").hits == []
     with loaded.engine.connect() as conn:
         ids = [h.mention.id for h in _search(loaded, "lost luggage").hits]
         assert mention_store.get_mentions(conn, workspace="other", ids=ids) == []
 
 
-def test_reindex_rebuilds_the_same_index_from_sql_without_embedding(loaded: Runtime) -> None:
-    index = loaded.index("acme")
+def test_reindex_rebuilds_the_same_index_from_sql_without_embedding(loaded: Container) -> None:
+    index = loaded.index.collection("acme")
     before = index.metadata()
     top_before = [h.mention.id for h in _search(loaded, "rude flight attendant").hits]
     stats = rebuild_index(loaded.engine, workspace="acme", embedder=loaded.embedder, index=index)
@@ -190,8 +193,8 @@ def test_reindex_rebuilds_the_same_index_from_sql_without_embedding(loaded: Runt
     assert [h.mention.id for h in _search(loaded, "rude flight attendant").hits] == top_before
 
 
-def test_check_finds_drift_and_fix_repairs_it(loaded: Runtime) -> None:
-    index = loaded.index("acme")
+def test_check_finds_drift_and_fix_repairs_it(loaded: Container) -> None:
+    index = loaded.index.collection("acme")
     ids = sorted(index.metadata())
     index.delete(ids[:3])
     index.upsert([999_999], np.ones((1, loaded.embedder.dim), np.float32), [{"h": "x"}])
@@ -202,7 +205,7 @@ def test_check_finds_drift_and_fix_repairs_it(loaded: Runtime) -> None:
     assert check_drift(loaded.engine, workspace="acme", index=index).in_sync
 
 
-def test_empty_query_and_bad_k_are_refused(loaded: Runtime) -> None:
+def test_empty_query_and_bad_k_are_refused(loaded: Container) -> None:
     from hark.errors import HarkError
 
     with pytest.raises(HarkError, match="empty"):
@@ -213,7 +216,7 @@ def test_empty_query_and_bad_k_are_refused(loaded: Runtime) -> None:
 
 # Contract every VectorIndex implementation must meet.
 @pytest.fixture(params=["chroma"])
-def vector_index(request: pytest.FixtureRequest, rt: Runtime) -> VectorIndex:
+def vector_index(request: pytest.FixtureRequest, rt: Container) -> VectorIndex:
     assert request.param == "chroma"
     return ChromaIndex(rt.chroma, "contract-test", m=16, ef_construction=100, ef_search=50)
 
@@ -236,7 +239,7 @@ def test_vector_index_contract(vector_index: VectorIndex) -> None:
     assert vector_index.count() == 0
 
 
-def test_an_edit_during_a_sync_is_not_lost(loaded: Runtime) -> None:
+def test_an_edit_during_a_sync_is_not_lost(loaded: Container) -> None:
     """A sync reads pending rows, the row changes, the sync marks what it read: the row must
     stay pending so that the new text gets indexed."""
     from hark.domain import MentionCreate
@@ -258,13 +261,15 @@ def test_an_edit_during_a_sync_is_not_lost(loaded: Runtime) -> None:
     with loaded.engine.begin() as conn:
         index_state.mark_indexed(conn, workspace="acme", items=[(row.id, "stale", row.updated_at)])
         assert mention_store.count_pending_for_index(conn, workspace="acme") == 1
-    loaded.sync_pending("acme")
+    loaded.index.sync("acme")
     hits = _search(loaded, "refund", SearchFilters(sources=["api"])).hits
     assert hits[0].mention.text == "New text about refunds"
-    assert check_drift(loaded.engine, workspace="acme", index=loaded.index("acme")).in_sync
+    assert check_drift(
+        loaded.engine, workspace="acme", index=loaded.index.collection("acme")
+    ).in_sync
 
 
-def test_mirror_rescores_an_edited_mention_like_chroma(loaded: Runtime) -> None:
+def test_mirror_rescores_an_edited_mention_like_chroma(loaded: Container) -> None:
     from hark.domain import MentionCreate
     from ingestion.pipeline import ingest_mentions
 
@@ -273,11 +278,11 @@ def test_mirror_rescores_an_edited_mention_like_chroma(loaded: Runtime) -> None:
         ingest_mentions(
             loaded.engine,
             workspace="acme",
-            index=loaded.index_target("acme"),
+            index=loaded.index.target("acme"),
             mentions=[MentionCreate(external_id="x1", source="api", text=text)],
         )
         exact = _search(loaded, "refund not received", api)
         hnsw = _search(loaded, "refund not received", api, use_mirror=False)
         assert exact.hits[0].mention.text == text
         assert exact.hits[0].score == pytest.approx(hnsw.hits[0].score, abs=1e-4)
-    assert len(loaded.mirror("acme") or []) == 83 + 1  # canonical airline tweets + x1, once
+    assert len(loaded.index.mirror("acme") or []) == 83 + 1  # canonical airline tweets + x1, once

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from enrichment.catalogs import parse, set_catalog
 from enrichment.reenrich import reenrich_topics
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store import mentions as mention_store
 from store.tables import mention_topics
 from tests.conftest import ingest_airline_excerpt
@@ -33,24 +33,24 @@ topics:
 """
 
 
-def _set(rt: Runtime, yaml_text: str) -> int:
+def _set(rt: Container, yaml_text: str) -> int:
     return set_catalog(
         rt.engine, workspace="acme", kind="taxonomy", body=parse("taxonomy", text=yaml_text)
     ).version
 
 
-def _topics(rt: Runtime, mid: int) -> dict[str, str | None]:
+def _topics(rt: Container, mid: int) -> dict[str, str | None]:
     with rt.engine.connect() as conn:
         (m,) = mention_store.get_mentions(conn, workspace="acme", ids=[mid])
     return {t.topic: t.sentiment for t in m.topics}
 
 
-def test_a_review_counts_for_each_aspect_with_its_own_polarity(rt: Runtime) -> None:
+def test_a_review_counts_for_each_aspect_with_its_own_polarity(rt: Container) -> None:
     _set(rt, SHOP)
     report = ingest_mentions(
         rt.engine,
         workspace="acme",
-        index=rt.index_target("acme"),
+        index=rt.index.target("acme"),
         mentions=[
             MentionCreate(
                 external_id="1",
@@ -71,7 +71,7 @@ def test_a_review_counts_for_each_aspect_with_its_own_polarity(rt: Runtime) -> N
 
 
 def test_airline_tweets_get_topics_and_a_new_taxonomy_version_is_applied_once(
-    rt: Runtime,
+    rt: Container,
 ) -> None:
     v1 = _set(rt, (CATALOGS / "airline.taxonomy.yaml").read_text(encoding="utf-8"))
     report = ingest_airline_excerpt(rt)
@@ -97,13 +97,16 @@ def test_airline_tweets_get_topics_and_a_new_taxonomy_version_is_applied_once(
     }
     # Unchanged taxonomy: no new version, nothing to do.
     assert _set(rt, (CATALOGS / "airline.taxonomy.yaml").read_text(encoding="utf-8")) == v1
-    assert reenrich_topics(rt.engine, workspace="acme", enrichment=rt.vector_enrichment).seen == 0
+    assert (
+        reenrich_topics(rt.engine, workspace="acme", enrichment=rt.enrich.vector_enrichment).seen
+        == 0
+    )
 
     v2 = _set(rt, "topics: [{name: Baggage, examples: [lost bag, broken suitcase]}]")
     assert v2 == v1 + 1
     embedded_before = rt.embedder.calls  # type: ignore[attr-defined]
-    first = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.vector_enrichment)
-    again = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.vector_enrichment)
+    first = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.enrich.vector_enrichment)
+    again = reenrich_topics(rt.engine, workspace="acme", enrichment=rt.enrich.vector_enrichment)
     assert first.seen == report.inserted - report.duplicates and again.seen == 0
     with rt.engine.connect() as conn:
         versions = dict(

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
 
 @handles_errors
 def ask(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in any language.")],
     workspace: WorkspaceOpt = None,
     no_llm: Annotated[
@@ -20,7 +21,7 @@ def ask(
 ) -> None:
     """Answer with numbers from the data and quotes cited as [mention id]."""
     assert workspace is not None
-    result = runtime().asker.ask(workspace, question, use_llm=not no_llm)
+    result = container(ctx).ask.answer(workspace, question, use_llm=not no_llm)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import make_url
 
-from hark.cli import ask, catalogs, enrich, index, ingest, keys, search, topics
-from hark.cli.common import handles_errors, runtime
+from cli import ask, catalogs, enrich, index, ingest, keys, search, topics
+from cli.common import container, handles_errors
 
 app = typer.Typer(
     help="Hark: listen to what customers say about a brand.",
@@ -31,12 +30,11 @@ app.add_typer(topics.app, name="topics")
 
 @app.command()
 @handles_errors
-def migrate() -> None:
+def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the database schema (other commands do this on their own too)."""
-    rt = runtime()
-    _ = rt.engine
-    url = make_url(rt.settings.resolved_database_url())
-    typer.echo(f"schema up to date: {url.render_as_string(hide_password=True)}")
+    c = container(ctx)
+    _ = c.engine
+    typer.echo(f"schema up to date: {c.engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
-from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
+from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
 
 @handles_errors
 def enrich(
+    ctx: typer.Context,
     workspace: WorkspaceOpt = None,
     everything: Annotated[
         bool, typer.Option("--all", help="Re-derive every field, not only missing or stale ones.")
@@ -21,10 +21,13 @@ def enrich(
     """Fill derived fields and re-index what changed: language and entities from the text,
     sentiment and topics from the vectors (cached: nothing is embedded again), topics and
     entities under the active taxonomy and catalog versions. Re-running changes nothing."""
+    from tqdm import tqdm
+
     assert workspace is not None
-    rt = runtime()
     with tqdm(desc="enrich", unit=" mentions", disable=None, leave=False) as bar:
-        summary = rt.reenrich(workspace, everything=everything, on_progress=bar.update)
+        summary = container(ctx).enrich.reenrich(
+            workspace, everything=everything, on_progress=bar.update
+        )
     if as_json:
         print_json(summary)
     else:

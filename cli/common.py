@@ -1,4 +1,10 @@
-"""Shared CLI plumbing: the runtime, workspace option, error reporting, output."""
+"""Shared CLI plumbing: the container (one per command), the workspace option, error
+reporting, output.
+
+Kept light on purpose: `hark --help` imports every command module, so nothing here (or in a
+command module's top level) may import the stack (SQLAlchemy, pydantic, Chroma, models);
+commands import what they use when they run.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,27 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
 
-from hark.domain import is_workspace_name
 from hark.errors import HarkError
-from hark.runtime import Runtime
-from hark.settings import get_settings
+from hark.workspace import is_workspace_name
+
+if TYPE_CHECKING:
+    from services.container import Container
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _settings() -> Any:
+    from hark.settings import get_settings
+
+    return get_settings()
+
+
 def _check_workspace(value: str | None) -> str:
-    ws = value or get_settings().default_workspace
+    ws = value or _settings().default_workspace
     if not is_workspace_name(ws):
         raise typer.BadParameter(f"{ws!r}: use lower-case letters, digits, '-' and '_'")
     return ws
@@ -38,8 +50,17 @@ WorkspaceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-def runtime() -> Runtime:
-    return Runtime(get_settings())
+def container(ctx: typer.Context) -> Container:
+    """The command's container: made on first use, closed when the command ends."""
+    root = ctx.find_root()
+    if root.obj is None:
+        from services.container import Container
+
+        built = Container(_settings())
+        root.obj = built
+        root.call_on_close(built.close)
+    made: Container = root.obj
+    return made
 
 
 def handles_errors(func: F) -> F:
@@ -56,12 +77,16 @@ def handles_errors(func: F) -> F:
                     json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True
                 )
             raise typer.Exit(2) from None
-        except OperationalError as exc:
-            typer.echo(f"error [database_unavailable]: {exc.orig}", err=True)
-            raise typer.Exit(2) from None
         except OSError as exc:
             typer.echo(f"error [bad_file]: {exc}", err=True)
             raise typer.Exit(2) from None
+        except Exception as exc:
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                typer.echo(f"error [database_unavailable]: {exc.orig}", err=True)
+                raise typer.Exit(2) from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 

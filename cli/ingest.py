@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from tqdm import tqdm
 
-from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
-from ingestion.mapping import bundled_mappings, load_mapping
-from ingestion.pipeline import IngestReport, ingest_file, write_rejects
+from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
+
+if TYPE_CHECKING:
+    from ingestion.pipeline import IngestReport
 
 
 @handles_errors
 def ingest(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="CSV, JSONL or JSON-array file.")],
     mapping: Annotated[
         str, typer.Option("--mapping", "-m", help="Bundled mapping name or a TOML file path.")
@@ -33,9 +33,10 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest a file. Safe to re-run: unchanged rows are skipped, changed rows updated."""
+
+    from tqdm import tqdm
+
     assert workspace is not None
-    rt = runtime()
-    mapping_obj = load_mapping(mapping)
     bar = tqdm(desc=f"ingest {path.name}", unit=" rows", disable=None, leave=False)
 
     def progress(report: IngestReport) -> None:
@@ -43,25 +44,15 @@ def ingest(
         bar.set_postfix(new=report.inserted, indexed=report.indexed, refresh=False)
 
     try:
-        report = ingest_file(
-            rt.engine,
-            workspace=workspace,
-            path=path,
-            mapping=mapping_obj,
-            batch_size=rt.settings.ingest_batch_size,
-            dedup_window=rt.dedup_window,
-            index=None if no_index else rt.index_target(workspace),
-            on_batch=progress,
-            enrich=rt.enrich_hook(workspace),
+        outcome = container(ctx).ingest.ingest_file(
+            workspace, path, mapping, index=not no_index, rejects=rejects, on_batch=progress
         )
     finally:
         bar.close()
+    report = outcome.report
     summary = report.summary()
-    if report.rejects:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        out = rejects or rt.settings.home / "rejects" / f"{mapping_obj.source}-{stamp}.csv"
-        write_rejects(report.rejects, out)
-        summary["rejects_file"] = str(out)
+    if outcome.rejects_file is not None:
+        summary["rejects_file"] = str(outcome.rejects_file)
     if as_json:
         print_json(summary)
         return
@@ -71,12 +62,14 @@ def ingest(
         f"repeated in file {report.repeated}, skipped by filter {report.skipped}, "
         f"rejected {report.rejected}; indexed {report.indexed} (embedded {report.embedded})"
     )
-    if report.rejects:
-        typer.echo(f"rejects report: {summary['rejects_file']}")
+    if outcome.rejects_file is not None:
+        typer.echo(f"rejects report: {outcome.rejects_file}")
 
 
 def mappings() -> None:
     """List the bundled field mappings."""
+    from ingestion.mapping import bundled_mappings, load_mapping
+
     for name in bundled_mappings():
         m = load_mapping(name)
         typer.echo(f"{name}\tsource={m.source}\ttype={m.source_type.value}")

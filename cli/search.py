@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from hark.cli.common import JsonOpt, WorkspaceOpt, handles_errors, print_json, runtime
-from hark.domain import SearchFilters
+from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
 ListOpt = list[str] | None
 
 
 @handles_errors
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
     since: Annotated[datetime | None, typer.Option(help="From this date/time (UTC).")] = None,
     until: Annotated[datetime | None, typer.Option(help="Before this date/time (UTC).")] = None,
@@ -31,6 +31,9 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Find the mentions closest in meaning to QUERY."""
+
+    from hark.domain import SearchFilters
+
     assert workspace is not None
     filters = SearchFilters.from_params(
         since=since,
@@ -44,8 +47,7 @@ def search(
         rating_min=rating_min,
         rating_max=rating_max,
     )
-    rt = runtime()
-    result = rt.search(workspace, query, filters, k)
+    result = container(ctx).search.query(workspace, query, filters, k)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

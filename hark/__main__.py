@@ -1,3 +1,0 @@
-from hark.cli.main import app
-
-app(prog_name="hark")
