@@ -213,8 +213,8 @@ def assign(z: np.ndarray, centres: np.ndarray) -> np.ndarray:
     own = sims[rows, order[:, 0]]
     runner_up = sims[rows, order[:, 1]] if sims.shape[1] > 1 else np.full(len(z), -1.0)
     counts = np.bincount(order[:, 0], minlength=len(centres))
-    cohesion = np.bincount(order[:, 0], weights=own, minlength=len(centres))
-    cohesion /= np.maximum(counts, 1)
+    cohesion: np.ndarray = np.bincount(order[:, 0], weights=own, minlength=len(centres))
+    cohesion = cohesion / np.maximum(counts, 1)
     scale = float(np.median(cohesion[counts > 0]))
     clear = (own >= MIN_SIMILARITY * scale) & (own - runner_up >= MIN_MARGIN * scale)
     clear &= cohesion[order[:, 0]] >= MIN_COHESION * scale

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+from lingua import LanguageDetector as LinguaDetector
 
 from hark.errors import ErrorCode, HarkError
 from hark.text import HANDLE_PATTERN, URL_PATTERN
@@ -37,10 +38,10 @@ class LanguageDetector:
         self.min_confidence = min_confidence
         self.version = f"lingua:{','.join(self.languages)}"
         self._chosen = chosen
-        self._detector = None
+        self._detector: LinguaDetector | None = None
         self._lock = threading.Lock()
 
-    def _built(self):  # type: ignore[no-untyped-def]
+    def _built(self) -> LinguaDetector:
         with self._lock:
             if self._detector is None:
                 self._detector = LanguageDetectorBuilder.from_languages(*self._chosen).build()

@@ -37,6 +37,11 @@ DEFAULT_THRESHOLD = 0.225
 DEFAULT_MARGIN = 0.02
 
 
+def _finite_or(value: Any, default: float) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else default
+
+
 @dataclass(frozen=True)
 class Topic:
     id: str
@@ -88,15 +93,11 @@ class Taxonomy:
             )
             for t in body["topics"]
         )
-        threshold, margin = body.get("threshold"), body.get("margin")
         # A NaN threshold stored by an older version silently switched topics off.
-        finite = isinstance(threshold, int | float) and math.isfinite(threshold)
         return cls(
             topics,
-            float(threshold) if finite else DEFAULT_THRESHOLD,
-            float(margin)
-            if isinstance(margin, int | float) and math.isfinite(margin)
-            else DEFAULT_MARGIN,
+            _finite_or(body.get("threshold"), DEFAULT_THRESHOLD),
+            _finite_or(body.get("margin"), DEFAULT_MARGIN),
         )
 
     @classmethod

@@ -25,7 +25,9 @@ import unicodedata
 
 # Combining marks (Arabic harakat, stress marks) and tatweel go; apostrophe look-alikes become
 # one apostrophe; ё becomes е (Russian writes both for one word). A translate table is C-fast.
-_FOLD_TABLE = {cp: None for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) == "Mn"}
+_FOLD_TABLE: dict[int, str | None] = {
+    cp: None for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) == "Mn"
+}
 _FOLD_TABLE |= {0x0640: None, 0x2019: "'", 0x02BC: "'", 0x2018: "'", 0x60: "'", ord("ё"): "е"}
 
 

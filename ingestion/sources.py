@@ -71,7 +71,7 @@ def _csv(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any] | Reco
         reader = csv.DictReader(fh)
         for n, row in enumerate(reader, start=1):
             if None in row:
-                yield n, RecordError(f"{len(row[None])} more values than columns")  # type: ignore[index]
+                yield n, RecordError(f"{len(row[None])} more values than columns")
             else:
                 yield n, row
 

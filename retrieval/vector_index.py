@@ -230,6 +230,8 @@ def make_chroma_client(*, path: str | None, host: str | None, port: int, ssl: bo
             # Chroma would make its folder with the process umask (world-readable vectors and
             # texts); made here first, it is private to the owner. An existing one is kept.
             Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path is None:
+            raise ValueError("a Chroma path or host is needed")
         return chromadb.PersistentClient(path=path, settings=chroma_settings)
     except Exception as exc:
         raise HarkError(

@@ -222,8 +222,8 @@ def grouped_counts(
     out = {}
     day_at = list(keys).index("day") + 1 if "day" in keys else None
     for row in rows:
-        key = tuple(row[:-1])
-        if day_at is not None and isinstance(key[day_at], str):  # SQLite gives 'YYYY-MM-DD'
-            key = (*key[:day_at], date.fromisoformat(key[day_at]), *key[day_at + 1 :])
-        out[key] = int(row[-1])
+        group: tuple[Any, ...] = tuple(row[:-1])
+        if day_at is not None and isinstance(group[day_at], str):  # SQLite gives 'YYYY-MM-DD'
+            group = (*group[:day_at], date.fromisoformat(group[day_at]), *group[day_at + 1 :])
+        out[group] = int(row[-1])
     return out

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from hark.domain import EntityTag, MentionPublic, SearchFilters, TopicTag
 from store import enrichment as enrichment_store
@@ -119,7 +120,7 @@ def find_canonical_by_dedup_key(
     """Canonical (non-duplicate) mentions sharing a dedup key, for copy detection."""
     m = mentions.c
     keys = sorted(set(dedup_keys))
-    out: dict[str, list[Row[Any]]] = {}
+    out: dict[str, list[Any]] = {}
     for chunk in chunks(keys):
         rows = conn.execute(
             select(m.id, m.dedup_key, m.author, m.created_at, m.source)
@@ -202,7 +203,7 @@ def upsert_labels(conn: Connection, *, items: Sequence[tuple[int, dict[str, Any]
         index_elements=[mention_labels.c.mention_id], set_={"labels": stmt.excluded.labels}
     )
     rows = [{"mention_id": i, "labels": lab} for i, lab in items]
-    conn.execute(stmt, sorted(rows, key=lambda r: r["mention_id"]))
+    conn.execute(stmt, sorted(rows, key=lambda r: int(str(r["mention_id"]))))
 
 
 def pending_for_index(
@@ -226,7 +227,7 @@ def language_candidates(
 ) -> list[Row[Any]]:
     """Mentions with no language, or (redetect) with a detected one, in id order."""
     m = mentions.c
-    which = m.language.is_(None)
+    which: ColumnElement[bool] = m.language.is_(None)
     if redetect:
         which = which | m.enrichment_version.is_not(None)
     return list(

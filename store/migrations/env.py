@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, Table, literal, select, table, text
 
 from hark.errors import ErrorCode, HarkError
@@ -14,9 +15,10 @@ from store.tables import metadata
 _FIRST_REVISION_TABLES = {"api_keys", "embeddings", "mentions", "mention_labels"}
 
 
-def _check_foreign_keys(*, ctx: Any, **_: Any) -> None:
+def _check_foreign_keys(*, ctx: MigrationContext, step: Any, heads: Any, run_args: Any) -> None:
     # Runs inside each revision's transaction, after its steps: a revision that broke a
     # reference is rolled back instead of committed.
+    assert ctx.connection is not None
     broken = ctx.connection.execute(text("PRAGMA foreign_key_check")).fetchall()
     if broken:
         raise RuntimeError(f"foreign keys broken by a migration: {broken[:5]}")
@@ -88,7 +90,8 @@ def _run_sqlite(connection: Connection) -> None:
             target_metadata=metadata,
             render_as_batch=True,
             transaction_per_migration=True,
-            on_version_apply=_check_foreign_keys,
+            # Alembic calls it with keywords; its stub declares positional parameters.
+            on_version_apply=cast(Any, _check_foreign_keys),
         )
         # This read begins the first transaction (BEGIN IMMEDIATE); Alembic reads the current
         # revision and runs the first revision in it, so a repair commits with revision 0001.
