@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint check bench evals clean
+.PHONY: setup demo demo-full serve test lint check bench evals clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,10 @@ setup: $(STAMP)
 
 demo: setup
 	bash scripts/demo.sh
+
+# The same on all 14.5k airline tweets.
+demo-full: setup
+	DEMO_FULL=1 bash scripts/demo.sh
 
 serve: setup
 	$(BIN)/hark serve

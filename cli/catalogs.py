@@ -23,7 +23,7 @@ ApplyOpt = Annotated[
 
 
 def _group(kind: Literal["taxonomy", "entities"], help_text: str) -> typer.Typer:
-    app = typer.Typer(help=help_text, no_args_is_help=True)
+    app = typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
 
     @app.command("set")
     @handles_errors

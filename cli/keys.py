@@ -8,7 +8,9 @@ import typer
 
 from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
-app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, list and revoke API keys.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("create")

@@ -9,10 +9,13 @@ import typer
 from cli import ask, catalogs, enrich, index, ingest, keys, search, topics
 from cli.common import container, handles_errors
 
+# Plain help (no rich markup): rendering it with rich imports markdown-it and friends, which
+# alone took longer than the 0.5 s a newcomer's `hark --help` should take.
 app = typer.Typer(
     help="Hark: listen to what customers say about a brand.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.command()(ingest.ingest)
 app.command()(ingest.mappings)

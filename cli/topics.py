@@ -8,7 +8,9 @@ import typer
 
 from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
-app = typer.Typer(help="Discover new topics and promote them into the taxonomy.")
+app = typer.Typer(
+    help="Discover new topics and promote them into the taxonomy.", rich_markup_mode=None
+)
 
 
 def _show(ctx: typer.Context, rows: list[dict[str, Any]], workspace: str, quotes: int) -> None:
