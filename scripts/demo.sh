@@ -18,7 +18,7 @@ else
   DATA=$HARK_HOME/airline-slice.csv
   "$BIN/python" scripts/demo_slice.py "$FULL" "$DATA"
 fi
-ROWS=$(($(wc -l <"$DATA") - 1))
+ROWS=$("$BIN/python" -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))) - 1)' "$DATA")
 
 echo "== workspace configuration: topic taxonomy and brands/competitors (versioned)"
 "$BIN/hark" taxonomy set enrichment/catalogs/airline.taxonomy.yaml
