@@ -34,6 +34,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from tests.helpers import free_port
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -174,9 +176,6 @@ class _Thread:
 
 def serve() -> Iterator[LLMServer]:
     """Start a server, yield its handle, stop it (usable without pytest)."""
-    # Imported here: tests/conftest.py imports this module, so a top-level import would cycle.
-    from tests.conftest import free_port
-
     port = free_port()
     server = LLMServer(base_url=f"http://127.0.0.1:{port}/v1")
     with _Thread(create_app(server), port):

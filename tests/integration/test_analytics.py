@@ -49,7 +49,7 @@ from services.container import Container
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.tables import mention_entities, mention_topics, mentions
-from tests.conftest import SHARED_DATA, throwaway_postgres
+from tests.helpers import SHARED_DATA, throwaway_postgres
 
 pytestmark = pytest.mark.integration
 
@@ -476,6 +476,7 @@ def test_drivers_of_an_unchanged_total_rank_by_size_and_say_so(engine: Engine) -
     report = drivers(engine, late, W1, W0, dimension="source")
     assert report.direction == "flat" and report.ranked_by == "contribution"
     assert report.note is not None and "did not change" in report.note
+    assert report.drivers
     assert all(d.share_of_change is None for d in report.drivers)
     sizes = [abs(d.contribution) for d in report.drivers]
     assert sizes == sorted(sizes, reverse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,45 +10,23 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from services.container import Container
 from store import api_keys
-from store import mentions as mention_store
+from tests.helpers import api_auth, assert_error, mention, stored_mentions
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def client(rt: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(rt.settings, rt)) as c:
-        yield c
-
-
-def _key(rt: Container, workspace: str) -> dict[str, str]:
-    with rt.engine.begin() as conn:
-        _, secret = api_keys.create_key(conn, workspace=workspace, name="test")
-    return {"Authorization": f"Bearer {secret}"}
+# tests/integration/test_ask.py still imports _key and assert_error from here; drop this alias
+# once it imports api_auth and assert_error from tests.helpers.
+_key = api_auth
 
 
 def _mention(i: int, text: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "external_id": f"m{i}",
-        "source": "app-store",
-        "source_type": "review",
-        "text": text,
-        "created_at": f"2024-05-0{1 + i % 9}T10:00:00+05:00",
+    return mention(
+        f"m{i}",
+        text,
+        source_type="review",
+        created_at=f"2024-05-0{1 + i % 9}T10:00:00+05:00",
         **extra,
-    }
-
-
-def _stored(rt: Container, workspace: str) -> int:
-    with rt.engine.connect() as conn:
-        return mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
+    )
 
 
 def test_probes(client: TestClient) -> None:
@@ -60,7 +37,7 @@ def test_probes(client: TestClient) -> None:
 
 
 def test_push_then_search_in_any_language(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     texts = [
         "Курьер опоздал на два часа, доставка ужасная",
         "Great app, the pickup point in Almaty was quick and friendly",
@@ -91,7 +68,7 @@ def test_push_then_search_in_any_language(client: TestClient, rt: Container) -> 
 
 
 def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     r = client.post("/v1/mentions", headers=h, json={"mentions": [_mention(1, "Battery drains")]})
     assert r.json()["indexing"] == "queued"
     # TestClient runs background tasks before returning the response.
@@ -99,7 +76,7 @@ def test_queued_indexing_finishes_in_the_background(client: TestClient, rt: Cont
 
 
 def test_same_author_copy_is_linked(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     batch = [
         _mention(1, "Worst support ever!!", author="u1"),
         _mention(2, "worst support ever", author="u1"),
@@ -113,7 +90,7 @@ def test_same_author_copy_is_linked(client: TestClient, rt: Container) -> None:
 
 
 def test_keys_scope_every_read_to_their_workspace(client: TestClient, rt: Container) -> None:
-    a, b = _key(rt, "brand-a"), _key(rt, "brand-b")
+    a, b = api_auth(rt, "brand-a"), api_auth(rt, "brand-b")
     ids = client.post(
         "/v1/mentions?wait=true",
         headers=a,
@@ -135,7 +112,7 @@ def test_missing_or_unknown_keys_are_refused(client: TestClient, headers: dict) 
 
 
 def test_revoked_key_is_refused(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     with rt.engine.begin() as conn:
         key_id = api_keys.list_keys(conn, workspace="acme")[0].id
         api_keys.revoke_key(conn, key_id=key_id)
@@ -165,17 +142,17 @@ def test_revoked_key_is_refused(client: TestClient, rt: Container) -> None:
 def test_bad_bodies_get_clear_errors_and_write_nothing(
     client: TestClient, rt: Container, payload: bytes, status: int, code: str
 ) -> None:
-    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    h = {**api_auth(rt, "acme"), "Content-Type": "application/json"}
     good = b'{"external_id": "ok1", "source": "x", "text": "valid one"}'
     if payload.startswith(b'{"mentions": [{'):
         payload = payload.replace(b'{"mentions": [', b'{"mentions": [' + good + b", ", 1)
     error = assert_error(client.post("/v1/mentions", headers=h, content=payload), status, code)
     assert error["details"]
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
 
 
 def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     error = assert_error(
         client.post(
             "/v1/mentions",
@@ -186,11 +163,11 @@ def test_whitespace_only_text_rejects_the_whole_batch(client: TestClient, rt: Co
         "validation_error",
     )
     assert error["details"][0]["loc"] == ["mentions", 1, "text"]
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
 
 
 def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     rt.settings.api_max_batch = 3
     error = assert_error(
         client.post(
@@ -204,11 +181,11 @@ def test_oversized_batch_and_body_are_refused(client: TestClient, rt: Container)
     assert error["details"] == {"limit": 3, "received": 4}
     big = {"mentions": [_mention(1, "x" * (rt.settings.api_max_body_bytes + 10))]}
     assert_error(client.post("/v1/mentions", headers=h, json=big), 413, "body_too_large")
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
 
 
 def test_search_parameter_errors(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     assert_error(
         client.get("/v1/mentions/search", headers=h, params={"q": "x", "k": 0}),
         422,
@@ -246,7 +223,7 @@ def test_server_start_indexes_what_a_dead_process_left_pending(rt: Container) ->
         ],
     )
     assert stored.inserted == 3 and stored.indexed == 0
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     with TestClient(create_app(rt.settings, rt)) as c:
         deadline = time.monotonic() + 60
         while c.get("/v1/index/status", headers=h).json()["pending_index"]:
@@ -256,7 +233,7 @@ def test_server_start_indexes_what_a_dead_process_left_pending(rt: Container) ->
 
 
 def test_chunked_oversized_body_gets_413(client: TestClient, rt: Container) -> None:
-    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    h = {**api_auth(rt, "acme"), "Content-Type": "application/json"}
     limit = rt.settings.api_max_body_bytes
 
     def chunks():  # no Content-Length: sent with chunked transfer encoding
@@ -266,11 +243,11 @@ def test_chunked_oversized_body_gets_413(client: TestClient, rt: Container) -> N
         yield b'"}]}'
 
     assert_error(client.post("/v1/mentions", headers=h, content=chunks()), 413, "body_too_large")
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
 
 
 def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     batch = [_mention(1, "first"), _mention(2, "second"), _mention(1, "first again")]
     body = client.post("/v1/mentions", headers=h, json={"mentions": batch}).json()
     assert body["inserted"] == 2 and body["repeated"] == 1
@@ -280,7 +257,7 @@ def test_ids_follow_the_pushed_order_when_keys_repeat(client: TestClient, rt: Co
 
 
 def test_editing_a_copy_makes_it_count_again(client: TestClient, rt: Container) -> None:
-    h = _key(rt, "acme")
+    h = api_auth(rt, "acme")
     a, b = (
         _mention(1, "Worst support ever", author="u1"),
         _mention(2, "worst support ever!", author="u1"),
@@ -329,7 +306,7 @@ def test_out_of_range_values_and_methods(
     status: int,
     code: str,
 ) -> None:
-    h = {**_key(rt, "acme"), "Content-Type": "application/json"}
+    h = {**api_auth(rt, "acme"), "Content-Type": "application/json"}
     response = client.request(method.upper(), url, headers=h, content=payload)
     assert_error(response, status, code)
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0

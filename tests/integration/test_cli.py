@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from hark.settings import get_settings
-from tests.conftest import AIRLINE_EXCERPT
+from tests.helpers import AIRLINE_EXCERPT
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +101,8 @@ def test_enrich_fills_languages_of_mentions_stored_before(cli: CliRunner) -> Non
     rerun = json.loads(cli.invoke(app, ["enrich", "--all", "--json"]).stdout)
     assert rerun["seen"] == 85 and rerun["languages_changed"] == 0
     r = cli.invoke(app, ["search", "delay", "--language", "en", "--json", "-k", "3"])
-    assert all(h["mention"]["language"] == "en" for h in json.loads(r.stdout)["hits"])
+    hits = json.loads(r.stdout)["hits"]
+    assert hits and all(h["mention"]["language"] == "en" for h in hits)
     assert json.loads(cli.invoke(app, ["check", "--json"]).stdout)["in_sync"]
 
 

@@ -11,7 +11,7 @@ from enrichment.reenrich import reenrich_topics
 from hark.errors import HarkError
 from services.container import Container
 from store import enrichment as enrichment_store
-from tests.conftest import ingest_airline_excerpt
+from tests.helpers import ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,8 @@ def test_discover_promote_and_assign(rt: Container) -> None:
         )
     assert not covered, "discovery must only cluster mentions the taxonomy does not cover"
     first = run.topics[0]
-    assert first["terms"] and set(first["quote_ids"]) <= set(first["member_ids"])
+    assert first["terms"] and first["quote_ids"]
+    assert set(first["quote_ids"]) <= set(first["member_ids"])
 
     version, topic = promote(rt.engine, workspace="acme", key=first["key"], name="Found topic")
     assert version == 2 and topic.id == "found_topic" and len(topic.examples) >= 1

@@ -15,7 +15,7 @@ from ingestion.prepare import prepare
 from services.container import Container
 from store import mentions as mention_store
 from store.tables import mentions
-from tests.conftest import AIRLINE_EXCERPT
+from tests.helpers import AIRLINE_EXCERPT
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_languages_are_detected_at_ingestion_and_filterable(rt: Container) -> No
         )
     assert langs.get("en", 0) >= 0.95 * report.inserted
     hits = rt.search.query("acme", "baggage", SearchFilters(languages=["en"]), k=200).hits
-    assert len(hits) == english and all(h.mention.language == "en" for h in hits)
+    assert hits and len(hits) == english and all(h.mention.language == "en" for h in hits)
 
 
 def test_a_stated_language_is_kept_and_others_detected(rt: Container) -> None:

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from services.container import Container
-from tests.conftest import ingest_airline_excerpt
-from tests.integration.test_api import _key, assert_error
+from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
 
 
-@pytest.fixture
-def client(rt: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(rt.settings, rt)) as c:
-        yield c
-
-
 def test_taxonomy_versions(client: TestClient, rt: Container) -> None:
-    auth = _key(rt, "acme")
+    auth = api_auth(rt, "acme")
     bad = client.put(
         "/v1/taxonomy", json={"topics": [{"name": "A", "parent": "nope"}]}, headers=auth
     )
@@ -44,13 +35,13 @@ def test_taxonomy_versions(client: TestClient, rt: Container) -> None:
     old = client.get("/v1/taxonomy?version=1", headers=auth).json()
     assert [t["id"] for t in old["body"]["topics"]] == ["delivery"]
     # Another workspace sees none of it.
-    assert_error(client.get("/v1/taxonomy", headers=_key(rt, "other")), 404, "not_found")
+    assert_error(client.get("/v1/taxonomy", headers=api_auth(rt, "other")), 404, "not_found")
 
 
 def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
     client: TestClient, rt: Container
 ) -> None:
-    auth = _key(rt, "banks")
+    auth = api_auth(rt, "banks")
     catalog = yaml.safe_load((CATALOGS / "ru-banks.entities.yaml").read_text(encoding="utf-8"))
     assert client.put("/v1/entities", json=catalog, headers=auth).json()["created"] is True
     # Real SentiRuEval bank tweets (texts allowed as fixtures), one in Latin script.
@@ -76,7 +67,7 @@ def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
 
 
 def test_discover_list_and_promote_over_http(client: TestClient, rt: Container) -> None:
-    auth = _key(rt, "acme")
+    auth = api_auth(rt, "acme")
     assert_error(client.post("/v1/topics/discover", headers=auth), 404, "not_found")
     ingest_airline_excerpt(rt)
     run = client.post("/v1/topics/discover?min_size=5", headers=auth).json()

@@ -17,7 +17,7 @@ from cli.main import app as cli_app
 from hark.settings import Settings, get_settings
 from services.container import Container
 from store import mentions as mention_store
-from tests.conftest import AIRLINE_EXCERPT, api_auth
+from tests.helpers import AIRLINE_EXCERPT, api_auth
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

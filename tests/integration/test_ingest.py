@@ -15,7 +15,7 @@ from retrieval.indexer import check_drift
 from services.container import Container
 from store import mentions as mention_store
 from store.tables import mention_labels, mentions
-from tests.conftest import AIRLINE_EXCERPT
+from tests.helpers import AIRLINE_EXCERPT
 
 pytestmark = pytest.mark.integration
 AIRLINE = load_mapping("twitter-us-airline-sentiment")
@@ -106,6 +106,7 @@ def test_retweets_are_linked_not_counted(rt: Container) -> None:
             )
         ).all()
         originals = dict(conn.execute(select(mentions.c.id, mentions.c.text)).all())
+    assert linked
     for text, target in linked:
         assert text.startswith("RT ")
         assert "fleek" in originals[target]

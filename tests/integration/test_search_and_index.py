@@ -14,7 +14,7 @@ from retrieval.indexer import check_drift, rebuild_index, repair_drift, sync_ind
 from retrieval.vector_index import ChromaIndex, VectorIndex
 from services.container import Container
 from store import mentions as mention_store
-from tests.conftest import AIRLINE_EXCERPT
+from tests.helpers import AIRLINE_EXCERPT
 
 pytestmark = pytest.mark.integration
 
@@ -65,6 +65,7 @@ def test_filters_are_applied_and_exact_and_hnsw_agree(loaded: Container) -> None
     exact = _search(loaded, "flight delayed", filters, k=5)
     hnsw = _search(loaded, "flight delayed", filters, k=5, use_mirror=False)
     assert exact.method == "exact" and hnsw.method == "hnsw"
+    assert exact.hits
     for hit in exact.hits:
         assert hit.mention.brand == "United"
         assert hit.mention.created_at >= datetime(2015, 2, 17, tzinfo=UTC)

@@ -14,7 +14,7 @@ from ingestion.pipeline import ingest_mentions
 from services.container import Container
 from store import mentions as mention_store
 from store.tables import mention_topics
-from tests.conftest import ingest_airline_excerpt
+from tests.helpers import ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,7 @@ def test_a_review_counts_for_each_aspect_with_its_own_polarity(rt: Container) ->
             ),
         ],
     )
+    assert len(report.ids) == 2
     for mid in report.ids:
         got = _topics(rt, mid)
         assert got.get("staff") == "positive", got

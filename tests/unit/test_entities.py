@@ -216,6 +216,7 @@ def test_the_airline_excerpt_names_its_airline_as_main(airlines: EntityCatalog) 
     ids |= {"Southwest": "southwest", "Delta": "jetblue", "Virgin America": "virgin-america"}
     with (FIXTURES / "airline_tweets_excerpt.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    assert rows
     mains = [{m.entity for m in airlines.match(r["text"]) if m.main} for r in rows]
     assert all(ids[r["airline"]] in m for r, m in zip(rows, mains, strict=True))
     assert sum(len(m) for m in mains) <= len(rows) * 1.05

@@ -7,7 +7,7 @@ import pytest
 
 from hark.errors import HarkError
 from ingestion.mapping import RowError, bundled_mappings, load_mapping, parse_mapping
-from tests.conftest import AIRLINE_EXCERPT, SHARED_DATA
+from tests.helpers import AIRLINE_EXCERPT, SHARED_DATA
 
 # Which shared file each bundled mapping reads.
 MAPPING_FILES = {
