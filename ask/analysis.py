@@ -1,21 +1,49 @@
 """From a plan to evidence: the numbers (computed by analytics, exact SQL counts) and the
-quotes that show them. Every number a composer may write is a Fact's number."""
+quotes that show them. Every number a composer may write is a Fact's number.
+
+Analysis only builds typed facts (ask/facts.py); what they say comes from ask/phrases, so
+nothing here is phrased in any language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Engine
 
 from analytics.compare import compare_periods
 from analytics.counts import breakdown, sentiment_counts, series
 from analytics.drivers import drivers
 from analytics.scope import Scope
 from analytics.spikes import spikes
-from ask.facts import Evidence, Fact
+from ask.facts import (
+    BreakdownFact,
+    CaveatFact,
+    CaveatReason,
+    ChangeFact,
+    ComparisonFact,
+    CountFact,
+    Dimension,
+    DriverFact,
+    Evidence,
+    Fact,
+    FactBase,
+    Granularity,
+    HalvesFact,
+    PeakFact,
+    RateChangeFact,
+    SentimentShareFact,
+    SeriesPoint,
+    ShareChangeFact,
+    SpikeFact,
+    WindowFact,
+)
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QuotePicker
 from ask.untrusted import inert
+from hark.domain import Sentiment
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
 ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
@@ -23,6 +51,8 @@ TOP = 3
 QUOTES_PER_DRIVER = 2
 SMALL = 10
 NAME_CHARS = 60
+# The dimensions whose values can drive a change, in the order they are shown.
+DIMENSIONS: tuple[Dimension, ...] = ("topic", "brand", "source", "location")
 
 
 def pct(x: float | None) -> float:
@@ -37,18 +67,14 @@ class Analysis:
     topic_names: dict[str, str]
     evidence: Evidence
 
-    def add(self, kind: str, statement: str, numbers: list[float], **data: object) -> Fact:
-        fact = Fact(
-            id=f"f{len(self.evidence.facts) + 1}",
-            kind=kind,
-            statement=statement,
-            numbers=[float(n) for n in numbers],
-            data=dict(data),
-        )
+    def next_id(self) -> str:
+        return f"f{len(self.evidence.facts) + 1}"
+
+    def add(self, fact: Fact) -> Fact:
         self.evidence.facts.append(fact)
         return fact
 
-    def cite(self, fact: Fact, ids: list[int]) -> None:
+    def cite(self, fact: FactBase, ids: list[int]) -> None:
         fact.citations = ids
         self.evidence.quotes.extend(self.quotes.take(ids, illustrates=fact.id))
 
@@ -62,12 +88,12 @@ class Analysis:
 
 
 def analyse(
-    plan: Plan, scope: Scope, engine: object, quotes: QuotePicker, topic_names: dict[str, str]
+    plan: Plan, scope: Scope, engine: Engine, quotes: QuotePicker, topic_names: dict[str, str]
 ) -> Evidence:
     a = Analysis(plan, scope, quotes, topic_names, Evidence())
     window = plan.window or ALL_TIME
-    a.add("window", f"Period: {window.label}", [], window=window.model_dump(mode="json"))
-    handler: Callable[[Analysis, object, PlanWindow], None] = {
+    a.add(WindowFact(id=a.next_id(), window=window))
+    handler: Callable[[Analysis, Engine, PlanWindow], None] = {
         Intent.WHY_CHANGE: _why_change,
         Intent.COMPARE: _compare,
         Intent.TREND: _trend,
@@ -79,136 +105,132 @@ def analyse(
     return a.evidence
 
 
-def _sentiment_word(plan: Plan) -> str:
-    return f"{plan.sentiment.value} " if plan.sentiment else ""
-
-
 def _asked(a: Analysis, counts: dict[str, int]) -> int:
     """Mentions of the asked sentiment (all of them when none was asked)."""
     return counts.get(a.plan.sentiment.value, 0) if a.plan.sentiment else counts["total"]
 
 
-def _count(a: Analysis, engine: object, window: PlanWindow) -> None:
-    counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
+def _count_fact(
+    a: Analysis,
+    total: int,
+    window: PlanWindow,
+    series: list[SeriesPoint] | None = None,
+    granularity: Granularity | None = None,
+) -> CountFact:
+    """Mentions of the asked sentiment in ``window`` (a trend adds its series)."""
+    return CountFact(
+        id=a.next_id(),
+        total=total,
+        sentiment=a.plan.sentiment,
+        period=window.label,
+        series=series,
+        granularity=granularity,
+    )
+
+
+def _caveat(a: Analysis, reason: CaveatReason, threshold: int | None = None) -> None:
+    a.add(CaveatFact(id=a.next_id(), reason=reason, threshold=threshold))
+
+
+def _count(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    counts = sentiment_counts(engine, a.scope, window)
     total = _asked(a, counts)
-    word = _sentiment_word(a.plan)
-    fact = a.add("count", f"{total} {word}mentions in {window.label}", [total], total=total)
+    fact = a.add(_count_fact(a, total, window))
     a.cite(fact, a.quotes.pick(window, k=TOP))
     if not a.plan.sentiment and total:
-        for s in ("negative", "neutral", "positive"):
-            n = counts.get(s, 0)
-            a.add(
-                "share",
-                f"{n} of them {s} ({pct(n / total)}%)",
-                [n, pct(n / total)],
-                sentiment=s,
-                count=n,
-                share=pct(n / total),
-            )
+        for s in Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE:
+            n = counts.get(s.value, 0)
+            a.add(SentimentShareFact(id=a.next_id(), sentiment=s, count=n, share=pct(n / total)))
     if total == 0:
-        a.add("caveat", "No mentions match the question in that period.", [], reason="empty")
+        _caveat(a, "empty")
 
 
-def _summarise(a: Analysis, engine: object, window: PlanWindow) -> None:
-    counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
+def _summarise(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    counts = sentiment_counts(engine, a.scope, window)
     total = _asked(a, counts)
-    word = _sentiment_word(a.plan)
-    a.add("count", f"{total} {word}mentions in {window.label}", [total], total=total)
+    count = a.add(_count_fact(a, total, window))
     if total == 0:
-        a.add("caveat", "No mentions match the question in that period.", [], reason="empty")
+        _caveat(a, "empty")
         return
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    rows = breakdown(engine, a.scope, window, "topic", sentiment=sentiment, limit=TOP + 2)  # type: ignore[arg-type]
+    rows = breakdown(engine, a.scope, window, "topic", sentiment=sentiment, limit=TOP + 2)
     if not rows:
-        if a.topic_names:
-            a.add(
-                "caveat",
-                "None of these mentions has a topic of the taxonomy yet.",
-                [],
-                reason="no_topic_matches",
-            )
-        else:
-            a.add(
-                "caveat",
-                "No topic taxonomy is set, so mentions are not grouped by topic.",
-                [],
-                reason="no_topics",
-            )
-        a.cite(a.evidence.facts[-2], a.quotes.pick(window, k=TOP + 2))
+        _caveat(a, "no_topic_matches" if a.topic_names else "no_topics")
+        # Without topics the count itself is illustrated (the composer shows these quotes
+        # under the caveat).
+        a.cite(count, a.quotes.pick(window, k=TOP + 2))
         return
     for rank, (topic, n) in enumerate(rows, start=1):
         fact = a.add(
-            "breakdown",
-            f"{a.name(topic)}: {n} mentions ({pct(n / total)}% of {total})",
-            [n, pct(n / total), total],
-            topic=topic,
-            name=a.name(topic),
-            count=n,
-            share=pct(n / total),
-            rank=rank,
+            BreakdownFact(
+                id=a.next_id(),
+                topic=topic,
+                name=a.name(topic),
+                count=n,
+                share=pct(n / total),
+                total=total,
+                rank=rank,
+            )
         )
         if rank <= TOP:
             a.cite(fact, a.quotes.pick(window, k=QUOTES_PER_DRIVER, topic=topic))
 
 
-def _why_change(a: Analysis, engine: object, window: PlanWindow) -> None:
+def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     baseline = a.plan.baseline
     assert baseline is not None
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    cmp = compare_periods(engine, a.scope, window, baseline, sentiment=sentiment)  # type: ignore[arg-type]
-    word = _sentiment_word(a.plan)
-    rel = None if cmp.relative_change is None else pct(cmp.relative_change)
-    numbers = [cmp.current.count, cmp.baseline.count] + ([abs(rel)] if rel is not None else [])
+    cmp = compare_periods(engine, a.scope, window, baseline, sentiment=sentiment)
     a.add(
-        "change",
-        f"{word}mentions: {cmp.current.count} in {window.label} vs {cmp.baseline.count} in "
-        f"{baseline.label}" + (f" ({rel:+.1f}%)" if rel is not None else ""),
-        numbers,
-        current=cmp.current.count,
-        baseline=cmp.baseline.count,
-        relative=rel,
-        significant=cmp.significant,
-        p_value=round(cmp.count_p_value, 4),
-        per_day=cmp.lengths_differ,
-        current_rate=round(cmp.current.rate, 1),
-        baseline_rate=round(cmp.baseline.rate, 1),
+        ChangeFact(
+            id=a.next_id(),
+            sentiment=a.plan.sentiment,
+            period=window.label,
+            baseline_period=baseline.label,
+            current=cmp.current.count,
+            baseline=cmp.baseline.count,
+            relative=None if cmp.relative_change is None else pct(cmp.relative_change),
+            significant=cmp.significant,
+            p_value=round(cmp.count_p_value, 4),
+            per_day=cmp.lengths_differ,
+            current_rate=round(cmp.current.rate, 1),
+            baseline_rate=round(cmp.baseline.rate, 1),
+        )
     )
     if cmp.lengths_differ:
         a.add(
-            "change",
-            f"per day: {round(cmp.current.rate, 1)} vs {round(cmp.baseline.rate, 1)}",
-            [round(cmp.current.rate, 1), round(cmp.baseline.rate, 1)],
+            RateChangeFact(
+                id=a.next_id(),
+                current_rate=round(cmp.current.rate, 1),
+                baseline_rate=round(cmp.baseline.rate, 1),
+            )
         )
-    if sentiment and cmp.current.share is not None and cmp.baseline.share is not None:
+    if a.plan.sentiment and cmp.current.share is not None and cmp.baseline.share is not None:
         a.add(
-            "share",
-            f"share of {sentiment} mentions: "
-            f"{pct(cmp.current.share)}% vs {pct(cmp.baseline.share)}%",
-            [pct(cmp.current.share), pct(cmp.baseline.share)],
-            current=pct(cmp.current.share),
-            baseline=pct(cmp.baseline.share),
-            significant=cmp.share_significant,
+            ShareChangeFact(
+                id=a.next_id(),
+                sentiment=a.plan.sentiment,
+                current=pct(cmp.current.share),
+                baseline=pct(cmp.baseline.share),
+                significant=cmp.share_significant,
+            )
         )
     if not cmp.enough_data:
-        a.add(
-            "caveat",
-            f"Fewer than {SMALL} mentions in a period: too few to call this a trend.",
-            [SMALL],
-            reason="small",
-        )
+        _caveat(a, "small", SMALL)
     elif not cmp.significant:
-        a.add(
-            "caveat",
-            "The change is within what chance alone produces (not significant).",
-            [],
-            reason="noise",
-        )
-    for dimension in ("topic", "brand", "source", "location"):
+        _caveat(a, "noise")
+    for dimension in DIMENSIONS:
         if dimension == "brand" and len(a.plan.brands) == 1:
             continue
         report = drivers(
-            engine, a.scope, window, baseline, dimension=dimension, sentiment=sentiment, limit=TOP
-        )  # type: ignore[arg-type]
+            engine,
+            a.scope,
+            window,
+            baseline,
+            dimension=dimension,
+            sentiment=sentiment,
+            limit=TOP,
+        )
         if (
             not report.available
             or not report.drivers
@@ -220,54 +242,41 @@ def _why_change(a: Analysis, engine: object, window: PlanWindow) -> None:
         for d in shown:
             if report.direction != "flat" and (d.contribution > 0) != (report.direction == "up"):
                 continue
-            share = pct(d.share_of_change) if d.share_of_change is not None else None
             fact = a.add(
-                "driver",
-                f"{a.name(d.value, dimension)}: {d.current} vs {d.baseline} ({d.delta:+d})"
-                + (f", {share}% of the change" if share is not None else ""),
-                [d.current, d.baseline, abs(d.delta)] + ([share] if share is not None else []),
-                dimension=dimension,
-                value=d.value,
-                name=a.name(d.value, dimension),
-                current=d.current,
-                baseline=d.baseline,
-                delta=d.delta,
-                share=share,
-                significant=d.significant,
+                DriverFact(
+                    id=a.next_id(),
+                    dimension=dimension,
+                    value=d.value,
+                    name=a.name(d.value, dimension),
+                    current=d.current,
+                    baseline=d.baseline,
+                    delta=d.delta,
+                    share=None if d.share_of_change is None else pct(d.share_of_change),
+                    significant=d.significant,
+                )
             )
             k = QUOTES_PER_DRIVER if dimension == "topic" else 1
-            a.cite(fact, a.quotes.pick(window, k=k, **{dimension: d.value}))
+            # The dimension names pick's keyword (topic=, brand=, ...); mypy cannot see that.
+            a.cite(fact, a.quotes.pick(window, k=k, **{dimension: d.value}))  # type: ignore[arg-type]
 
 
-def _trend(a: Analysis, engine: object, window: PlanWindow) -> None:
+def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
     span = window.end - window.start
-    granularity = "day" if span <= timedelta(days=62) else "week"
-    buckets = series(engine, a.scope, window, granularity)  # type: ignore[arg-type]
+    granularity: Granularity = "day" if span <= timedelta(days=62) else "week"
+    buckets = series(engine, a.scope, window, granularity)
     key = sentiment or "total"
-    values = [(b.start, getattr(b, key)) for b in buckets]
+    values: list[tuple[datetime, int]] = [(b.start, getattr(b, key)) for b in buckets]
     total = sum(v for _, v in values)
-    word = _sentiment_word(a.plan)
-    a.add(
-        "count",
-        f"{total} {word}mentions in {window.label}",
-        [total],
-        total=total,
-        series=[{"start": s.date().isoformat(), "count": v} for s, v in values],
-        granularity=granularity,
-    )
+    points = [SeriesPoint(start=s.date(), count=v) for s, v in values]
+    a.add(_count_fact(a, total, window, points, granularity))
     if not total:
-        a.add("caveat", "No mentions match the question in that period.", [], reason="empty")
+        _caveat(a, "empty")
         return
     ends = {b.start: b.end for b in buckets}
     peak_start, peak = max(values, key=lambda x: (x[1], x[0]))
     fact = a.add(
-        "peak",
-        f"busiest {granularity}: {peak_start.date().isoformat()} with {peak}",
-        [peak],
-        start=peak_start.date().isoformat(),
-        count=peak,
-        granularity=granularity,
+        PeakFact(id=a.next_id(), granularity=granularity, start=peak_start.date(), count=peak)
     )
     # The bucket's own bounds: the first and last buckets are cut to the window.
     a.cite(
@@ -277,33 +286,20 @@ def _trend(a: Analysis, engine: object, window: PlanWindow) -> None:
     half = len(values) // 2
     if half:
         first, second = sum(v for _, v in values[:half]), sum(v for _, v in values[half:])
-        a.add(
-            "change",
-            f"first half {first}, second half {second}",
-            [first, second],
-            first=first,
-            second=second,
-        )
-    for s in spikes(engine, a.scope, window, sentiment=sentiment)[:TOP]:  # type: ignore[arg-type]
-        a.add(
-            "spike",
-            f"spike on {s.day.isoformat()}: {s.count} against about {round(s.expected)} usual",
-            [s.count, round(s.expected)],
-            day=s.day.isoformat(),
-            count=s.count,
-            expected=round(s.expected),
-        )
+        a.add(HalvesFact(id=a.next_id(), first=first, second=second))
+    for s in spikes(engine, a.scope, window, sentiment=sentiment)[:TOP]:
+        a.add(SpikeFact(id=a.next_id(), day=s.day, count=s.count, expected=round(s.expected)))
 
 
-def _compare(a: Analysis, engine: object, window: PlanWindow) -> None:
-    names = [("brand", b) for b in a.plan.brands] + [("entity", e) for e in a.plan.entities]
+def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    names: list[tuple[Literal["brand", "entity"], str]] = [("brand", b) for b in a.plan.brands] + [
+        ("entity", e) for e in a.plan.entities
+    ]
     if a.plan.baseline is not None and len(names) < 2:
         _why_change(a, engine, window)
         return
     if len(names) < 2:
-        a.add(
-            "caveat", "Name at least two brands or competitors to compare.", [2], reason="one_side"
-        )
+        _caveat(a, "one_side", 2)
         _summarise(a, engine, window)
         return
     base_filters = a.scope.filters.model_copy(update={"brands": []})
@@ -316,38 +312,26 @@ def _compare(a: Analysis, engine: object, window: PlanWindow) -> None:
             topics=a.scope.topics,
             entities=(value,) if dimension == "entity" else (),
         )
-        counts = sentiment_counts(engine, scope, window)  # type: ignore[arg-type]
+        counts = sentiment_counts(engine, scope, window)
         total = counts["total"]
         neg, posv = counts.get("negative", 0), counts.get("positive", 0)
         fact = a.add(
-            "comparison",
-            f"{a.name(value, dimension)}: {total} mentions, "
-            f"{neg} negative ({pct(neg / total if total else None)}%), "
-            f"{posv} positive ({pct(posv / total if total else None)}%)",
-            [
-                total,
-                neg,
-                pct(neg / total if total else None),
-                posv,
-                pct(posv / total if total else None),
-            ],
-            name=a.name(value, dimension),
-            total=total,
-            negative=neg,
-            positive=posv,
-            negative_share=pct(neg / total if total else None),
-            positive_share=pct(posv / total if total else None),
+            ComparisonFact(
+                id=a.next_id(),
+                dimension=dimension,
+                value=value,
+                name=a.name(value, dimension),
+                total=total,
+                negative=neg,
+                positive=posv,
+                negative_share=pct(neg / total if total else None),
+                positive_share=pct(posv / total if total else None),
+            )
         )
         a.cite(fact, a.quotes.pick(window, k=QUOTES_PER_DRIVER, scope=scope))
 
 
-def _examples(a: Analysis, engine: object, window: PlanWindow) -> None:
-    counts = sentiment_counts(engine, a.scope, window)  # type: ignore[arg-type]
-    total = _asked(a, counts)
-    fact = a.add(
-        "count",
-        f"{total} {_sentiment_word(a.plan)}mentions match in {window.label}",
-        [total],
-        total=total,
-    )
+def _examples(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    counts = sentiment_counts(engine, a.scope, window)
+    fact = a.add(_count_fact(a, _asked(a, counts), window))
     a.cite(fact, a.quotes.pick(window, k=5, query=a.plan.search_text or a.plan.question))

@@ -12,7 +12,8 @@ Number rules (see tests/unit/test_verifier.py):
   "58" does not match 58.2, because a whole number reads as a count and rounding small ones
   would let almost anything through (answer "3" against 2.6). A scale suffix means rounding.
 - Not claims, so exempt: citations ``[123]``; dates whose day (and year, if written) appear in
-  the facts' statements or data (``2015-02-22``, ``Feb 22``, ``22 февраля``, a bare ``2015``);
+  the facts' statements or typed fields (``2015-02-22``, ``Feb 22``, ``22 февраля``, a bare
+  ``2015``);
   ordinal list markers (``1.`` at a line start); identifiers glued to letters (``A320``,
   ``COVID-19``, ``5G``, ``3rd``); URLs and @handles; numbers inside quotation marks
   (« » “ ” „ " ‘ ’) only when that number also occurs in a quote's text, so a quoted claim the
@@ -47,7 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ask.facts import Evidence
+from ask.facts import Evidence, FactBase
 from ask.time_lexicon import PATTERNS, fold, month_of
 from ask.untrusted import HTTP_SCHEMES, INVISIBLE, strip_invisible
 from enrichment.language import LanguageDetector
@@ -471,11 +472,18 @@ def _month(word: str) -> int:
 
 
 def _exempt_dates(text: str, evidence: Evidence) -> list[tuple[int, int]]:
-    """Spans of the dates in ``text`` that the facts' statements or data name."""
+    """Spans of the dates in ``text`` that the facts' statements or typed fields name (a
+    window's bounds, a peak's or a spike's day, a series' buckets)."""
     sources = [f.statement for f in evidence.facts]
-    sources += [v for f in evidence.facts for v in _strings(f.data)]
+    sources += [v for f in evidence.facts for v in _strings(_fields(f))]
     named = {atom for src in sources for _, atoms, _ in _date_parts(src) for atom in atoms}
     return [span for span, _, needs in _date_parts(text) if needs <= named]
+
+
+def _fields(fact: FactBase) -> dict[str, Any]:
+    """A fact's own values as JSON (dates as ISO strings); what it derives (statement,
+    numbers) and what only links it (id, citations) are left out."""
+    return fact.model_dump(mode="json", exclude={"id", "citations", "statement", "numbers"})
 
 
 def _strings(value: Any) -> list[str]:

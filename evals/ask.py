@@ -36,15 +36,24 @@ from fastapi.testclient import TestClient
 from sqlalchemy import and_, func, select
 
 from api.app import create_app
-from ask.facts import Evidence, Fact, Quote
+from ask.facts import (
+    FACTS,
+    BreakdownFact,
+    ChangeFact,
+    CountFact,
+    DriverFact,
+    Evidence,
+    Fact,
+    Quote,
+)
 from ask.verifier import verify
 from enrichment.language import LanguageDetector
-from enrichment.taxonomy import slug
 from evals.common import OUT
 from evals.enrichment import prepare_airline
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
+from hark.text import slug
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store import api_keys
 from store.tables import mention_labels, mention_topics, mentions
 
@@ -67,7 +76,7 @@ def _aware(s: str) -> datetime:
     return d.replace(tzinfo=UTC) if d.tzinfo is None else d
 
 
-def sql_count(rt: Runtime, plan: dict[str, Any], start: str, end: str) -> int:
+def sql_count(rt: Container, plan: dict[str, Any], start: str, end: str) -> int:
     """An independent count (plain SQL here, not the analytics code) under the plan's filters."""
     m = mentions.c
     cond = [
@@ -85,7 +94,7 @@ def sql_count(rt: Runtime, plan: dict[str, Any], start: str, end: str) -> int:
         return int(conn.execute(select(func.count()).where(and_(*cond))).scalar_one())
 
 
-def labels_of(rt: Runtime, ids: list[int]) -> dict[int, dict[str, Any]]:
+def labels_of(rt: Container, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     with rt.engine.connect() as conn:
@@ -97,7 +106,7 @@ def labels_of(rt: Runtime, ids: list[int]) -> dict[int, dict[str, Any]]:
         return {r[0]: r[1] for r in rows}
 
 
-def rows_of(rt: Runtime, ids: list[int]) -> dict[int, Any]:
+def rows_of(rt: Container, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
     with rt.engine.connect() as conn:
@@ -109,7 +118,7 @@ def _slug(reason: str | None) -> str | None:
 
 
 def score(
-    rt: Runtime,
+    rt: Container,
     q: dict[str, Any],
     answer: str,
     facts: list[Fact],
@@ -143,13 +152,12 @@ def score(
     counts_ok = True
     window = plan.get("window")
     for f in facts:
-        d = f.data
-        if f.kind == "count" and window:
-            counts_ok &= d["total"] == sql_count(rt, plan, window["start"], window["end"])
-        if f.kind == "change" and "current" in d and plan.get("baseline"):
+        if isinstance(f, CountFact) and window:
+            counts_ok &= f.total == sql_count(rt, plan, window["start"], window["end"])
+        if isinstance(f, ChangeFact) and plan.get("baseline"):
             b = plan["baseline"]
-            counts_ok &= d["current"] == sql_count(rt, plan, window["start"], window["end"])
-            counts_ok &= d["baseline"] == sql_count(rt, plan, b["start"], b["end"])
+            counts_ok &= f.current == sql_count(rt, plan, window["start"], window["end"])
+            counts_ok &= f.baseline == sql_count(rt, plan, b["start"], b["end"])
     out["fidelity"] = float(numbers_ok and counts_ok)
     if "labelled_negative" in truth and window:
         labelled = truth["labelled_negative"]
@@ -180,6 +188,15 @@ def score(
     return out
 
 
+def _driver(fact: Fact) -> tuple[str, bool] | None:
+    """The value a driver or a topic breakdown names, and whether it is a topic."""
+    if isinstance(fact, DriverFact):
+        return fact.value, fact.dimension == "topic"
+    if isinstance(fact, BreakdownFact):
+        return fact.topic, True
+    return None
+
+
 def hark_answer(
     client: TestClient, auth: dict[str, str], q: dict[str, Any]
 ) -> tuple[dict[str, Any], float]:
@@ -191,27 +208,23 @@ def hark_answer(
 
 
 def run_hark(
-    rt: Runtime, client: TestClient, auth: dict[str, str], q: dict[str, Any], det: LanguageDetector
+    rt: Container,
+    client: TestClient,
+    auth: dict[str, str],
+    q: dict[str, Any],
+    det: LanguageDetector,
 ) -> tuple[dict[str, Any], float]:
     body, ms = hark_answer(client, auth, q)
-    facts = [Fact.model_validate(f) for f in body["facts"]]
-    drivers = [
-        f.data["value"] if f.kind == "driver" else f.data["topic"]
-        for f in facts
-        if (f.kind == "driver" and f.data.get("dimension") == "topic") or f.kind == "breakdown"
-    ]
-    quote_driver = {
-        i: (f.data.get("value") or f.data.get("topic"))
-        for f in facts
-        if f.kind in ("driver", "breakdown")
-        for i in f.citations
-    }
+    facts = FACTS.validate_python(body["facts"])
+    named = [(f, d) for f in facts if (d := _driver(f)) is not None]
+    drivers = [value for _, (value, topic) in named if topic]
+    quote_driver = {i: value for f, (value, _) in named for i in f.citations}
     cited = [c["id"] for c in body["citations"]]
     return score(rt, q, body["answer"], facts, body["plan"], cited, quote_driver, drivers, det), ms
 
 
-def run_baseline(rt: Runtime, q: dict[str, Any], det: LanguageDetector) -> dict[str, Any]:
-    hits = rt.search(WORKSPACE, q["question"], k=10).hits
+def run_baseline(rt: Container, q: dict[str, Any], det: LanguageDetector) -> dict[str, Any]:
+    hits = rt.search.query(WORKSPACE, q["question"], k=10).hits
     ids = [h.mention.id for h in hits]
     with rt.engine.connect() as conn:
         version = conn.execute(select(func.max(mention_topics.c.taxonomy_version))).scalar()
@@ -247,7 +260,7 @@ def run_baseline(rt: Runtime, q: dict[str, Any], det: LanguageDetector) -> dict[
     return scores
 
 
-def plant(rt: Runtime) -> list[dict[str, Any]]:
+def plant(rt: Container) -> list[dict[str, Any]]:
     """Mentions carrying instructions, posted on the latest day (no eval question's window)."""
     latest = datetime(2015, 2, 24, 12, tzinfo=UTC)
     ingest_mentions(
@@ -263,8 +276,8 @@ def plant(rt: Runtime) -> list[dict[str, Any]]:
             )
             for i, t in enumerate(PLANTED)
         ],
-        index=rt.index_target(WORKSPACE),
-        enrich=rt.enrich_hook(WORKSPACE),
+        index=rt.index.target(WORKSPACE),
+        enrich=rt.enrich.hook(WORKSPACE),
     )
     return [
         {
@@ -342,7 +355,7 @@ def main() -> None:
     rt.close()
 
 
-def latency_100k(rt: Runtime, questions: list[dict[str, Any]]) -> dict[str, float]:
+def latency_100k(rt: Container, questions: list[dict[str, Any]]) -> dict[str, float]:
     from benchmarks.corpus import WS_100K, build_100k
 
     build_100k(rt)
@@ -352,7 +365,7 @@ def latency_100k(rt: Runtime, questions: list[dict[str, Any]]) -> dict[str, floa
         from enrichment.catalogs import parse, set_catalog
 
         set_catalog(rt.engine, workspace=WS_100K, kind=kind, body=parse(kind, text=text))
-    rt.reenrich(WS_100K)
+    rt.enrich.reenrich(WS_100K)
     auth = {"Authorization": f"Bearer {secret}"}
     lat = []
     with TestClient(create_app(rt.settings, rt)) as client:

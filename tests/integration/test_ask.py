@@ -14,18 +14,17 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from enrichment.catalogs import parse, set_catalog
-from hark.runtime import Runtime
 from hark.settings import Settings
+from services.container import Container
 from store.tables import mentions
-from tests.conftest import MemoisedEmbedder, ingest_airline_excerpt
-from tests.integration.test_api import _key, assert_error
+from tests.helpers import MemoisedEmbedder, api_auth, assert_error, ingest_airline_excerpt
 from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.integration
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
 
 
-def _load(rt: Runtime) -> None:
+def _load(rt: Container) -> None:
     for kind, name in (
         ("taxonomy", "airline.taxonomy.yaml"),
         ("entities", "airline.entities.yaml"),
@@ -36,13 +35,13 @@ def _load(rt: Runtime) -> None:
 
 
 @pytest.fixture
-def client(rt: Runtime) -> Iterator[TestClient]:
+def client(rt: Container) -> Iterator[TestClient]:
     _load(rt)
     with TestClient(create_app(rt.settings, rt)) as c:
         yield c
 
 
-def _count(rt: Runtime, **where: Any) -> int:
+def _count(rt: Container, **where: Any) -> int:
     m = mentions.c
     cond = [m.workspace == "acme", m.duplicate_of.is_(None), m.noise.is_(None)]
     if "day" in where:
@@ -56,8 +55,10 @@ def _count(rt: Runtime, **where: Any) -> int:
 FEB23 = (datetime(2015, 2, 23, tzinfo=UTC), datetime(2015, 2, 24, tzinfo=UTC))
 
 
-def test_a_count_equals_sql_and_cites_mentions_of_that_day(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_a_count_equals_sql_and_cites_mentions_of_that_day(
+    client: TestClient, rt: Container
+) -> None:
+    auth = api_auth(rt, "acme")
     body = client.post(
         "/v1/ask",
         json={"question": "How many negative tweets about Delta were there on Feb 23?"},
@@ -71,7 +72,7 @@ def test_a_count_equals_sql_and_cites_mentions_of_that_day(client: TestClient, r
     )
     expected = _count(rt, day=FEB23, brand="Delta", sentiment="negative")
     count = next(f for f in body["facts"] if f["kind"] == "count")
-    assert count["data"]["total"] == expected
+    assert count["total"] == expected
     assert body["answer"].startswith(f"{expected} negative mentions about Delta")
     assert body["composer"] == "template" and body["language"] == "en"
     for c in body["citations"]:
@@ -80,8 +81,10 @@ def test_a_count_equals_sql_and_cites_mentions_of_that_day(client: TestClient, r
         assert f"[{c['id']}]" in body["answer"]
 
 
-def test_why_question_compares_two_days_and_names_drivers(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_why_question_compares_two_days_and_names_drivers(
+    client: TestClient, rt: Container
+) -> None:
+    auth = api_auth(rt, "acme")
     body = client.post(
         "/v1/ask",
         json={"question": "Why did negative tweets about American rise on Feb 24 vs Feb 22?"},
@@ -95,19 +98,15 @@ def test_why_question_compares_two_days_and_names_drivers(client: TestClient, rt
     change = next(f for f in body["facts"] if f["kind"] == "change")
     day24 = (datetime(2015, 2, 24, tzinfo=UTC), datetime(2015, 2, 25, tzinfo=UTC))
     day22 = (datetime(2015, 2, 22, tzinfo=UTC), datetime(2015, 2, 23, tzinfo=UTC))
-    assert change["data"]["current"] == _count(
-        rt, day=day24, brand="American", sentiment="negative"
-    )
-    assert change["data"]["baseline"] == _count(
-        rt, day=day22, brand="American", sentiment="negative"
-    )
+    assert change["current"] == _count(rt, day=day24, brand="American", sentiment="negative")
+    assert change["baseline"] == _count(rt, day=day22, brand="American", sentiment="negative")
     # So few tweets: the answer must say the change may be noise.
     assert any(f["kind"] == "caveat" for f in body["facts"])
     assert "Caution" in body["answer"]
 
 
-def test_russian_question_gets_a_russian_answer(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_russian_question_gets_a_russian_answer(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "acme")
     body = client.post(
         "/v1/ask",
         json={"question": "Сколько было негативных твитов о Delta 23 февраля?"},
@@ -119,8 +118,8 @@ def test_russian_question_gets_a_russian_answer(client: TestClient, rt: Runtime)
     assert body["answer"].startswith(str(expected))
 
 
-def test_no_data_is_said_plainly(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_no_data_is_said_plainly(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "acme")
     body = client.post(
         "/v1/ask",
         json={"question": "How many tweets about Delta were there on Feb 1?"},
@@ -129,8 +128,8 @@ def test_no_data_is_said_plainly(client: TestClient, rt: Runtime) -> None:
     assert body["answer"].startswith("No mentions match") and body["citations"] == []
 
 
-def test_bad_questions_are_rejected(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_bad_questions_are_rejected(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "acme")
     assert_error(
         client.post("/v1/ask", json={"question": ""}, headers=auth), 422, "validation_error"
     )
@@ -147,15 +146,15 @@ def test_a_model_answer_is_verified_and_a_bad_one_falls_back(
     settings = Settings(
         home=tmp_path / "llm-home", llm_base_url=llm_server.base_url, _env_file=None
     )  # type: ignore[call-arg]
-    rt = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    rt = Container(settings, embedder=embedder)  # type: ignore[arg-type]
     _load(rt)
     question = "How many negative tweets about Delta were there on Feb 23?"
     with TestClient(create_app(rt.settings, rt)) as client:
-        auth = _key(rt, "acme")
+        auth = api_auth(rt, "acme")
         offline = client.post(
             "/v1/ask", json={"question": question, "use_llm": False}, headers=auth
         ).json()
-        total = next(f for f in offline["facts"] if f["kind"] == "count")["data"]["total"]
+        total = next(f for f in offline["facts"] if f["kind"] == "count")["total"]
         cite = offline["citations"][0]["id"]
         # The model plans (a brand outside the workspace is dropped), then phrases the answer.
         llm_server.queue(
@@ -192,8 +191,8 @@ def test_a_model_answer_is_verified_and_a_bad_one_falls_back(
     rt.close()
 
 
-def test_undated_reviews_count_when_no_period_is_asked(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "reviews")
+def test_undated_reviews_count_when_no_period_is_asked(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "reviews")
     # Real qaym-style restaurant reviews have no dates at all.
     pushed = client.post(
         "/v1/mentions?wait=true",
@@ -208,10 +207,10 @@ def test_undated_reviews_count_when_no_period_is_asked(client: TestClient, rt: R
     assert pushed.status_code == 201
     body = client.post("/v1/ask", json={"question": "How many reviews are there?"}, headers=auth)
     count = next(f for f in body.json()["facts"] if f["kind"] == "count")
-    assert count["data"]["total"] == 2
+    assert count["total"] == 2
 
 
-def test_impossible_readings_are_4xx(client: TestClient, rt: Runtime) -> None:
-    auth = _key(rt, "acme")
+def test_impossible_readings_are_4xx(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "acme")
     bad = client.post("/v1/ask", json={"question": "Show 5-1 star reviews of Delta"}, headers=auth)
     assert_error(bad, 422, "validation_error")

@@ -14,12 +14,13 @@ import pytest
 from pydantic import BaseModel
 
 from ask.composer_llm import LLMAnswer, LLMComposer
-from ask.facts import Evidence, Fact, Quote
+from ask.facts import CountFact, DriverFact, Evidence, Quote, SentimentShareFact
 from ask.llm import make_chat
+from hark.domain import Sentiment
 from hark.settings import Settings
 from hark.tokens import count_tokens
-from tests.conftest import free_port
-from tests.llm_server import LLMServer, Reply, llm_server, serve  # noqa: F401 (a fixture)
+from tests.helpers import free_port
+from tests.llm_server import LLMServer, Reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +30,28 @@ TEMPLATE = "1,234 mentions; 58.2% negative. Late flights drive complaints [11]."
 GOOD = "United had 1,234 mentions, 58.2% of them negative; late flights drive complaints [11]."
 EVIDENCE = Evidence(
     facts=[
-        Fact(
-            id="f1", kind="count", statement="1,234 mentions, 58.2% negative.", numbers=[1234, 58.2]
+        CountFact(id="f1", total=1234, period="February 2015"),
+        DriverFact(
+            id="f2",
+            dimension="topic",
+            value="late_flights",
+            name="Late flights",
+            current=30,
+            baseline=10,
+            delta=20,
+            significant=True,
         ),
-        Fact(id="f2", kind="driver", statement="Late flights drive complaints."),
-        Fact(id="f3", kind="driver", statement="Lost bags drive complaints."),
+        DriverFact(
+            id="f3",
+            dimension="topic",
+            value="lost_bags",
+            name="Lost bags",
+            current=25,
+            baseline=15,
+            delta=10,
+            significant=False,
+        ),
+        SentimentShareFact(id="f4", sentiment=Sentiment.NEGATIVE, count=718, share=58.2),
     ],
     quotes=[
         Quote(
@@ -94,7 +112,8 @@ def test_a_good_answer_passes_first_time_and_is_logged(
     [(system_role, system), (user_role, user)] = contents(server.requests[0])
     assert (system_role, user_role) == ("system", "user")
     assert "Answer in English" in system and "What do people say about United?" in user
-    assert "- f1: 1,234 mentions, 58.2% negative." in user
+    assert "- f1: 1234 mentions in February 2015\n- f2: Late flights: 30 vs 10 (+20)\n" in user
+    assert "- f4: 718 of them negative (58.2%)" in user
     assert "[11] 2015-02-20 | twitter | Delayed again, 3 hours" in user
     assert server.requests[0]["model"] == "gpt-4o-mini" and server.requests[0]["temperature"] == 0
     [record] = [r for r in caplog.records if r.name == "hark.llm"]

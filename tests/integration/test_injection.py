@@ -25,11 +25,11 @@ from sqlalchemy import select
 from ask.service import AskResult
 from ask.untrusted import inert, safe_url
 from hark.domain import MentionCreate
-from hark.runtime import Runtime
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
+from services.container import Container
 from store.tables import mentions
-from tests.conftest import MemoisedEmbedder
+from tests.helpers import MemoisedEmbedder
 from tests.llm_server import LLMServer, Reply, serve
 
 pytestmark = pytest.mark.integration
@@ -140,7 +140,7 @@ def question(p: Payload) -> str:
     return f"Show examples of mentions about {p.brand}"
 
 
-def ingest_corpus(rt: Runtime) -> dict[str, int]:
+def ingest_corpus(rt: Container) -> dict[str, int]:
     """The corpus through the real pipeline (stored, enriched, indexed): brand -> mention id."""
     posted = [
         MentionCreate(
@@ -157,8 +157,8 @@ def ingest_corpus(rt: Runtime) -> dict[str, int]:
         rt.engine,
         workspace=WORKSPACE,
         mentions=posted,
-        index=rt.index_target(WORKSPACE),
-        enrich=rt.enrich_hook(WORKSPACE),
+        index=rt.index.target(WORKSPACE),
+        enrich=rt.enrich.hook(WORKSPACE),
     )
     assert not report.rejects
     with rt.engine.connect() as conn:
@@ -194,16 +194,16 @@ def assert_quote_closed(answer: str, mention_id: int) -> str:
 
 
 @pytest.fixture
-def ids(rt: Runtime) -> dict[str, int]:
+def ids(rt: Container) -> dict[str, int]:
     return ingest_corpus(rt)
 
 
 @pytest.mark.parametrize("payload", CORPUS, ids=lambda p: p.brand)
 def test_the_template_answer_renders_every_payload_inert(
-    rt: Runtime, ids: dict[str, int], payload: Payload
+    rt: Container, ids: dict[str, int], payload: Payload
 ) -> None:
     mention_id = ids[payload.brand]
-    result = rt.asker.ask(WORKSPACE, question(payload), use_llm=False)
+    result = rt.ask.asker.ask(WORKSPACE, question(payload), use_llm=False)
     assert result.composer == "template" and result.plan.brands == [payload.brand]
     # The payload reached the answer: its mention is cited, stored with the attack intact.
     cited = citation(result, mention_id)
@@ -214,21 +214,22 @@ def test_the_template_answer_renders_every_payload_inert(
     assert_inert_answer(result.answer)
     # Only http(s) links travel on: the poster's javascript: or data: url becomes null.
     assert cited.url is None
-    assert all(safe_url(f.data.get("url")) == f.data.get("url") for f in result.facts)
+    # Facts carry no links at all: no fact model has a field a poster's url could reach.
+    assert not any("url" in type(f).model_fields for f in result.facts)
 
 
-def test_http_links_and_plain_quotes_pass_untouched(rt: Runtime, ids: dict[str, int]) -> None:
-    result = rt.asker.ask(WORKSPACE, question(CONTROL), use_llm=False)
+def test_http_links_and_plain_quotes_pass_untouched(rt: Container, ids: dict[str, int]) -> None:
+    result = rt.ask.asker.ask(WORKSPACE, question(CONTROL), use_llm=False)
     cited = citation(result, ids[CONTROL.brand])
     assert cited.url == CONTROL.url
     assert assert_quote_closed(result.answer, cited.id) == CONTROL.text
 
 
 def test_the_stored_payloads_are_the_attack_not_a_sanitised_copy(
-    rt: Runtime, ids: dict[str, int]
+    rt: Container, ids: dict[str, int]
 ) -> None:
     # Storage keeps what was posted (decoded for search); neutralising is the answer's job.
-    result = rt.asker.ask(WORKSPACE, question(CORPUS[1]), use_llm=False)
+    result = rt.ask.asker.ask(WORKSPACE, question(CORPUS[1]), use_llm=False)
     assert "<img src=x onerror=alert(1)>" in citation(result, ids[CORPUS[1].brand]).text
     assert "＜img src=x onerror=alert(1)＞" in result.answer
 
@@ -250,19 +251,19 @@ def obeying_model(body: dict[str, Any]) -> Reply:
 
 
 @pytest.fixture
-def llm_rt(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[tuple[Runtime, LLMServer]]:
+def llm_rt(tmp_path: Path, embedder: MemoisedEmbedder) -> Iterator[tuple[Container, LLMServer]]:
     for server in serve():
         server.responder = obeying_model
         settings = Settings(
             home=tmp_path / "llm-home", llm_base_url=server.base_url, _env_file=None
         )  # type: ignore[call-arg]
-        runtime = Runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+        runtime = Container(settings, embedder=embedder)  # type: ignore[arg-type]
         yield runtime, server
         runtime.close()
 
 
 def test_a_model_obeying_the_payloads_is_refused_every_time(
-    llm_rt: tuple[Runtime, LLMServer],
+    llm_rt: tuple[Container, LLMServer],
 ) -> None:
     rt, server = llm_rt
     ids = ingest_corpus(rt)
@@ -270,7 +271,7 @@ def test_a_model_obeying_the_payloads_is_refused_every_time(
     for payload in [p for p in CORPUS if p.in_text]:
         mention_id = ids[payload.brand]
         start = len(server.requests)
-        result = rt.asker.ask(WORKSPACE, question(payload))
+        result = rt.ask.asker.ask(WORKSPACE, question(payload))
         replies = [
             r for r in server.requests[start:] if not (r.get("tools") or r.get("response_format"))
         ]
@@ -289,12 +290,12 @@ def test_a_model_obeying_the_payloads_is_refused_every_time(
     assert passed == []  # 0 payloads pass
 
 
-def test_the_obeying_model_passes_a_plain_mention(llm_rt: tuple[Runtime, LLMServer]) -> None:
+def test_the_obeying_model_passes_a_plain_mention(llm_rt: tuple[Container, LLMServer]) -> None:
     # The same scripted model, echoing a harmless mention, is accepted: refusals above come
     # from the payloads, not from the way the scripted model answers.
     rt, _ = llm_rt
     ids = ingest_corpus(rt)
-    result = rt.asker.ask(WORKSPACE, question(CONTROL))
+    result = rt.ask.asker.ask(WORKSPACE, question(CONTROL))
     assert result.composer == "llm", result.warnings
     assert result.answer == f"{CONTROL.text} [{ids[CONTROL.brand]}]"
     assert citation(result, ids[CONTROL.brand]).url == CONTROL.url

@@ -6,18 +6,31 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ask.facts import Evidence, Fact, Quote
+from ask.facts import CountFact, DriverFact, Evidence, Fact, Quote
 from ask.packing import clean_text, pack, render_facts, render_quotes, round_robin
 from hark.tokens import count_tokens
 
 WHEN = datetime(2015, 2, 22, 9, 30, tzinfo=UTC)
 
 
+def driver(fact_id: str, topic: str) -> DriverFact:
+    return DriverFact(
+        id=fact_id,
+        dimension="topic",
+        value=topic,
+        name=topic,
+        current=30,
+        baseline=10,
+        delta=20,
+        significant=True,
+    )
+
+
 def evidence(quotes_per_driver: int = 5, text_words: int = 30) -> Evidence:
-    facts = [Fact(id="f1", kind="count", statement="1,234 mentions.", numbers=[1234])]
+    facts: list[Fact] = [CountFact(id="f1", total=1234, period="Feb 2015")]
     quotes = []
     for d, topic in enumerate(["late flights", "lost bags", "rude staff"], start=2):
-        facts.append(Fact(id=f"f{d}", kind="driver", statement=f"{topic} drive complaints."))
+        facts.append(driver(f"f{d}", topic))
         for i in range(quotes_per_driver):
             text = f"{topic} quote {i} " + " ".join(["word"] * text_words)
             quotes.append(
@@ -69,10 +82,7 @@ def test_quotes_are_taken_driver_by_driver() -> None:
 
 def test_round_robin_follows_fact_order_and_puts_unattached_quotes_last() -> None:
     ev = Evidence(
-        facts=[
-            Fact(id="f2", kind="driver", statement="b"),
-            Fact(id="f1", kind="driver", statement="a"),
-        ],
+        facts=[driver("f2", "b"), driver("f1", "a")],
         quotes=[
             Quote(id=1, text="x", source="s"),
             Quote(id=2, text="x", source="s", illustrates="f1"),

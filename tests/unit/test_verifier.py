@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from ask.facts import Evidence, Fact, Quote
+from ask.facts import (
+    CaveatFact,
+    ComparisonFact,
+    CountFact,
+    DriverFact,
+    Evidence,
+    PeakFact,
+    Quote,
+    RateChangeFact,
+    SentimentShareFact,
+    WindowFact,
+)
+from ask.plan import PlanWindow
 from ask.verifier import Problem, cited_ids, verify
 from enrichment.language import LanguageDetector
+from hark.domain import Sentiment
 from hark.settings import Settings
 
+WEEK = "2015-02-16 to 2015-02-22"
+# The numbers these facts allow: 1234, 719, 58.24, 12345.5, 12.0, 28, 40, 12 (a delta of -12)
+# and 7; the dates they name: 2015-02-16 to 2015-02-22 (the window ends before Feb 23).
 EVIDENCE = Evidence(
     facts=[
-        Fact(
+        WindowFact(
             id="f1",
-            kind="window",
-            statement="Window: 2015-02-16 to 2015-02-22 (7 days), compared with the week before.",
-            numbers=[7],
-            data={"start": date(2015, 2, 16), "end": "2015-02-22"},
+            window=PlanWindow(
+                start=datetime(2015, 2, 16, tzinfo=UTC),
+                end=datetime(2015, 2, 22, 23, 59, 59, tzinfo=UTC),
+                label=WEEK,
+            ),
         ),
-        Fact(
-            id="f2",
-            kind="count",
-            statement="1,234 mentions of United; 58.24% negative; 12,345.5 interactions.",
-            numbers=[1234, 58.24, 12345.5],
+        CountFact(id="f2", total=1234, period=WEEK),
+        SentimentShareFact(id="f3", sentiment=Sentiment.NEGATIVE, count=719, share=58.24),
+        # Rates with a big fractional number, to try every way of writing one.
+        RateChangeFact(id="f4", current_rate=12345.5, baseline_rate=12.0),
+        DriverFact(
+            id="f5",
+            dimension="topic",
+            value="late_flights",
+            name="Late flights",
+            current=28,
+            baseline=40,
+            delta=-12,
+            significant=True,
         ),
-        Fact(
-            id="f3",
-            kind="change",
-            statement="Negative mentions changed by -12 (from 40 to 28); 12.0 per day.",
-            numbers=[-12, 40, 28, 12.0],
-        ),
-        Fact(id="f4", kind="driver", statement="Late flights drive complaints.", numbers=[]),
+        PeakFact(id="f6", granularity="week", start=date(2015, 2, 16), count=7),
+        CaveatFact(id="f7", reason="noise"),
     ],
     quotes=[
         Quote(id=101, text="Flight UA938 was delayed 3 hours, «worst ever»", source="twitter"),
@@ -262,7 +282,7 @@ def test_language_ignores_quoted_text_and_short_answers(detector: LanguageDetect
         "One thousand two hundred thirty-four mentions [101].",
         "Число негативных упоминаний упало с сорока до двадцати восьми [101].",
         "Жалоб стало меньше на двенадцать [101].",
-        "Семь дней, с 16 по 22 февраля 2015 года [101].",  # the window fact shows 7
+        "Семь дней, с 16 по 22 февраля 2015 года [101].",  # the peak fact shows 7
         # "one"/"один" alone reads as "a", not as a count.
         "One customer wrote that bags were lost [102].",
         "Один клиент пишет, что багаж потеряли [102].",
@@ -309,7 +329,7 @@ def test_numbers_in_words_the_facts_lack_are_refused(answer: str, bad: str) -> N
 
 
 def test_a_zero_claim_passes_when_a_fact_is_zero() -> None:
-    empty = Evidence(facts=[Fact(id="f1", kind="count", statement="0 mentions", numbers=[0])])
+    empty = Evidence(facts=[CountFact(id="f1", total=0, period=WEEK)])
     assert verify("There were no complaints in that period.", empty) == []
     assert verify("Жалоб — ноль.", empty) == []
 
@@ -398,7 +418,17 @@ def test_a_link_the_facts_show_passes() -> None:
     ev = EVIDENCE.model_copy(
         update={
             "facts": [
-                Fact(id="f1", kind="comparison", statement="Booking.com: 40 mentions", numbers=[40])
+                ComparisonFact(
+                    id="f1",
+                    dimension="brand",
+                    value="Booking.com",
+                    name="Booking.com",
+                    total=40,
+                    negative=30,
+                    positive=4,
+                    negative_share=75.0,
+                    positive_share=10.0,
+                )
             ]
         }
     )
