@@ -68,6 +68,8 @@ def main() -> None:
     n = args.queries
     if args.search_only:
         for label, ws in (("15k", WS_15K), ("100k", WS_100K)):
+            if label == "100k" and args.skip_100k:
+                continue
             results[f"search_{label}"] = {
                 "no_filter": search_latency(rt, ws, [None] * n),
                 "filtered": search_latency(rt, ws, filter_mix(rt.engine, ws, n)),
