@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -104,12 +105,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _validation_details(exc)
         if any(d["type"] == "json_invalid" for d in details):
             return error_response(
                 ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", details
             )
+        if any(d["loc"] == [] for d in details):
+            # FastAPI reads a body as JSON only under a JSON content type; otherwise the body
+            # looks missing. Say what is wrong with what was sent instead.
+            body = await request.body()
+            if body.strip():
+                try:
+                    json.loads(body)
+                except ValueError:
+                    return error_response(
+                        ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", details
+                    )
+                return error_response(
+                    ErrorCode.VALIDATION,
+                    "send the JSON body with 'Content-Type: application/json'",
+                    details,
+                )
         return error_response(
             ErrorCode.VALIDATION, "the request does not match the schema", details
         )

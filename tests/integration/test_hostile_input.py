@@ -220,10 +220,21 @@ def test_ask_bodies_are_read_strictly(
     )
 
 
-def test_a_body_that_is_not_json_is_malformed_json(client: TestClient, rt: Container) -> None:
-    auth = {**api_auth(rt, "acme"), "content-type": "application/json"}
-    for path in ("/v1/ask", "/v1/mentions"):
-        assert_error(client.post(path, content=b"{not json", headers=auth), 400, "malformed_json")
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_a_body_that_is_not_json_is_malformed_json(
+    client: TestClient, rt: Container, content_type: str | None
+) -> None:
+    auth = api_auth(rt, "acme")
+    if content_type:
+        auth["content-type"] = content_type
+    for path in ("/v1/ask", "/v1/mentions", "/v1/taxonomy"):
+        method = client.put if path == "/v1/taxonomy" else client.post
+        assert_error(method(path, content=b"{not json", headers=auth), 400, "malformed_json")
+    # JSON under another content type is not malformed: the error says what to send.
+    sent = client.post("/v1/ask", content=b'{"question": "x"}', headers=auth)
+    if content_type != "application/json":
+        err = assert_error(sent, 422, "validation_error")
+        assert "Content-Type: application/json" in err["message"]
 
 
 @pytest.mark.parametrize(
