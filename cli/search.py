@@ -24,6 +24,9 @@ def search(
     brand: Annotated[ListOpt, typer.Option(help="Brand or object; repeatable.")] = None,
     location: Annotated[ListOpt, typer.Option(help="Location; repeatable.")] = None,
     sentiment: Annotated[ListOpt, typer.Option(help="negative/neutral/positive.")] = None,
+    author_type: Annotated[
+        ListOpt, typer.Option(help="customer/brand; customers only when absent.")
+    ] = None,
     rating_min: Annotated[float | None, typer.Option()] = None,
     rating_max: Annotated[float | None, typer.Option()] = None,
     k: Annotated[int, typer.Option("-k", help="How many hits.")] = 10,
@@ -44,6 +47,7 @@ def search(
         brand=brand,
         location=location,
         sentiment=sentiment,
+        author_type=author_type,
         rating_min=rating_min,
         rating_max=rating_max,
     )

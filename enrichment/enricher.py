@@ -1,12 +1,13 @@
 """Applies the text enrichers to mentions on their way into the store (new and changed rows
-only): language, and the workspace's brands and competitors."""
+only): language, the workspace's brands and competitors, and who wrote the mention."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
+from enrichment.author_type import classify_author, official_handles
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
 from hark.prepared import PreparedMention
@@ -46,12 +47,17 @@ class Enricher:
         active when the hook was made (one lookup per ingest run or push)."""
         found = self._entities(workspace) if self._entities is not None else None
 
+        catalog = found[1] if found is not None else None
+        handles = official_handles(catalog)
+
         def enrich(batch: list[PreparedMention]) -> None:
             self.enrich(batch)
+            for p in batch:
+                set_author_type(p, catalog, handles)
             if found is not None:
-                version, catalog = found
+                version, catalog_now = found
                 for p in batch:
-                    p.entities = (version, match_entities(catalog, p.columns))
+                    p.entities = (version, match_entities(catalog_now, p.columns))
 
         return enrich
 
@@ -65,3 +71,19 @@ def match_entities(catalog: EntityCatalog, columns: Mapping[str, Any]) -> list[d
         stated_brand=columns.get("brand") or None,
     )
     return [asdict(m) for m in matches]
+
+
+def set_author_type(
+    p: PreparedMention, catalog: EntityCatalog | None, handles: frozenset[str] | None = None
+) -> None:
+    """Mark a prepared mention "brand" or "customer" (enrichment.author_type) so that brands'
+    own replies stay out of customer counts from the moment they are stored. A type the
+    source stated (``author_type`` among the columns) wins."""
+    columns = cast(dict[str, Any], p.columns)
+    columns["author_type"] = classify_author(
+        str(columns["text"]),
+        columns.get("author"),
+        catalog,
+        columns.get("author_type"),
+        handles=handles,
+    ).author_type

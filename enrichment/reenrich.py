@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, bindparam, select, update
 
+from enrichment.author_type import classify_author, official_handles
 from enrichment.enricher import Enricher, match_entities
 from enrichment.entities import EntityCatalog
 from enrichment.vector_stage import VectorEnrichment
 from hark.documents import embed_text
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
+from store.tables import mentions
 
 
 @dataclass
@@ -105,8 +108,12 @@ def reenrich_entities(
     on_progress: Callable[[int], None] | None = None,
 ) -> ReenrichStats:
     """Match the active entity catalog on mentions matched under an older version (or never).
-    Text only: nothing is embedded or re-indexed."""
+    Text only: nothing is embedded; author types, which depend on the catalog's @handles, are
+    brought up to date first (see reenrich_author_types)."""
     stats = ReenrichStats()
+    reenrich_author_types(
+        engine, workspace=workspace, catalog=catalog, everything=everything, page=page
+    )
     if catalog is None:
         return stats
     version, entities = catalog
@@ -133,3 +140,57 @@ def reenrich_entities(
         stats.changed += sum(1 for _, found in items if found)
         if on_progress:
             on_progress(len(rows))
+
+
+def reenrich_author_types(
+    engine: Engine,
+    *,
+    workspace: str,
+    catalog: tuple[int, EntityCatalog] | None,
+    everything: bool = False,
+    page: int = 1000,
+) -> ReenrichStats:
+    """Classify who wrote stored mentions (enrichment.author_type): those never classified,
+    those whose entities were matched under another catalog version (its @handles may have
+    changed) and, with ``everything``, all. A stored "brand" is never turned back into
+    "customer": it may be a source's own flag, which is not kept apart. A mention that
+    becomes "brand" is re-indexed (its index document carries the type)."""
+    stats = ReenrichStats()
+    version, entities = catalog if catalog is not None else (None, None)
+    handles = official_handles(entities)
+    m = mentions.c
+    which: ColumnElement[bool] = m.author_type.is_(None)
+    if version is not None:
+        which = which | m.entities_version.is_(None) | (m.entities_version != version)
+    last = 0
+    while True:
+        stmt = select(m.id, m.text, m.author, m.author_type).where(
+            m.workspace == workspace, m.id > last
+        )
+        if not everything:
+            stmt = stmt.where(which)
+        with engine.connect() as conn:
+            rows = list(conn.execute(stmt.order_by(m.id).limit(page)))
+        if not rows:
+            return stats
+        last = rows[-1].id
+        updates = []
+        for r in rows:
+            found = classify_author(r.text, r.author, entities, handles=handles).author_type
+            new = "brand" if r.author_type == "brand" else found
+            if new != r.author_type:
+                updates.append({"_id": r.id, "_t": new, "_brand": new == "brand"})
+        with engine.begin() as conn:
+            for becomes_brand in (True, False):
+                batch = [u for u in updates if u["_brand"] is becomes_brand]
+                if not batch:
+                    continue
+                values: dict[str, Any] = {"author_type": bindparam("_t")}
+                if becomes_brand:
+                    values["indexed_hash"] = None
+                conn.execute(
+                    update(mentions).where(m.id == bindparam("_id")).values(**values),
+                    [{"_id": u["_id"], "_t": u["_t"]} for u in batch],
+                )
+        stats.seen += len(rows)
+        stats.changed += sum(1 for u in updates if u["_brand"])

@@ -30,6 +30,14 @@ class SourceType(StrEnum):
     OTHER = "other"
 
 
+class AuthorType(StrEnum):
+    """Who wrote a mention. "brand": an official or support account of the brand or of a
+    competitor (its replies are not customer voice); "customer": anyone else."""
+
+    CUSTOMER = "customer"
+    BRAND = "brand"
+
+
 class Sentiment(StrEnum):
     NEGATIVE = "negative"
     NEUTRAL = "neutral"
@@ -58,6 +66,11 @@ class MentionCreate(BaseModel):
     location: StorableStr | None = Field(None, max_length=256)
     brand: StorableStr | None = Field(None, max_length=256)
     reach: int | None = Field(None, strict=True, ge=0, le=INT32_MAX)
+    author_type: AuthorType | None = Field(
+        None,
+        description="Who wrote it, when the source knows: 'brand' (an official or support "
+        "account) or 'customer'. Unset: read from the author handle and the text.",
+    )
     metadata: JsonObject = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -118,6 +131,9 @@ class MentionPublic(BaseModel):
     noise: str | None = Field(
         None, description="Why the mention is left out of counts: mass_posted, link_only."
     )
+    author_type: AuthorType | None = Field(
+        None, description="'brand' (official/support account) or 'customer'; unset: customer."
+    )
     copies: int = Field(0, description="Reposts and near-duplicates collapsed into it.")
 
 
@@ -146,6 +162,13 @@ class SearchFilters(BaseModel):
     brands: list[StorableStr] = Field(default_factory=list)
     locations: list[StorableStr] = Field(default_factory=list)
     sentiments: list[Sentiment] = Field(default_factory=list)
+    author_types: list[AuthorType] = Field(
+        default_factory=list,
+        description="Who wrote the mentions: empty (the default) means customers only, so "
+        "brands' own posts and support replies stay out of counts, quotes and search; "
+        "['customer', 'brand'] brings them back, ['brand'] shows only them.",
+        examples=[["customer", "brand"]],
+    )
     rating_min: float | None = Field(None, allow_inf_nan=False)
     rating_max: float | None = Field(None, allow_inf_nan=False)
 
@@ -189,6 +212,7 @@ class SearchFilters(BaseModel):
             "brand": "brands",
             "location": "locations",
             "sentiment": "sentiments",
+            "author_type": "author_types",
         }
         values = {plural.get(k, k): (v or [] if k in plural else v) for k, v in params.items()}
         try:
@@ -211,5 +235,17 @@ class SearchFilters(BaseModel):
             ("sentiment", [v.value for v in self.sentiments]),
         ]
 
+    def author_type_rule(self) -> tuple[bool, bool]:
+        """(customers, brand) included. Not a set-membership filter like the others: a NULL
+        author_type (never classified) counts as a customer, and an empty list means
+        customers only. Every translation (SQL, Chroma, the mirror) reads this one rule."""
+        chosen = set(self.author_types) or {AuthorType.CUSTOMER}
+        return AuthorType.CUSTOMER in chosen, AuthorType.BRAND in chosen
+
     def is_empty(self) -> bool:
-        return self == SearchFilters()
+        """Selects every canonical mention. The default filters are not empty: they leave
+        brand-authored mentions out, so callers that skip filtering on empty stay right."""
+        return (
+            self.author_type_rule() == (True, True)
+            and self.model_copy(update={"author_types": []}) == SearchFilters()
+        )

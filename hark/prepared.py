@@ -31,6 +31,7 @@ class MentionColumns(TypedDict):
     language: str | None
     location: str | None
     brand: str | None
+    author_type: str | None
     reach: int | None
     extra: dict[str, Any]
     content_hash: str

@@ -45,6 +45,7 @@ MAPPABLE_FIELDS = {
     "brand",
     "reach",
     "source_type",
+    "author_type",
 }
 
 
@@ -67,6 +68,8 @@ class FieldSpec:
     default: Any = None
     strip_suffix: str | None = None
     null_if: tuple[str, ...] = ()
+    # author_type only: cell values that mean "a brand wrote it" (any other value: customer).
+    brand_if: tuple[str, ...] = ()
 
     def columns(self) -> set[str]:
         cols = set(self.hash_of)
@@ -156,6 +159,8 @@ def _extract(name: str, spec: FieldSpec, record: dict[str, Any]) -> Any:
         raw = raw[: -len(spec.strip_suffix)]
     if name == "created_at":
         return parse_datetime(raw, spec.format, spec.timezone)
+    if name == "author_type" and spec.brand_if:
+        return "brand" if str(raw) in spec.brand_if else "customer"
     if name in ("rating", "reach"):
         try:
             number = float(raw)
@@ -245,6 +250,11 @@ class FieldTable(_Table):
     default: Any = None
     strip_suffix: str | None = None
     null_if: list[Any] = Field(default_factory=list, description="values that mean no value")
+    brand_if: list[Any] = Field(
+        default_factory=list,
+        description="author_type only: values of the column that mean a brand's own post "
+        '(e.g. inbound = "False"); any other value means a customer',
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -272,7 +282,12 @@ class FieldTable(_Table):
             raise ValueError("scale must be [min, max] with min < max")
         return value
 
-    @field_validator("null_if")
+    @field_validator("brand_if", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else [value]
+
+    @field_validator("null_if", "brand_if")
     @classmethod
     def _scalars(cls, value: list[Any]) -> list[Any]:
         return [_scalar(v) for v in value]
@@ -295,6 +310,7 @@ class FieldTable(_Table):
             default=self.default,
             strip_suffix=self.strip_suffix,
             null_if=tuple(str(v) for v in self.null_if),
+            brand_if=tuple(str(v) for v in self.brand_if),
         )
 
 

@@ -47,6 +47,8 @@ def prepare(
         "language": mention.language.lower() if mention.language else None,
         "location": mention.location,
         "brand": mention.brand,
+        # The source's own flag when it gives one; enrichment classifies the rest.
+        "author_type": mention.author_type.value if mention.author_type else None,
         "reach": mention.reach,
         "extra": mention.metadata,
         "content_hash": content_hash(text, title),

@@ -23,6 +23,10 @@ def index_metadata(row: Any, overrides: dict[str, Any] | None = None) -> dict[st
         "rating": float(row.rating) if row.rating is not None else None,
         "h": row.content_hash,
     }
+    # Only brand-authored mentions carry the key (Chroma's "$ne" passes documents without it),
+    # so documents indexed before authors were classified keep their hash.
+    if getattr(row, "author_type", None) == "brand":
+        md["author_type"] = "brand"
     md.update(overrides or {})
     md["doc"] = document_hash(md)
     return md

@@ -20,7 +20,15 @@ from hark.domain import SearchFilters
 from retrieval.vector_index import VectorHit
 from store import index_state
 
-_CATEGORICAL = ("source", "source_type", "language", "brand", "location", "sentiment")
+_CATEGORICAL = (
+    "source",
+    "source_type",
+    "language",
+    "brand",
+    "location",
+    "sentiment",
+    "author_type",
+)
 _NO_TIME = np.iinfo(np.int64).min
 # Above this share of the workspace, one full matrix-vector product beats copying the subset.
 _FULL_SCAN_SHARE = 0.2
@@ -143,6 +151,12 @@ class ExactMirror:
         for f, values in filters.value_filters():
             if values:
                 mask &= np.isin(self._cats[f], self._codes[f].lookup(list(values)))
+        customers, brand = filters.author_type_rule()
+        by_brand = self._cats["author_type"] == self._codes["author_type"].codes.get("brand", -2)
+        if not brand:
+            mask &= ~by_brand
+        if not customers:
+            mask &= by_brand
         with np.errstate(invalid="ignore"):
             if filters.rating_min is not None:
                 mask &= self._rating >= filters.rating_min

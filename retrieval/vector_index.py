@@ -82,6 +82,12 @@ def chroma_where(filters: SearchFilters | None) -> dict[str, Any] | None:
             clauses.append({key: values[0]})
         elif values:
             clauses.append({key: {"$in": list(values)}})
+    customers, brand = filters.author_type_rule()
+    if customers and not brand:
+        # Documents of customers have no author_type key, and "$ne" lets them through.
+        clauses.append({"author_type": {"$ne": "brand"}})
+    elif brand and not customers:
+        clauses.append({"author_type": "brand"})
     if filters.rating_min is not None:
         clauses.append({"rating": {"$gte": float(filters.rating_min)}})
     if filters.rating_max is not None:

@@ -88,6 +88,7 @@ def mirror_rows(conn: Connection, *, workspace: str, model: str, after_seq: int)
                 m.location,
                 m.sentiment,
                 m.rating,
+                m.author_type,
                 e.vector,
             )
             .join(embeddings, (e.content_hash == m.content_hash) & (e.model == model))

@@ -9,7 +9,14 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, status
 
 from api.deps import ContainerDep, WorkspaceDep
 from api.schemas import IndexStatus, IngestResult, MentionsCreate
-from hark.domain import MentionPublic, SearchFilters, SearchResult, Sentiment, SourceType
+from hark.domain import (
+    AuthorType,
+    MentionPublic,
+    SearchFilters,
+    SearchResult,
+    Sentiment,
+    SourceType,
+)
 from hark.errors import ErrorCode, HarkError
 from hark.storable import DbId, PlainInt, StorableStr
 from services.search import MAX_K
@@ -57,6 +64,13 @@ def search(
     brand: Annotated[list[str] | None, Query()] = None,
     location: Annotated[list[str] | None, Query()] = None,
     sentiment: Annotated[list[Sentiment] | None, Query()] = None,
+    author_type: Annotated[
+        list[AuthorType] | None,
+        Query(
+            description="customer and/or brand (the brands' own accounts); customers only "
+            "when absent."
+        ),
+    ] = None,
     rating_min: Annotated[float | None, Query()] = None,
     rating_max: Annotated[float | None, Query()] = None,
     k: Annotated[PlainInt, Query(ge=1, le=MAX_K)] = 20,
@@ -70,6 +84,7 @@ def search(
         brand=brand,
         location=location,
         sentiment=sentiment,
+        author_type=author_type,
         rating_min=rating_min,
         rating_max=rating_max,
     )
