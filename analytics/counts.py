@@ -2,14 +2,20 @@
 
 Every number is an exact SQL count of distinct counted mentions under the scope and window
 (see ``analytics.scope``); nothing is sampled or estimated.
+
+Series are cut in the audience's time zone (``tz``, UTC unless told): "22 February" is the
+brand manager's 22 February, not London's. A bucket is [local midnight, next local midnight)
+converted to UTC, so a DST day is 23 or 25 hours, and SQL assigns each mention to its local
+day at exactly those instants (``store.analytics.local_day``): a bucket's total always equals
+``count`` over the bucket's own span.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Connection, Engine
 
@@ -20,7 +26,8 @@ from store import analytics as analytics_store
 SENTIMENTS = ("negative", "neutral", "positive")
 UNLABELLED = "unlabelled"  # sentiment not derived yet
 DIMENSIONS = analytics_store.DIMENSIONS
-Granularity = Literal["day", "week"]
+Granularity = Literal["day", "week", "month"]
+GRANULARITIES: tuple[str, ...] = get_args(Granularity)
 
 
 def check_dimension(dimension: str) -> None:
@@ -51,13 +58,21 @@ def window_counts(
     keys: Sequence[str] = (),
     *,
     sentiment: str | None = None,
+    tz: tzinfo = UTC,
 ) -> dict[tuple[Any, ...], int]:
-    """``store.analytics.grouped_counts`` in one connection, taxonomy version included."""
+    """``store.analytics.grouped_counts`` in one connection, taxonomy version included;
+    ``tz`` is where the "day" key's days begin."""
     spans = [checked(w) for w in windows]
     with engine.connect() as conn:
         version = topic_version(conn, scope, *keys)
         return analytics_store.grouped_counts(
-            conn, scope=scope, windows=spans, keys=keys, sentiment=sentiment, version=version
+            conn,
+            scope=scope,
+            windows=spans,
+            keys=keys,
+            sentiment=sentiment,
+            version=version,
+            tz=tz,
         )
 
 
@@ -106,8 +121,10 @@ def breakdown(
 
 @dataclass(frozen=True)
 class Bucket:
-    """Counts in [start, end): a UTC calendar day or ISO week (Monday 00:00 UTC), cut to the
-    window where the window starts or ends inside it."""
+    """Counts in [start, end): a calendar day, ISO week (from Monday) or month in the series'
+    time zone, as UTC instants, cut to the window where the window starts or ends inside it.
+    ``day`` is the bucket's first calendar day there (the Monday, the 1st), uncut: what a
+    reader calls the bucket ("the week of 23 March")."""
 
     start: datetime
     total: int
@@ -116,40 +133,60 @@ class Bucket:
     positive: int
     unlabelled: int
     end: datetime
+    day: date
 
 
 def bucket_start(day: date, granularity: Granularity) -> date:
-    return day - timedelta(days=day.weekday()) if granularity == "week" else day
+    """The first day of the bucket holding ``day``: itself, its Monday, or its month's 1st."""
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
 
 
-def series(engine: Engine, scope: Scope, window: Period, granularity: Granularity) -> list[Bucket]:
-    """Every day or ISO week overlapping the window, zero-filled, in order. Boundaries are
-    UTC midnights (a Monday for weeks) whatever the audience's time zone: the same numbers on
-    every server and in every test."""
-    if granularity not in ("day", "week"):
-        raise HarkError(ErrorCode.VALIDATION, f"granularity must be day or week: {granularity!r}")
+def next_bucket(start: date, granularity: Granularity) -> date:
+    """The first day of the bucket after the one starting on ``start``."""
+    if granularity == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start + timedelta(days=7 if granularity == "week" else 1)
+
+
+def series(
+    engine: Engine, scope: Scope, window: Period, granularity: Granularity, tz: tzinfo = UTC
+) -> list[Bucket]:
+    """Every day, ISO week or month of ``tz`` overlapping the window, zero-filled, in order.
+    Buckets begin at local midnights (a Monday for weeks, the 1st for months); with the
+    default UTC the numbers are the same on every server whatever its own zone."""
+    if granularity not in GRANULARITIES:
+        raise HarkError(
+            ErrorCode.VALIDATION,
+            f"granularity must be one of {', '.join(GRANULARITIES)}: {granularity!r}",
+        )
     w = checked(window)
-    counts = window_counts(engine, scope, [w], ["day", "sentiment"])
-    step = timedelta(days=7 if granularity == "week" else 1)
+    counts = window_counts(engine, scope, [w], ["day", "sentiment"], tz=tz)
     tallies: dict[date, dict[str | None, int]] = {}
     for (_, day, label), n in counts.items():
         tally = tallies.setdefault(bucket_start(day, granularity), {})
         tally[label] = tally.get(label, 0) + n
     out: list[Bucket] = []
-    first = bucket_start(w.start.date(), granularity)
-    cursor = first
-    while midnight(cursor) < w.end:
+    cursor = bucket_start(w.start.astimezone(tz).date(), granularity)
+    begins = midnight(cursor, tz)
+    while begins < w.end:
+        after = next_bucket(cursor, granularity)
+        ends = midnight(after, tz)
         tally = tallies.get(cursor, {})
         out.append(
             Bucket(
-                start=max(midnight(cursor), w.start),
+                start=max(begins, w.start),
                 total=sum(tally.values()),
                 negative=tally.get("negative", 0),
                 neutral=tally.get("neutral", 0),
                 positive=tally.get("positive", 0),
                 unlabelled=tally.get(None, 0),
-                end=min(midnight(cursor) + step, w.end),
+                end=min(ends, w.end),
+                day=cursor,
             )
         )
-        cursor += step
+        cursor, begins = after, ends
     return out

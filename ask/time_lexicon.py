@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import cache
+from typing import Literal
+from zoneinfo import available_timezones
 
 from hark.text import fold_keeping_offsets
 
@@ -324,3 +327,90 @@ def relative(kind: str, m: re.Match[str], ref: date) -> tuple[date, date, str]:
     else:
         start = add_months(end, -n * _MONTHS_IN[unit])
     return start, end, f"last {_count(n, unit)} ({days_label(start, end)})"
+
+
+# Time zones a question may name ("in Almaty time", "по московскому времени", "PST"): its
+# days are then cut there, whatever the workspace's zone. A few common names per language;
+# any "<city> time" whose city is a tz database location is read too (`zone_of`).
+_ZONE_PREP = r"(?:(?:in|by|at|on|per|according to) (?:the )?)?"
+ZONE_NAMES = {
+    "UTC": r"utc|gmt|по utc|по гринвичу|за гринвічем|па грынвічы|بتوقيت غرينتش|به وقت گرینویچ",
+    "America/Los_Angeles": r"pacific time|pst|pdt|по тихоокеанскому времени",
+    "America/New_York": r"eastern time|est|edt",
+    "America/Chicago": r"central time|cst|cdt",
+    "America/Denver": r"mountain time|mst|mdt",
+    "Europe/Berlin": r"central european time|cet|cest",
+    "Europe/London": r"uk time|british time",
+    "Asia/Kolkata": r"indian? time|ist",
+    "Europe/Moscow": r"moscow time|msk|мск|по московскому времени|за московським часом|"
+    r"па маскоўскім часе|па маскоўскаму часу|мәскеу уақыт\w*|بتوقيت موسكو|به وقت مسکو|"
+    r"მოსკოვის დროით",
+    "Asia/Almaty": r"(?:almaty|astana|kazakhstan) time|по (?:алматинскому|астанинскому) времени|"
+    r"по времени (?:алматы|астаны)|(?:алматы|астана) уақыт\w*",
+    "Europe/Kyiv": r"(?:kyiv|kiev) time|по киевскому времени|за київським часом|за києвом",
+    "Europe/Minsk": r"minsk time|по минскому времени|па мінскім часе|па мінскаму часу",
+    "Asia/Tbilisi": r"tbilisi time|по тбилисскому времени|თბილისის დროით",
+    "Asia/Tehran": r"(?:tehran|iran) time|irst|به وقت (?:تهران|ایران)",
+    "Asia/Dubai": r"(?:dubai|gulf) time|بتوقيت (?:دبي|الإمارات)",
+    "Asia/Riyadh": r"riyadh time|بتوقيت (?:الرياض|السعودية|مكة)",
+}
+# Abbreviations that count only in capitals ("est." is not Eastern time, "ist" not India's).
+ZONE_ABBREVIATIONS = {"pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "cet", "cest"}
+ZONE_ABBREVIATIONS |= {"ist", "irst", "msk"}
+ZONE_PATTERNS = [
+    (key, compile_(rf"{_ZONE_PREP}(?:{p})(?: zone)?")) for key, p in ZONE_NAMES.items()
+]
+# "UTC+5", "GMT-08:00", "UTC+5:30": a fixed offset.
+ZONE_OFFSET = compile_(
+    rf"{_ZONE_PREP}(?:utc|gmt) ?(?P<sign>[+−-]) ?(?P<h>\d{{1,2}})(?::?(?P<min>[0-5]\d))?"
+)
+# "in Lisbon time", "Mexico City time": the city is looked up among tz database locations.
+ZONE_CITY = compile_(rf"{_ZONE_PREP}(?P<city>[a-z][a-z'.-]+(?: [a-z][a-z'.-]+)?) time(?: zone)?")
+
+# "each week of July", "by month", "по неделям": the question wants the period cut into
+# calendar days, weeks or months (a series, or one period per unit).
+Unit = Literal["day", "week", "month"]
+GRANULARITY: dict[Unit, str] = {
+    "day": r"(?:each|every|per|by|for each) day|daily|day by day|day-by-day|по дням|"
+    r"(?:каждый|за каждый) день|ежедневно|подневно|по днях|щодня|кожного дня|па днях|штодня|"
+    r"күн сайын|күндер бойынша|يوميا|كل يوم|حسب اليوم|روزانه|هر روز|დღეების მიხედვით",
+    "week": r"(?:each|every|per|by|for each) week|weekly|week by week|week-by-week|по неделям|"
+    r"(?:каждую|за каждую) неделю|еженедельно|понедельно|по тижнях|щотижня|кожного тижня|"
+    r"па тыднях|штотыдзень|апта сайын|апталар бойынша|أسبوعيا|كل أسبوع|حسب الأسبوع|هفتگی|"
+    r"هر هفته|კვირების მიხედვით",
+    "month": r"(?:each|every|per|by|for each) month|monthly|month by month|month-by-month|"
+    r"по месяцам|(?:каждый|за каждый) месяц|ежемесячно|помесячно|по місяцях|щомісяця|"
+    r"кожного місяця|помісячно|па месяцах|штомесяц|ай сайын|айлар бойынша|شهريا|كل شهر|"
+    r"حسب الشهر|ماهانه|هر ماه|თვეების მიხედვით",
+}
+GRANULARITY_PATTERNS = [(unit, compile_(p)) for unit, p in GRANULARITY.items()]
+# Between two periods of a list rather than a range ("June and August" is two months, "from
+# June to August" three); "between June and August" is a range again.
+AND = compile_(r" ?(?:and|и|і|та|و|,) ?", False)
+BETWEEN = compile_(r"(?:between|между|між|паміж|بين|بین) $", False)
+
+_AREAS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian"}
+_AREAS |= {"Pacific"}
+# Locations that are also words before "time" ("at Christmas time", "Easter time").
+_NOT_CITIES = {"christmas", "easter", "center", "wake", "midway", "reunion", "troll", "casey"}
+_NOT_CITIES |= {"davis", "palmer", "vostok"}
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """tz database locations by folded name ("mexico city": "America/Mexico_City")."""
+    out: dict[str, str] = {}
+    for key in sorted(available_timezones()):
+        area, _, place = key.rpartition("/")
+        if area.split("/")[0] in _AREAS:
+            name = fold_keeping_offsets(place.replace("_", " "))
+            if name not in _NOT_CITIES:
+                out.setdefault(name, key)
+    return out
+
+
+def zone_of(city: str) -> str | None:
+    """The zone key of a (folded) "<city> time" phrase, trying the whole phrase, then its last
+    word ("in new york time", "lisbon time"); None when it names no tz database location."""
+    found = _cities()
+    return found.get(city) or found.get(city.rsplit(" ", 1)[-1])

@@ -22,14 +22,28 @@ Semantics (the planner and the docs rely on these):
   count only next to a time preposition, a comparison word, a day or a year.
 - A baseline stated with no window ("vs last week") makes the window the time after the
   baseline up to the end of the reference day ("this week so far").
+
+Time zones: calendar periods begin and end at local midnights of the zone `read_time` is given
+(the workspace's), returned as UTC instants: "22 February" in Los Angeles is 08:00 UTC on the
+22nd to 08:00 UTC on the 23rd. A question that names its own zone ("in Almaty time",
+"по московскому времени", "UTC", "PST", "UTC+5") is read in that zone instead, and says so
+in `TimeReading.tz`.
+
+Periods to set side by side (`TimeReading.periods`, in time order): the units of a range of
+whole weeks, months, quarters or years ("from June to August" is June, July and August;
+"June and August" just those two), both sides of a stated comparison ("June vs July"), or the
+window cut into days, weeks or months when the question asks for them ("each week of July"
+is the ISO weeks of July cut to July; `TimeReading.granularity` is then "week"). `window`
+stays what it is without them (a range's union, a comparison's first side).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from ask import time_lexicon as lx
 from hark.text import fold_keeping_offsets
@@ -42,11 +56,25 @@ class Window:
     label: str  # how it was read, e.g. "last 7 days (2015-02-18 – 2015-02-24)"
 
 
+Unit = lx.Unit
+# More periods than this are a series, not a list to set side by side: `periods` stays empty
+# (the planner asks `analytics.series` with `granularity` instead).
+MAX_PERIODS = 62
+
+
 @dataclass(frozen=True)
 class TimeReading:
     window: Window | None
     baseline: Window | None
     matched: list[str]
+    # The zone the question named ("in Almaty time"), in which all of the above were read;
+    # None: the zone read_time was given.
+    tz: tzinfo | None = None
+    # Calendar periods to set side by side, in time order (see the module docstring); empty
+    # when the question names one period.
+    periods: list[Window] = field(default_factory=list)
+    # "each week", "by month", "по дням": the unit the question wants its window cut into.
+    granularity: Unit | None = None
 
 
 @dataclass(frozen=True)
@@ -216,12 +244,8 @@ def _since(text: str, a: _Atom, marker: tuple[int, int], nxt: _Atom | None) -> b
     )
 
 
-def _read(
-    text: str, group: list[_Atom], marker: tuple[int, int], ref: date, limit: date
-) -> tuple[date, date, str] | None:
-    """One side of a comparison as (start, end, label), or None when it has no atoms."""
-    if not group:
-        return None
+def _spans(group: list[_Atom], limit: date) -> list[tuple[date, date, str]]:
+    """The dates of each atom of one side, year-less ones placed by the rules above."""
     spans: list[tuple[date, date, str]] = []
     for i, a in enumerate(group):
         got = _known(a)
@@ -235,10 +259,24 @@ def _read(
             later = next((k for b in group[i + 1 :] if (k := _known(b))), None)
             got = _nearest(a, later[0] if later else limit, before=True)
         spans.append(got)
+    return spans
+
+
+def _any_since(text: str, group: list[_Atom], marker: tuple[int, int]) -> bool:
+    nexts = [*group[1:], None]
+    return any(_since(text, a, marker, b) for a, b in zip(group, nexts, strict=True))
+
+
+def _read(
+    text: str, group: list[_Atom], marker: tuple[int, int], ref: date, limit: date
+) -> tuple[date, date, str] | None:
+    """One side of a comparison as (start, end, label), or None when it has no atoms."""
+    if not group:
+        return None
+    spans = _spans(group, limit)
     start, end = min(s[0] for s in spans), max(s[1] for s in spans)
     label = spans[0][2] if len(spans) == 1 else lx.days_label(start, end)
-    nexts = [*group[1:], None]
-    if any(_since(text, a, marker, b) for a, b in zip(group, nexts, strict=True)):
+    if _any_since(text, group, marker):
         end = max(end, ref + timedelta(days=1))
         label = f"since {label.split(' (')[0]} ({lx.days_label(start, end)})"
     return start, end, label
@@ -254,8 +292,15 @@ def _previous(start: date, end: date) -> tuple[date, date, str]:
     return a, start, f"previous period ({lx.period_name(a, start)})"
 
 
-def _matched(question: str, text: str, atoms: list[_Atom], marker: tuple[int, int]) -> list[str]:
+def _matched(
+    question: str,
+    text: str,
+    atoms: list[_Atom],
+    marker: tuple[int, int],
+    extra: list[tuple[int, int]],
+) -> list[str]:
     spans = [marker] if marker != (0, 0) else []
+    spans += extra
     for a in atoms:
         before = lx.PREPOSITION.search(text, max(0, a.start - 24), a.start)
         after = lx.SINCE_AFTER.match(text, a.end)
@@ -275,18 +320,27 @@ def read_time(
     """Read the window a question asks about and the baseline it compares with.
 
     `reference` is "now" for relative words (naive means UTC); day boundaries are taken in
-    `tz` (a zoneinfo or datetime.timezone, not pytz). With `compare=True` and no stated
-    baseline, the baseline is the period just before the window.
+    `tz` (a zoneinfo or datetime.timezone, not pytz), or in the zone the question names. With
+    `compare=True` and no stated baseline, the baseline is the period just before the window.
     """
     text = fold_keeping_offsets(question)
+    named = _zone(question, text)
+    unit = _granularity(text)
+    zone = named[0] if named else tz
+    taken = [found[1:] for found in (named, unit) if found]  # spans that are not periods
     aware = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
-    ref = aware.astimezone(tz).date()
-    atoms = _find_atoms(question, text, ref)
+    ref = aware.astimezone(zone).date()
+    atoms = [
+        a
+        for a in _find_atoms(question, text, ref)
+        if all(a.end <= s or a.start >= e for s, e in taken)
+    ]
     win_atoms, base_atoms, marker = _split(text, atoms)
     window = _read(text, win_atoms, marker, ref, ref)
     explicit = any(a.year is not None for a in win_atoms)
     base_limit = window[0] if window and explicit else ref
     baseline = _read(text, base_atoms, marker, ref, base_limit)
+    stated = baseline is not None
     if baseline is None:
         marker = (0, 0)
         if window and compare:
@@ -295,14 +349,125 @@ def read_time(
         start, end = baseline[1], ref + timedelta(days=1)
         window = (start, end, f"after the baseline ({lx.days_label(start, end)})")
 
+    periods: list[tuple[date, date, str]] = []
+    if unit and window:
+        periods = _cut(window[0], window[1], unit[0])
+    elif stated and window and baseline and (window[1] <= baseline[0] or baseline[1] <= window[0]):
+        periods = sorted([window, baseline])
+    elif window and len(win_atoms) > 1 and not _any_since(text, win_atoms, marker):
+        periods = _named_periods(text, win_atoms, _spans(win_atoms, ref))
+
     def utc(got: tuple[date, date, str] | None) -> Window | None:
         if got is None:
             return None
         a, b, label = got
-        return Window(_utc(a, tz), _utc(b, tz), label)
+        return Window(_utc(a, zone), _utc(b, zone), label)
 
-    return TimeReading(utc(window), utc(baseline), _matched(question, text, atoms, marker))
+    return TimeReading(
+        utc(window),
+        utc(baseline),
+        _matched(question, text, atoms, marker, taken),
+        tz=named[0] if named else None,
+        periods=[w for p in periods if (w := utc(p))],
+        granularity=unit[0] if unit else None,
+    )
 
 
 def _utc(d: date, tz: tzinfo) -> datetime:
     return datetime.combine(d, time(), tzinfo=tz).astimezone(UTC)
+
+
+def _zone(question: str, text: str) -> tuple[tzinfo, int, int] | None:
+    """The first time zone the question names, with its span."""
+    found: list[tuple[int, int, tzinfo]] = []
+    for key, pattern in lx.ZONE_PATTERNS:
+        for m in pattern.finditer(text):
+            word = question[m.start() : m.end()].split()[-1]
+            if word.casefold() in lx.ZONE_ABBREVIATIONS and not word.isupper():
+                continue
+            found.append((m.start(), m.end(), ZoneInfo(key)))
+    for m in lx.ZONE_OFFSET.finditer(text):
+        minutes = int(m["h"]) * 60 + int(m["min"] or 0)
+        if minutes <= 14 * 60:
+            sign = -1 if m["sign"] in "-−" else 1
+            found.append((m.start(), m.end(), timezone(sign * timedelta(minutes=minutes))))
+    found += [
+        (m.start(), m.end(), ZoneInfo(city))
+        for m in lx.ZONE_CITY.finditer(text)
+        if (city := lx.zone_of(m["city"]))
+    ]
+    if not found:
+        return None
+    # The earliest; of those starting together, the longest ("UTC+5" over "UTC").
+    s, e, zone = min(found, key=lambda f: (f[0], f[0] - f[1]))
+    return zone, s, e
+
+
+def _granularity(text: str) -> tuple[Unit, int, int] | None:
+    """The unit the question asks its window cut into ("each week", "по месяцам")."""
+    found = [
+        (m.start(), m.end(), unit) for unit, p in lx.GRANULARITY_PATTERNS for m in p.finditer(text)
+    ]
+    if not found:
+        return None
+    s, e, unit = min(found)
+    return unit, s, e
+
+
+_MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _unit_of(a: date, b: date) -> str | None:
+    """Which whole calendar unit [a, b) is: "week", "month", "quarter", "year" or None."""
+    if b - a == timedelta(days=7) and a.weekday() == 0:
+        return "week"
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if a.day == 1 and b.day == 1 and months in (1, 3, 12) and (a.month - 1) % months == 0:
+        return {1: "month", 3: "quarter", 12: "year"}[months]
+    return None
+
+
+def _floor(d: date, unit: str) -> date:
+    if unit == "week":
+        return d - timedelta(days=d.weekday())
+    if unit == "day":
+        return d
+    first = (d.month - 1) // _MONTHS_IN[unit] * _MONTHS_IN[unit] + 1
+    return date(d.year, first, 1)
+
+
+def _step(d: date, unit: str) -> date:
+    if unit in ("day", "week"):
+        return d + timedelta(days=7 if unit == "week" else 1)
+    return lx.add_months(d, _MONTHS_IN[unit])
+
+
+def _cut(start: date, end: date, unit: str) -> list[tuple[date, date, str]]:
+    """[start, end) cut into calendar units, the first and last cut to it; none when there
+    would be more than MAX_PERIODS."""
+    out: list[tuple[date, date, str]] = []
+    cursor = _floor(start, unit)
+    while cursor < end:
+        after = _step(cursor, unit)
+        a, b = max(cursor, start), min(after, end)
+        out.append((a, b, lx.period_name(a, b)))
+        if len(out) > MAX_PERIODS:
+            return []
+        cursor = after
+    return out
+
+
+def _named_periods(
+    text: str, group: list[_Atom], spans: list[tuple[date, date, str]]
+) -> list[tuple[date, date, str]]:
+    """The units of a range of whole weeks, months, quarters or years ("from June to
+    August": three months), or the listed ones ("June and August": two); none otherwise."""
+    units = {_unit_of(a, b) for a, b, _ in spans}
+    if len(units) != 1 or None in units:
+        return []
+    unit = units.pop()
+    assert unit is not None
+    listed = all(lx.AND.fullmatch(text, x.end, y.start) for x, y in pairwise(group))
+    if listed and not lx.BETWEEN.search(text, max(0, group[0].start - 24), group[0].start):
+        return sorted(set(spans))
+    return _cut(min(a for a, _, _ in spans), max(b for _, b, _ in spans), unit)

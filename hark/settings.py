@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -108,6 +109,21 @@ class Settings(BaseSettings):
         "workspace's latest mention.",
     )
 
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone (e.g. America/Los_Angeles) in which questions' days, weeks "
+        "and months begin; a workspace may set its own (PUT /v1/workspace/settings).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return canonical_timezone(value)
+
+    def zone(self) -> ZoneInfo:
+        """HARK_TIMEZONE as a zone."""
+        return ZoneInfo(self.timezone)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -115,6 +131,27 @@ class Settings(BaseSettings):
 
     def resolved_chroma_path(self) -> Path:
         return self.chroma_path or self.home / "chroma"
+
+
+@lru_cache(maxsize=1)
+def _zone_keys() -> dict[str, str]:
+    """Every IANA key this machine knows, by its case-folded spelling ("localtime" is the
+    machine's own zone file, not a key)."""
+    keys = available_timezones() - {"localtime", "posixrules"}
+    return {key.casefold(): key for key in keys}
+
+
+def canonical_timezone(name: str) -> str:
+    """The IANA key that ``name`` spells, case aside ("europe/berlin" is "Europe/Berlin");
+    a ValueError that says what is wrong otherwise. Only keys of the tz database count, not
+    file names zoneinfo would also open ("localtime", folders)."""
+    key = _zone_keys().get(name.strip().casefold()) if len(name) <= 64 else None
+    if key is None:
+        raise ValueError(
+            f"unknown time zone {name[:64]!r}: use an IANA name such as 'UTC', "
+            "'America/Los_Angeles' or 'Asia/Almaty'"
+        )
+    return key
 
 
 @lru_cache

@@ -85,6 +85,10 @@ mentions = Table(
     # Why the mention is left out of counts though kept: "mass_posted" (one text from many
     # accounts), "link_only". NULL = counted. Copies are left out through duplicate_of.
     Column("noise", String(32)),
+    # Who wrote it: "customer" or "brand" (an official/support account; enrichment/author_type).
+    # Brand-authored mentions are left out of counts, quotes and search unless asked for;
+    # NULL (never classified) reads as customer.
+    Column("author_type", String(16)),
     # Taxonomy version its topics were last assigned under (rows in mention_topics); NULL or
     # an older version means "assign me" once vectors are at hand.
     Column("topics_version", Integer),
@@ -102,6 +106,7 @@ Index("ix_mentions_ws_pending", mentions.c.workspace, mentions.c.indexed_hash)
 Index("ix_mentions_ws_seq", mentions.c.workspace, mentions.c.indexed_seq)
 # Copy counts are read with every hydrated mention (search hits, quotes).
 Index("ix_mentions_duplicate_of", mentions.c.duplicate_of)
+Index("ix_mentions_ws_author_type", mentions.c.workspace, mentions.c.author_type)
 
 # Per-workspace counters of vector-index writes: `seq` grows with every batch written, `epoch`
 # with every removal (drift repair, rebuild). In-memory mirrors of the index compare them to
@@ -214,4 +219,14 @@ discovered_topics = Table(
     # "new", "promoted" (into the taxonomy as `promoted_as`) or "dismissed".
     Column("status", String(16), nullable=False, default="new"),
     Column("promoted_as", String(128)),
+)
+
+# Per-workspace preferences that override a HARK_* setting for one workspace. `timezone`: the
+# IANA zone its questions' days, weeks and months are cut in (NULL: HARK_TIMEZONE).
+workspace_settings = Table(
+    "workspace_settings",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("timezone", String(64)),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -48,7 +48,7 @@ def test_upgrading_a_filled_0002_store_keeps_labels_and_copies(tmp_path: Path) -
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM mention_labels")).scalar() == 2
         assert conn.execute(text("SELECT duplicate_of FROM mentions WHERE id = 2")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         # Foreign keys are enforced again after the migration.
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
@@ -56,7 +56,7 @@ def test_upgrading_a_filled_0002_store_keeps_labels_and_copies(tmp_path: Path) -
 # --- crash safety, concurrent first starts, file modes (real processes, real SQLite) ---
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0004"
+HEAD = "0006"
 
 # The child migrates a fresh home and SIGKILLs itself right after the statement that starts
 # with argv[2] ran: a crash in the middle of a revision's DDL.
