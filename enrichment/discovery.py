@@ -97,16 +97,10 @@ def discover_topics(
     texts_ = [texts[i] for i in order]
     langs = [languages[i] for i in order]
 
-    # One thread: on a shared 2-core machine KMeans' OpenMP workers wait on each other's
-    # barriers (20k texts: 3-4 s on one thread, 4-16 s on two while other work runs).
-    with threadpool_limits(1):
-        z = whiten(_without_addressee(x, texts_, min_size))
-        if z.shape[1] == 0:
-            return []  # every vector the same: nothing to tell apart
-        centres = choose_clusters(z, _candidate_ks(n, min_size, max_topics), seed)
-        if not len(centres):
-            return []
-        assigned = assign(z, centres)
+    found = cluster_rows(x, texts_, min_size=min_size, max_topics=max_topics, seed=seed)
+    if found is None:
+        return []
+    z, centres, assigned = found
 
     term_sets = [terms(t, lang) for t, lang in zip(texts_, langs, strict=True)]
     everywhere = document_frequencies(term_sets)
@@ -137,6 +131,31 @@ def discover_topics(
         )
     topics.sort(key=lambda t: (-t.size, t.key))
     return topics[:max_topics]
+
+
+def cluster_rows(
+    x: np.ndarray,
+    texts: Sequence[str],
+    *,
+    min_size: int,
+    max_topics: int,
+    seed: int,
+    sample: int = SAMPLE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Steps 1-4 over rows already in id order: (whitened rows, unit centres, each row's
+    cluster or -1), or None when nothing can be told apart. Public so that other groupings
+    (ask/themes.py: themes of a question's scope) cluster exactly as discovery does; a
+    smaller ``sample`` (rows k is chosen on) trades a little choice for speed."""
+    # One thread: on a shared 2-core machine KMeans' OpenMP workers wait on each other's
+    # barriers (20k texts: 3-4 s on one thread, 4-16 s on two while other work runs).
+    with threadpool_limits(1):
+        z = whiten(_without_addressee(x, texts, min_size))
+        if z.shape[1] == 0:
+            return None  # every vector the same: nothing to tell apart
+        centres = choose_clusters(z, _candidate_ks(len(x), min_size, max_topics), seed, sample)
+        if not len(centres):
+            return None
+        return z, centres, assign(z, centres)
 
 
 def whiten(vectors: np.ndarray, dimensions: int | None = None) -> np.ndarray:
@@ -176,10 +195,11 @@ def _candidate_ks(n: int, min_size: int, max_topics: int) -> list[int]:
     return sorted({round(k) for k in np.geomspace(2, high, num=8)})
 
 
-def choose_clusters(z: np.ndarray, ks: Sequence[int], seed: int) -> np.ndarray:
-    """Unit centres for the k with the best silhouette on a sample, refined on every row."""
+def choose_clusters(z: np.ndarray, ks: Sequence[int], seed: int, size: int = SAMPLE) -> np.ndarray:
+    """Unit centres for the k with the best silhouette on a sample of ``size`` rows, refined
+    on every row."""
     rng = np.random.default_rng(seed)
-    sample = z if len(z) <= SAMPLE else z[np.sort(rng.choice(len(z), SAMPLE, replace=False))]
+    sample = z if len(z) <= size else z[np.sort(rng.choice(len(z), size, replace=False))]
     distances = np.clip(1.0 - sample @ sample.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
     best: tuple[float, np.ndarray] | None = None
