@@ -13,11 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import LexicalIndex, tokens
 
 RRF_K = 60
 # Two quotes this similar (cosine of e5 vectors) say the same thing: only the first is kept.
 NEAR_COPY = 0.95
+# The lexical leg's weight when every query term occurs among the candidates; scaled down by
+# the share that does (lexical_coverage).
+LEXICAL_WEIGHT = 0.5
 
 
 def rrf(
@@ -55,6 +58,19 @@ def mmr(
     return chosen
 
 
+def lexical_coverage(index: LexicalIndex, query_text: str) -> float:
+    """Share of the query's distinct terms that occur in the indexed texts.
+
+    Why: a Russian question over English mentions shares at most a name or a loan word
+    ("United", "wifi") with them, and BM25 over that one word ranks every mention naming the
+    airline first, whatever the complaint; weighting the lexical leg by coverage lets it count
+    for a question in the mentions' language and fade to nothing for one in another."""
+    terms = list(dict.fromkeys(tokens(query_text)))
+    if not terms:
+        return 0.0
+    return sum(1 for t in terms if len(index.scores(t)[0])) / len(terms)
+
+
 def _order(ids: np.ndarray, scores: np.ndarray) -> list[int]:
     return [int(ids[i]) for i in np.lexsort((ids, -scores))]
 
@@ -81,10 +97,12 @@ def rank_quotes(
         rankings.append(_order(ids_arr, unit @ query_vector))
         weights.append(1.0)
     if query_text.strip():
-        lex_ids, lex_scores = LexicalIndex(ids, texts).scores(query_text)
-        if len(lex_ids):
+        lexical = LexicalIndex(ids, texts)
+        lex_ids, lex_scores = lexical.scores(query_text)
+        weight = LEXICAL_WEIGHT * lexical_coverage(lexical, query_text) if len(lex_ids) else 0.0
+        if weight > 0:
             rankings.append(_order(lex_ids, lex_scores))
-            weights.append(0.5)
+            weights.append(weight)
     fused = rrf(rankings, weights)
     ranked = sorted(fused, key=lambda i: (-fused[i], i))
     return mmr(ranked, dict(zip(ids, unit, strict=True)), k)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlalchemy import Engine
 
 from hark.domain import MentionPublic, SearchFilters, SearchResult
@@ -17,6 +18,7 @@ from store import mentions as mention_store
 __all__ = ["MAX_K", "SearchService"]
 
 if TYPE_CHECKING:
+    from enrichment.taxonomy import TopicModel
     from retrieval.embedders import Embedder
 
 
@@ -27,11 +29,27 @@ class SearchService:
         engine: Callable[[], Engine],
         embedder: Callable[[], Embedder],
         index: IndexService,
+        topics: Callable[[str], TopicModel | None] | None = None,
     ) -> None:
         self.settings = settings
         self._engine = engine
         self._embedder = embedder
         self._index = index
+        self._topics = topics
+
+    def _anchors(self, workspace: str, query: str, embedder: Embedder) -> np.ndarray | None:
+        """The phrases of the workspace's topics the query is about, as vectors folded into
+        the query: a question in Kazakh then finds the English mentions an English question
+        finds (evals/cross_language.py). None without a taxonomy or a clear topic."""
+        model = self._topics(workspace) if self._topics is not None else None
+        if model is None:
+            return None
+        from ask.topic_match import match_topics, topic_anchor
+
+        found = match_topics(query, model, embedder)
+        if not found:
+            return None
+        return np.stack([topic_anchor(model, embedder, m.topic) for m in found])
 
     def query(
         self,
@@ -42,10 +60,12 @@ class SearchService:
         exact: bool = True,
     ) -> SearchResult:
         """``exact=False`` sends the query to Chroma's HNSW whatever its size (evals, tests)."""
+        embedder = self._embedder()
         return search_mentions(
             self._engine(),
             workspace=workspace,
-            embedder=self._embedder(),
+            embedder=embedder,
+            anchors=self._anchors(workspace, query, embedder),
             index=self._index.collection(workspace),
             query=query,
             filters=filters,
