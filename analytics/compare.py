@@ -53,8 +53,8 @@ class Comparison:
     enough_data: bool  # each period has >= MIN_MENTIONS_PER_PERIOD mentions in scope
 
 
-def _period(w: Period, total: int, count: int) -> PeriodStats:
-    length = days(w)
+def _period(w: Period, total: int, count: int, length: float | None = None) -> PeriodStats:
+    length = days(w) if length is None else length
     return PeriodStats(
         start=w.start,
         end=w.end,
@@ -73,8 +73,13 @@ def compare_periods(
     baseline: Period,
     *,
     sentiment: str | None = "negative",
+    covered_days: tuple[float, float] | None = None,
 ) -> Comparison:
-    """``current`` against ``baseline`` for mentions of ``sentiment`` (None: all mentions)."""
+    """``current`` against ``baseline`` for mentions of ``sentiment`` (None: all mentions).
+
+    ``covered_days`` are the days each period's data covers, when the collection covers one
+    only in part: rates and the test then compare like with like (a month of which the data
+    holds one day is one day, not thirty)."""
     check_sentiment(sentiment)
     cur_w, base_w = checked(current), checked(baseline)
     counts = window_counts(engine, scope, [cur_w, base_w], ["sentiment"])
@@ -83,8 +88,9 @@ def compare_periods(
         totals[i] += n
         if sentiment is None or label == sentiment:
             hits[i] += n
-    cur = _period(cur_w, totals[0], hits[0])
-    base = _period(base_w, totals[1], hits[1])
+    cur_days, base_days = covered_days or (None, None)
+    cur = _period(cur_w, totals[0], hits[0], cur_days)
+    base = _period(base_w, totals[1], hits[1], base_days)
     share = (
         two_proportion_z(cur.count, cur.total, base.count, base.total)
         if sentiment is not None
@@ -95,7 +101,7 @@ def compare_periods(
         sentiment=sentiment,
         current=cur,
         baseline=base,
-        lengths_differ=(cur_w.end - cur_w.start) != (base_w.end - base_w.start),
+        lengths_differ=cur.days != base.days,
         change=cur.count - base.count,
         rate_change=cur.rate - base.rate,
         relative_change=(cur.rate - base.rate) / base.rate if base.rate else None,

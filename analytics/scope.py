@@ -9,7 +9,7 @@ windows under the same scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Protocol
 
 from hark.domain import SearchFilters
@@ -30,11 +30,15 @@ class Scope:
     # subjects only, too.
     main_entity_only: bool = False
     include_noise: bool = False
+    # The text contains any of these (a name no catalog knows, read from the texts: see
+    # ask/names.py); each casing wanted is listed.
+    text_any: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Callers (the planner, JSON) hand lists; tuples keep the scope hashable and frozen.
         object.__setattr__(self, "topics", tuple(self.topics))
         object.__setattr__(self, "entities", tuple(self.entities))
+        object.__setattr__(self, "text_any", tuple(self.text_any))
 
 
 class Period(Protocol):
@@ -70,6 +74,8 @@ def days(window: Period) -> float:
     return (window.end - window.start).total_seconds() / SECONDS_PER_DAY
 
 
-def midnight(day: date) -> datetime:
-    """00:00 UTC of a calendar day: where day and week buckets begin."""
-    return datetime.combine(day, time(), tzinfo=UTC)
+def midnight(day: date, tz: tzinfo = UTC) -> datetime:
+    """The first instant of a calendar day in ``tz``, as UTC: where day, week and month
+    buckets begin. Across a DST change a day is 23 or 25 hours long; where a zone skips
+    midnight itself, the day begins at the first local time it has."""
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)

@@ -7,14 +7,16 @@ nothing here is phrased in any language."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from analytics.compare import compare_periods
-from analytics.counts import breakdown, sentiment_counts, series
+from analytics.counts import breakdown, sentiment_counts, series, window_counts
+from analytics.coverage import Coverage, coverage, is_all_time, local_days
 from analytics.drivers import drivers
 from analytics.scope import Scope
 from analytics.spikes import spikes
@@ -25,6 +27,7 @@ from ask.facts import (
     ChangeFact,
     ComparisonFact,
     CountFact,
+    CoverageFact,
     Dimension,
     DriverFact,
     Evidence,
@@ -32,18 +35,25 @@ from ask.facts import (
     FactBase,
     Granularity,
     HalvesFact,
+    NameMatchFact,
     PeakFact,
+    PeriodFact,
+    RankingFact,
+    RankItem,
     RateChangeFact,
+    RatingFact,
     SentimentShareFact,
     SeriesPoint,
     ShareChangeFact,
     SpikeFact,
+    ThemeFact,
     WindowFact,
 )
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QuotePicker
 from ask.untrusted import inert
 from hark.domain import Sentiment
+from store import coverage as coverage_store
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
 ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
@@ -59,6 +69,19 @@ def pct(x: float | None) -> float:
     return 0.0 if x is None else round(100 * x, 1)
 
 
+# A ranking shows this many values unless the question asks for a top N.
+RANK_SHOWN = 5
+# A share ranks values with at least this many mentions: 1 of 1 is no 100 %.
+MIN_SHARE_SUPPORT = 5
+MIN_RATED = 3
+UTC_ZONE = ZoneInfo("UTC")
+
+
+# Themes found on the fly for a scope without a taxonomy: (scope, window, baseline,
+# sentiment) -> themes ranked, with quotes (ask/themes.py).
+ThemesFn = Callable[[Scope, PlanWindow, PlanWindow | None, str | None], list[Any]]
+
+
 @dataclass
 class Analysis:
     plan: Plan
@@ -66,6 +89,10 @@ class Analysis:
     quotes: QuotePicker
     topic_names: dict[str, str]
     evidence: Evidence
+    display: dict[str, str] = field(default_factory=dict)  # entity id -> display name
+    tz: tzinfo = UTC_ZONE
+    themes: ThemesFn | None = None
+    coverage: dict[tuple[datetime, datetime], Coverage] = field(default_factory=dict)
 
     def next_id(self) -> str:
         return f"f{len(self.evidence.facts) + 1}"
@@ -83,16 +110,49 @@ class Analysis:
         the data (so from outside): made inert (one line, no markup, links or quote marks)
         and capped, they cannot pass for instructions in a prompt's facts block nor render
         as markup in the facts returned with an answer."""
-        name = self.topic_names.get(value, value) if dimension == "topic" else value
+        if dimension == "topic":
+            name = self.topic_names.get(value, value)
+        elif dimension == "entity":
+            name = self.display.get(value, value)
+        else:
+            name = value
         return inert(str(name))[:NAME_CHARS]
+
+    def covered(self, window: PlanWindow) -> Coverage | None:
+        return self.coverage.get((window.start, window.end))
 
 
 def analyse(
-    plan: Plan, scope: Scope, engine: Engine, quotes: QuotePicker, topic_names: dict[str, str]
+    plan: Plan,
+    scope: Scope,
+    engine: Engine,
+    quotes: QuotePicker,
+    topic_names: dict[str, str],
+    *,
+    display: dict[str, str] | None = None,
+    tz: tzinfo = UTC_ZONE,
+    themes: ThemesFn | None = None,
 ) -> Evidence:
-    a = Analysis(plan, scope, quotes, topic_names, Evidence())
+    a = Analysis(
+        plan, scope, quotes, topic_names, Evidence(), display=display or {}, tz=tz, themes=themes
+    )
     window = plan.window or ALL_TIME
     a.add(WindowFact(id=a.next_id(), window=window))
+    _coverage(a, engine, [*plan.periods] or [w for w in (window, plan.baseline) if w])
+    for name in plan.names:
+        counts = sentiment_counts(engine, scope, window)
+        a.add(
+            NameMatchFact(
+                id=a.next_id(),
+                name=inert(name.name)[:NAME_CHARS],
+                patterns=[inert(p)[:NAME_CHARS] for p in name.patterns],
+                count=_asked(a, counts),
+            )
+        )
+        if not name.mentions:
+            _caveat(a, "unknown_name", subject=inert(name.name)[:NAME_CHARS])
+    for words in plan.unread:
+        _caveat(a, "not_understood", subject=inert(words)[:NAME_CHARS])
     handler: Callable[[Analysis, Engine, PlanWindow], None] = {
         Intent.WHY_CHANGE: _why_change,
         Intent.COMPARE: _compare,
@@ -100,9 +160,45 @@ def analyse(
         Intent.COUNT: _count,
         Intent.EXAMPLES: _examples,
         Intent.SUMMARISE: _summarise,
+        Intent.RANK: _rank,
+        Intent.SHARE: _share,
     }[plan.intent]
+    if plan.measure in ("rating", "nps") and plan.intent is not Intent.RANK:
+        handler = _rating
     handler(a, engine, window)
+    # Coverage caveats follow the answer's numbers: what the data lacks qualifies them.
+    for w in [*plan.periods] or [w for w in (window, plan.baseline) if w]:
+        c = a.covered(w)
+        if c is not None and c.empty:
+            _caveat(a, "no_data_period", window=w)
+        elif c is not None and c.partial:
+            _caveat(a, "partial_period", window=w)
     return a.evidence
+
+
+def _coverage(a: Analysis, engine: Engine, windows: list[PlanWindow]) -> None:
+    """Each period's coverage as a fact, and a caveat for one the data covers only in part:
+    its numbers are not a whole period's, and a comparison with it says so."""
+    for w in windows:
+        if is_all_time(w) or (w.start, w.end) in a.coverage:
+            continue
+        c = coverage(engine, a.scope.workspace, w, sources=a.plan.sources, tz=a.tz)
+        if w.named_end is not None and w.named_end > w.end and not c.partial:
+            # The period goes on past the reference day (the data's last day by default):
+            # what is counted is its first part only.
+            c = replace(c, partial=True, days=local_days(w.start, w.named_end, a.tz))
+        a.coverage[(w.start, w.end)] = c
+        a.add(
+            CoverageFact(
+                id=a.next_id(),
+                period=w.label,
+                first=c.first,
+                last=c.last,
+                days_with_data=c.days_with_data,
+                days=c.days,
+                partial=c.partial,
+            )
+        )
 
 
 def _asked(a: Analysis, counts: dict[str, int]) -> int:
@@ -128,8 +224,19 @@ def _count_fact(
     )
 
 
-def _caveat(a: Analysis, reason: CaveatReason, threshold: int | None = None) -> None:
-    a.add(CaveatFact(id=a.next_id(), reason=reason, threshold=threshold))
+def _caveat(
+    a: Analysis,
+    reason: CaveatReason,
+    threshold: int | None = None,
+    *,
+    subject: str | None = None,
+    window: PlanWindow | None = None,
+) -> None:
+    a.add(
+        CaveatFact(
+            id=a.next_id(), reason=reason, threshold=threshold, subject=subject, window=window
+        )
+    )
 
 
 def _count(a: Analysis, engine: Engine, window: PlanWindow) -> None:
@@ -152,8 +259,11 @@ def _summarise(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     if total == 0:
         _caveat(a, "empty")
         return
-    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    rows = breakdown(engine, a.scope, window, "topic", sentiment=sentiment, limit=TOP + 2)
+    # Topics of mentions of the asked sentiment (the mention's own, not a clause's): each
+    # topic's count is then a part of the total it is divided by, never above 100 %.
+    rows = breakdown(engine, _asked_scope(a), window, "topic", limit=TOP + 2)
+    if not rows and _themes(a, window, None, total):
+        return
     if not rows:
         _caveat(a, "no_topic_matches" if a.topic_names else "no_topics")
         # Without topics the count itself is illustrated (the composer shows these quotes
@@ -176,11 +286,68 @@ def _summarise(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             a.cite(fact, a.quotes.pick(window, k=QUOTES_PER_DRIVER, topic=topic))
 
 
+def _asked_scope(a: Analysis) -> Scope:
+    """The scope narrowed to mentions of the asked sentiment (itself when none is asked)."""
+    if a.plan.sentiment is None:
+        return a.scope
+    return replace(
+        a.scope, filters=a.scope.filters.model_copy(update={"sentiments": [a.plan.sentiment]})
+    )
+
+
+def _covered_days(a: Analysis, *windows: PlanWindow) -> tuple[float, ...] | None:
+    """Per-day divisors when any window is covered only in part (else None: whole lengths)."""
+    found = [a.covered(w) for w in windows]
+    if not any(c is not None and c.partial and not c.empty for c in found):
+        return None
+    return tuple(
+        c.covered_days() if c is not None else (w.end - w.start).total_seconds() / 86_400
+        for c, w in zip(found, windows, strict=True)
+    )
+
+
+def _themes(a: Analysis, window: PlanWindow, baseline: PlanWindow | None, total: int) -> bool:
+    """Themes found by clustering the scope (no taxonomy, or none of its topics here), with
+    their counts per period and quotes. False when none could be found."""
+    if a.themes is None or total < 2 * SMALL:
+        return False
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+    found = a.themes(a.scope, window, baseline, sentiment)[: TOP + 2]
+    if not found:
+        return False
+    _caveat(a, "discovered_themes")
+    for rank, t in enumerate(found, start=1):
+        fact = a.add(
+            ThemeFact(
+                id=a.next_id(),
+                key=t.key,
+                name=inert(t.name)[:NAME_CHARS],
+                current=t.current,
+                baseline=None if baseline is None else t.baseline,
+                delta=None if baseline is None else t.delta,
+                share=pct(t.current / total),
+                total=total,
+                rank=rank,
+            )
+        )
+        if rank <= TOP:
+            a.cite(fact, a.quotes.pick_ids(list(t.quote_ids)[:QUOTES_PER_DRIVER]))
+    return True
+
+
 def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     baseline = a.plan.baseline
     assert baseline is not None
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    cmp = compare_periods(engine, a.scope, window, baseline, sentiment=sentiment)
+    covered = _covered_days(a, window, baseline)
+    cmp = compare_periods(
+        engine,
+        a.scope,
+        window,
+        baseline,
+        sentiment=sentiment,
+        covered_days=None if covered is None else (covered[0], covered[1]),
+    )
     a.add(
         ChangeFact(
             id=a.next_id(),
@@ -258,36 +425,45 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             k = QUOTES_PER_DRIVER if dimension == "topic" else 1
             # The dimension names pick's keyword (topic=, brand=, ...); mypy cannot see that.
             a.cite(fact, a.quotes.pick(window, k=k, **{dimension: d.value}))  # type: ignore[arg-type]
+    if not any(isinstance(f, DriverFact) and f.dimension == "topic" for f in a.evidence.facts):
+        _themes(a, window, baseline, cmp.current.count)
 
 
 def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
     span = window.end - window.start
-    granularity: Granularity = "day" if span <= timedelta(days=62) else "week"
-    buckets = series(engine, a.scope, window, granularity)
+    granularity: Granularity = a.plan.granularity or (
+        "day" if span <= timedelta(days=62) else "week" if span <= timedelta(days=370) else "month"
+    )
+    buckets = series(engine, a.scope, window, granularity, tz=a.tz)
     key = sentiment or "total"
     values: list[tuple[datetime, int]] = [(b.start, getattr(b, key)) for b in buckets]
     total = sum(v for _, v in values)
-    points = [SeriesPoint(start=s.date(), count=v) for s, v in values]
+    # Buckets are named by their local first day (the reader's calendar), not a UTC date.
+    points = [SeriesPoint(start=b.day, count=getattr(b, key)) for b in buckets]
     a.add(_count_fact(a, total, window, points, granularity))
     if not total:
         _caveat(a, "empty")
         return
-    ends = {b.start: b.end for b in buckets}
-    peak_start, peak = max(values, key=lambda x: (x[1], x[0]))
+    peak_bucket = max(buckets, key=lambda b: (getattr(b, key), b.start))
     fact = a.add(
-        PeakFact(id=a.next_id(), granularity=granularity, start=peak_start.date(), count=peak)
+        PeakFact(
+            id=a.next_id(),
+            granularity=granularity,
+            start=peak_bucket.day,
+            count=getattr(peak_bucket, key),
+        )
     )
     # The bucket's own bounds: the first and last buckets are cut to the window.
     a.cite(
         fact,
-        a.quotes.pick(PlanWindow(start=peak_start, end=ends[peak_start], label=""), k=TOP),
+        a.quotes.pick(PlanWindow(start=peak_bucket.start, end=peak_bucket.end, label=""), k=TOP),
     )
     half = len(values) // 2
     if half:
         first, second = sum(v for _, v in values[:half]), sum(v for _, v in values[half:])
         a.add(HalvesFact(id=a.next_id(), first=first, second=second))
-    for s in spikes(engine, a.scope, window, sentiment=sentiment)[:TOP]:
+    for s in spikes(engine, a.scope, window, sentiment=sentiment, tz=a.tz)[:TOP]:
         a.add(SpikeFact(id=a.next_id(), day=s.day, count=s.count, expected=round(s.expected)))
 
 
@@ -295,6 +471,9 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     names: list[tuple[Literal["brand", "entity"], str]] = [("brand", b) for b in a.plan.brands] + [
         ("entity", e) for e in a.plan.entities
     ]
+    if len(a.plan.periods) >= 2 and len(names) < 2:
+        _periods(a, engine, window)
+        return
     if a.plan.baseline is not None and len(names) < 2:
         _why_change(a, engine, window)
         return
@@ -335,3 +514,214 @@ def _examples(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)
     fact = a.add(_count_fact(a, _asked(a, counts), window))
     a.cite(fact, a.quotes.pick(window, k=5, query=a.plan.search_text or a.plan.question))
+
+
+def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    """Values of the asked dimension ordered by the asked measure, each with its own count
+    and share of its own mentions; the top value's quotes show it."""
+    dim = a.plan.group_by or "entity"
+    if dim == "theme":
+        counts = sentiment_counts(engine, a.scope, window)
+        total = _asked(a, counts)
+        a.add(_count_fact(a, total, window))
+        if not _themes(a, window, None, total):
+            _caveat(a, "no_topics")
+        return
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+    measure = a.plan.measure if a.plan.measure in ("count", "share", "rating") else "count"
+    items: list[RankItem] = []
+    if measure == "rating":
+        with engine.connect() as conn:
+            version = _version(conn, a.scope, dim)
+            stats = coverage_store.rating_stats(
+                conn, scope=a.scope, window=window, key=dim, version=version
+            )
+        for value, st in stats.items():
+            if value is None or st["rated"] < MIN_RATED:
+                continue
+            items.append(
+                RankItem(
+                    value=str(value),
+                    name=a.name(str(value), dim),
+                    count=int(st["rated"]),
+                    total=int(st["rated"]),
+                    rating=round(st["average"], 2),
+                )
+            )
+        if not items:
+            _caveat(a, "no_ratings")
+            return
+        items.sort(key=lambda i: (-(i.rating or 0.0), i.name))
+    else:
+        grouped = window_counts(engine, a.scope, [window], [dim, "sentiment"])
+        totals: dict[str, int] = {}
+        hits: dict[str, int] = {}
+        for (_, value, label), n in grouped.items():
+            if value is None:
+                continue
+            key = str(value)
+            totals[key] = totals.get(key, 0) + n
+            if sentiment is None or label == sentiment:
+                hits[key] = hits.get(key, 0) + n
+        for key, total in totals.items():
+            count = hits.get(key, 0)
+            items.append(
+                RankItem(
+                    value=key,
+                    name=a.name(key, dim),
+                    count=count,
+                    total=total,
+                    share=pct(count / total) if sentiment is not None else None,
+                )
+            )
+        named = a.plan.entities if dim == "entity" else a.plan.brands if dim == "brand" else []
+        if named:  # "which of MTS and Beeline…": the named ones, not whoever they co-occur with
+            items = [i for i in items if i.value in named]
+        if not items:
+            _caveat(a, "no_dimension", subject=dim)
+            return
+        if measure == "share" and sentiment is not None:
+            supported = [i for i in items if i.total >= MIN_SHARE_SUPPORT]
+            items = supported or items
+            items.sort(key=lambda i: (-(i.share or 0.0), -i.total, i.name))
+        else:
+            measure = "count"
+            items.sort(key=lambda i: (-i.count, -i.total, i.name))
+    if a.plan.order == "least":
+        items.reverse()
+    shown = a.plan.top_n or (len(items) if len(items) <= RANK_SHOWN + 2 else RANK_SHOWN)
+    fact = a.add(
+        RankingFact(
+            id=a.next_id(),
+            dimension=dim,
+            measure=measure,
+            sentiment=a.plan.sentiment,
+            order=a.plan.order,
+            period=window.label,
+            items=items[:shown],
+            others=max(len(items) - shown, 0),
+        )
+    )
+    top = items[0]
+    if dim in ("brand", "source", "location", "topic"):
+        ids = a.quotes.pick(window, k=QUOTES_PER_DRIVER, **{dim: top.value})  # type: ignore[arg-type]
+    elif dim == "entity":
+        ids = a.quotes.pick(
+            window, k=QUOTES_PER_DRIVER, scope=replace(a.scope, entities=(top.value,))
+        )
+    elif dim == "language":
+        lang_scope = replace(
+            a.scope, filters=a.scope.filters.model_copy(update={"languages": [top.value]})
+        )
+        ids = a.quotes.pick(window, k=QUOTES_PER_DRIVER, scope=lang_scope)
+    else:
+        ids = a.quotes.pick(window, k=QUOTES_PER_DRIVER)
+    a.cite(fact, ids)
+
+
+def _version(conn: Any, scope: Scope, dim: str) -> int | None:
+    from analytics.counts import topic_version
+
+    return topic_version(conn, scope, dim)
+
+
+def _share(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    """The asked sentiment's part of the scope: a count of all and the part, as a share."""
+    if a.plan.group_by is not None:
+        _rank(a, engine, window)
+        return
+    counts = sentiment_counts(engine, a.scope, window)
+    total = counts["total"]
+    a.add(CountFact(id=a.next_id(), total=total, sentiment=None, period=window.label))
+    if total == 0:
+        _caveat(a, "empty")
+        return
+    asked = [a.plan.sentiment] if a.plan.sentiment else list(Sentiment)
+    for s in asked:
+        n = counts.get(s.value, 0)
+        fact = a.add(SentimentShareFact(id=a.next_id(), sentiment=s, count=n, share=pct(n / total)))
+    a.cite(fact, a.quotes.pick(window, k=TOP))
+
+
+def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    """Two or more named periods, each counted with its coverage, then the last against the
+    first: per day when the data covers either only in part."""
+    periods = a.plan.periods
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+    for p in periods:
+        counts = sentiment_counts(engine, a.scope, p)
+        count, total = _asked(a, counts), counts["total"]
+        c = a.covered(p)
+        days = c.covered_days() if c is not None else (p.end - p.start).total_seconds() / 86_400
+        fact = a.add(
+            PeriodFact(
+                id=a.next_id(),
+                label=p.label,
+                start=p.start,
+                end=p.end,
+                sentiment=a.plan.sentiment,
+                count=count,
+                total=total,
+                share=pct(count / total) if sentiment and total else None,
+                per_day=round(count / max(days, 1e-9), 1),
+                partial=bool(c and c.partial),
+            )
+        )
+        if p is periods[-1]:
+            a.cite(fact, a.quotes.pick(p, k=QUOTES_PER_DRIVER))
+    first, last = periods[0], periods[-1]
+    covered = _covered_days(a, last, first)
+    cmp = compare_periods(
+        engine,
+        a.scope,
+        last,
+        first,
+        sentiment=sentiment,
+        covered_days=None if covered is None else (covered[0], covered[1]),
+    )
+    a.add(
+        ChangeFact(
+            id=a.next_id(),
+            sentiment=a.plan.sentiment,
+            period=last.label,
+            baseline_period=first.label,
+            current=cmp.current.count,
+            baseline=cmp.baseline.count,
+            relative=None if cmp.relative_change is None else pct(cmp.relative_change),
+            significant=cmp.significant,
+            p_value=round(cmp.count_p_value, 4),
+            per_day=cmp.lengths_differ,
+            current_rate=round(cmp.current.rate, 1),
+            baseline_rate=round(cmp.baseline.rate, 1),
+        )
+    )
+    if not cmp.enough_data:
+        _caveat(a, "small", SMALL)
+    elif not cmp.significant:
+        _caveat(a, "noise")
+
+
+def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    """Average stars, low ratings and (on 0-10 scales) NPS of the mentions in scope."""
+    with engine.connect() as conn:
+        stats = coverage_store.rating_stats(conn, scope=a.scope, window=window).get(None)
+    if stats is None:
+        a.add(RatingFact(id=a.next_id(), period=window.label, average=None, rated=0, low=0))
+        _caveat(a, "no_ratings")
+        return
+    rated = int(stats["rated"])
+    nps = None
+    if stats["on_ten"]:
+        nps = round(100 * (stats["promoters"] - stats["detractors"]) / stats["on_ten"], 1)
+    fact = a.add(
+        RatingFact(
+            id=a.next_id(),
+            period=window.label,
+            average=round(stats["average"], 2),
+            rated=rated,
+            low=int(stats["low"]),
+            low_share=pct(stats["low"] / rated),
+            nps=nps,
+        )
+    )
+    a.cite(fact, a.quotes.pick(window, k=TOP))

@@ -11,6 +11,7 @@ markup or a link, or hide what follows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import singledispatch
@@ -26,13 +27,18 @@ from ask.facts import (
     Evidence,
     FactBase,
     HalvesFact,
+    NameMatchFact,
     PeakFact,
+    PeriodFact,
     Quote,
+    RankingFact,
+    RatingFact,
     SentimentShareFact,
     ShareChangeFact,
     SpikeFact,
+    ThemeFact,
 )
-from ask.phrasing import num, phrases
+from ask.phrasing import day_text, has_phrases, mentions, month_text, num, phrases, plural
 from ask.plan import Intent, Plan, PlanWindow
 from ask.untrusted import inert
 
@@ -43,7 +49,12 @@ COUNT_HEAD: dict[Intent, str | None] = {
     Intent.SUMMARISE: "summary_head",
     Intent.TREND: None,
     Intent.EXAMPLES: "examples_head",
+    Intent.RANK: None,  # the ranking's head carries the scope
+    Intent.SHARE: None,  # the share line carries the count
+    Intent.COMPARE: None,
 }
+# A series longer than this is summarised by its peak and halves rather than listed.
+SERIES_LINES = 14
 
 
 def window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
@@ -61,10 +72,26 @@ def _window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
         return str(p["all_time"])
     if language == "en":
         return w.label
-    last = w.end - timedelta(seconds=1)
-    if last.date() == w.start.date():
-        return w.start.strftime("%d.%m.%Y")
-    return f"{w.start:%d.%m.%Y} – {last:%d.%m.%Y}"
+    return period_text(w.start, w.end, language)
+
+
+def period_text(start: Any, end: Any, language: str) -> str:
+    """A period in the reader's words: a day, a calendar month, else first – last day. The
+    planner's labels are English; other languages are written from the dates."""
+    last = end - timedelta(seconds=1)
+    if last.date() == start.date():
+        return day_text(start, language)
+    if (
+        start.day == 1
+        and (last + timedelta(days=1)).day == 1
+        and (
+            start.year,
+            start.month,
+        )
+        == (last.year, last.month)
+    ):
+        return month_text(start, language)
+    return f"{start:%d.%m.%Y} – {last:%d.%m.%Y}"
 
 
 @dataclass
@@ -79,11 +106,22 @@ class _Answer:
     lines: list[str] = field(default_factory=list)
     previous: FactBase | None = None  # the fact rendered just before this one
     drivers_started: bool = False
+    periods_started: bool = False
+    themes_started: bool = False
     trend_total: int = 0
+    trend_sentiment: str | None = None
+    share_total: int = 0
+    series: list[tuple[str, str]] = field(default_factory=list)
     split: dict[str, tuple[str, str]] = field(default_factory=dict)  # sentiment: count, share
 
     def n(self, value: float | None) -> str:
         return num(value, self.language)
+
+    def mentions(self, value: float, sentiment: str | None = None) -> str:
+        return mentions(value, sentiment, self.language)
+
+    def asked(self) -> str | None:
+        return self.plan.sentiment.value if self.plan.sentiment else None
 
     def say(self, key: str, **values: Any) -> None:
         self.lines.append(str(self.p[key]).format(**values))
@@ -97,13 +135,20 @@ class _Answer:
 
 
 class TemplateComposer:
-    def compose(self, plan: Plan, evidence: Evidence) -> str:
-        lang = plan.language if plan.language in ("en", "ru") else "en"
+    def compose(self, plan: Plan, evidence: Evidence, display: dict[str, str] | None = None) -> str:
+        """``display`` maps catalog ids to their display names ("megafon" -> "МегаФон")."""
+        lang = plan.language if has_phrases(plan.language) else "en"
         p = phrases(lang)
-        names = [inert(name) for name in plan.brands + plan.entities]
+        display = display or {}
+        names = [inert(display.get(name, name)) for name in plan.brands + plan.entities]
+        names += [inert(n.name) for n in plan.names]
+        about = p.get("about_many", p["about"]) if len(names) > 1 else p["about"]
+        sentiment = plan.sentiment.value if plan.sentiment else "none"
         ctx = {
-            "sentiment": p["sentiment"][plan.sentiment.value if plan.sentiment else "none"],
-            "about": p["about"].format(names=", ".join(names)) if names else "",
+            "sentiment": p["sentiment"][sentiment],
+            "sentiment_nom": p.get("sentiment_nom", p["sentiment"])[sentiment],
+            "sentiment_word": p["sentiment"][sentiment].strip(),
+            "about": about.format(names=", ".join(names)) if names else "",
             "window": window_text(plan.window, lang),
             "baseline_window": window_text(plan.baseline, lang),
         }
@@ -113,7 +158,19 @@ class TemplateComposer:
             a.previous = fact
         if plan.intent == Intent.WHY_CHANGE and not a.drivers_started and evidence.facts:
             a.say("no_drivers")
-        return "\n".join(a.lines).strip()
+        return "\n".join(_tidy(line) for line in a.lines).strip()
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def _tidy(line: str) -> str:
+    """A line as shown: capitalised where it opens with a placeholder ("{sentiment}mentions…";
+    title case, which leaves scripts without capitals, such as Georgian, alone), and one full
+    stop where a date's own ("2015 г.") meets the sentence's. Quote lines are left as written."""
+    if line.lstrip().startswith("«"):
+        return line
+    return _DOUBLE_STOP.sub(".", line[:1].title() + line[1:])
 
 
 @singledispatch
@@ -125,18 +182,44 @@ def _render(fact: FactBase, a: _Answer) -> None:
 @_render.register
 def _count(fact: CountFact, a: _Answer) -> None:
     key = COUNT_HEAD.get(a.plan.intent, "count")
+    if a.plan.intent == Intent.SHARE:
+        a.share_total = fact.total
+        if fact.total == 0:
+            a.say("no_data", **a.ctx)
+        return
     if fact.total == 0:
-        a.say("no_data", **a.ctx)
+        if a.plan.intent not in (Intent.RANK, Intent.COMPARE):
+            a.say("no_data", **a.ctx)
     elif key:
-        a.say(key, **a.ctx, total=a.n(fact.total))
+        a.say(key, **a.ctx, mentions=a.mentions(fact.total, _sentiment(fact)))
         if key != "summary_head":  # a summary's quotes come with its topics
             a.cite(fact)
     if a.plan.intent == Intent.TREND and fact.total:
         a.trend_total = fact.total
+        a.trend_sentiment = _sentiment(fact)
+        if fact.series and len(fact.series) <= SERIES_LINES:
+            a.series = [(pt.start.isoformat(), a.n(pt.count)) for pt in fact.series]
+
+
+def _sentiment(fact: Any) -> str | None:
+    return fact.sentiment.value if fact.sentiment else None
 
 
 @_render.register
 def _share(fact: SentimentShareFact, a: _Answer) -> None:
+    if a.plan.intent == Intent.SHARE and a.plan.sentiment is not None:
+        # "What share … were negative": one line with the asked part and its whole.
+        a.say(
+            "share_head",
+            **a.ctx,
+            mentions=a.mentions(a.share_total),
+            count=a.n(fact.count),
+            share=a.n(fact.share),
+        )
+        if isinstance(a.previous, CountFact):
+            a.cite(a.previous)
+        a.cite(fact)
+        return
     # One line for the three sentiments together, written once the last has come.
     a.split[fact.sentiment.value] = (a.n(fact.count), a.n(fact.share))
     if len(a.split) == 3:
@@ -149,7 +232,9 @@ def _share(fact: SentimentShareFact, a: _Answer) -> None:
 
 @_render.register
 def _breakdown(fact: BreakdownFact, a: _Answer) -> None:
-    a.say("topic_line", name=inert(fact.name), count=a.n(fact.count), share=a.n(fact.share))
+    a.say(
+        "topic_line", name=inert(fact.name), mentions=a.mentions(fact.count), share=a.n(fact.share)
+    )
     a.cite(fact)
 
 
@@ -172,7 +257,7 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
         baseline=a.n(fact.baseline),
         relative="" if fact.per_day else rel,
     )
-    a.lines.append(line[:1].upper() + line[1:])
+    a.lines.append(line)
     if fact.per_day:
         per_day = a.p["per_day"].format(
             current_rate=a.n(fact.current_rate), baseline_rate=a.n(fact.baseline_rate)
@@ -216,11 +301,13 @@ def _peak(fact: PeakFact, a: _Answer) -> None:
     a.say(
         "trend_head",
         **a.ctx,
-        total=a.n(a.trend_total),
+        mentions=a.mentions(a.trend_total, a.trend_sentiment),
         granularity=a.p["granularity"][fact.granularity],
         start=fact.start.isoformat(),
         count=a.n(fact.count),
     )
+    for start, count in a.series:
+        a.say("series_line", start=start, count=count)
     a.cite(fact)
 
 
@@ -239,11 +326,134 @@ def _comparison(fact: ComparisonFact, a: _Answer) -> None:
     a.say(
         "compare_line",
         name=inert(fact.name),
-        total=a.n(fact.total),
+        mentions=a.mentions(fact.total),
         negative=a.n(fact.negative),
         negative_share=a.n(fact.negative_share),
         positive=a.n(fact.positive),
         positive_share=a.n(fact.positive_share),
+    )
+    a.cite(fact)
+
+
+@_render.register
+def _ranking(fact: RankingFact, a: _Answer) -> None:
+    dim = fact.dimension
+    by = a.p.get("dimension_by", {}).get(dim) or f"by {a.p['dimension'].get(dim, dim)}"
+    head = {"count": "rank_head", "share": "rank_head_share", "rating": "rank_head_rating"}
+    order = {"count": "rank_order", "share": "rank_order_share", "rating": "rank_order_rating"}
+    a.say(
+        head[fact.measure],
+        **a.ctx,
+        dimension=a.p["dimension"].get(dim, dim),
+        dimension_by=by,
+        order=a.p[order[fact.measure]][fact.order],
+    )
+    sentiment = _sentiment(fact)
+    for rank, item in enumerate(fact.items, start=1):
+        if fact.measure == "rating":
+            a.say(
+                "rank_line_rating",
+                rank=rank,
+                name=inert(item.name),
+                rating=a.n(item.rating),
+                ratings=plural(a.p["ratings"]["forms"], item.total, a.language),
+            )
+        elif fact.measure == "share":
+            a.say(
+                "rank_line_share",
+                rank=rank,
+                name=inert(item.name),
+                share=a.n(item.share),
+                count=a.n(item.count),
+                total=a.n(item.total),
+            )
+        else:
+            share = (
+                ""
+                if sentiment is None or item.share is None
+                else a.p["rank_share"].format(share=a.n(item.share), total=a.n(item.total))
+            )
+            a.say(
+                "rank_line",
+                rank=rank,
+                name=inert(item.name),
+                mentions=a.mentions(item.count, sentiment),
+                share_text=share,
+            )
+    if fact.others:
+        a.say("rank_others", n=a.n(fact.others))
+    a.cite(fact)
+
+
+@_render.register
+def _period(fact: PeriodFact, a: _Answer) -> None:
+    if not a.periods_started:
+        a.say("periods_head", **a.ctx)
+        a.periods_started = True
+    share = (
+        ""
+        if fact.share is None
+        else a.p["period_share"].format(share=a.n(fact.share), total=a.n(fact.total))
+    )
+    a.say(
+        "period_line",
+        label=window_text(PlanWindow(start=fact.start, end=fact.end, label=fact.label), a.language),
+        mentions=a.mentions(fact.count, _sentiment(fact)),
+        share_text=share,
+        per_day_text=a.p["period_per_day"].format(per_day=a.n(fact.per_day)),
+        partial=a.p["partial_mark"] if fact.partial else "",
+    )
+    a.cite(fact)
+
+
+@_render.register
+def _rating(fact: RatingFact, a: _Answer) -> None:
+    if fact.rated == 0:
+        return  # the no_ratings caveat says it
+    a.say(
+        "rating_line",
+        **a.ctx,
+        average=a.n(fact.average),
+        ratings=plural(a.p["ratings"]["forms"], fact.rated, a.language),
+        low=a.n(fact.low),
+        low_share=a.n(fact.low_share),
+    )
+    if fact.nps is not None:
+        a.say("nps_line", nps=a.n(fact.nps))
+    a.cite(fact)
+
+
+@_render.register
+def _name_match(fact: NameMatchFact, a: _Answer) -> None:
+    if fact.count:
+        a.say(
+            "name_match",
+            name=inert(fact.name),
+            mentions=a.mentions(fact.count),
+            count=a.n(fact.count),
+        )
+
+
+@_render.register
+def _theme(fact: ThemeFact, a: _Answer) -> None:
+    if not a.themes_started:
+        a.say("themes_head")
+        a.themes_started = True
+    change = (
+        ""
+        if fact.baseline is None
+        else a.p["theme_change"].format(
+            baseline=a.n(fact.baseline),
+            delta=("+" if (fact.delta or 0) > 0 else "−" if (fact.delta or 0) < 0 else "")
+            + a.n(abs(fact.delta or 0)),
+        )
+    )
+    a.say(
+        "theme_line",
+        name=inert(fact.name),
+        mentions=a.mentions(fact.current),
+        share=a.n(fact.share),
+        change=change,
     )
     a.cite(fact)
 
@@ -255,7 +465,25 @@ def _caveat(fact: CaveatFact, a: _Answer) -> None:
         a.say(fact.reason)
         if a.previous is not None:
             a.cite(a.previous)
-    elif fact.reason in ("small", "noise", "one_side"):
+    elif fact.reason in (
+        "small",
+        "noise",
+        "one_side",
+        "partial_period",
+        "no_data_period",
+        "unknown_name",
+        "not_understood",
+        "no_ratings",
+        "no_dimension",
+        "brand_authors",
+        "sample",
+    ):
         threshold = "" if fact.threshold is None else a.n(fact.threshold)
-        a.say(f"caveat_{fact.reason}", n=threshold)
-    # "empty": the count's no_data line already says it.
+        subject = inert(fact.subject or "")
+        if fact.window is not None:
+            subject = window_text(fact.window, a.language)
+        if fact.reason == "no_dimension":
+            subject = a.p["dimension"].get(subject, subject)
+        a.say(f"caveat_{fact.reason}", n=threshold, subject=subject)
+    # "empty": the count's no_data line already says it; "discovered_themes": the themes'
+    # head says it.

@@ -28,9 +28,28 @@ from hark.domain import Sentiment
 # the model is told to answer in the question's language whatever this is.
 STATEMENT_LANGUAGE = "en"
 
-Granularity = Literal["day", "week"]
+Granularity = Literal["day", "week", "month"]
 Dimension = Literal["topic", "brand", "source", "location"]
-CaveatReason = Literal["empty", "no_topics", "no_topic_matches", "small", "noise", "one_side"]
+RankDimension = Literal[
+    "brand", "entity", "topic", "theme", "source", "location", "language", "author_type"
+]
+CaveatReason = Literal[
+    "empty",
+    "no_topics",
+    "no_topic_matches",
+    "small",
+    "noise",
+    "one_side",
+    "partial_period",  # a period the data covers only in part
+    "no_data_period",  # a period with no data at all
+    "unknown_name",  # a name no catalog knows and no text contains
+    "not_understood",  # words of the question that were not read
+    "no_ratings",  # a rating or NPS was asked of mentions without scores
+    "no_dimension",  # a ranking by a dimension the mentions have no values of
+    "brand_authors",  # the brands' own posts were left out of the counts
+    "discovered_themes",  # themes were found by clustering, not from a taxonomy
+    "sample",  # themes were found on a sample of the mentions
+]
 
 
 class FactBase(BaseModel):
@@ -352,6 +371,221 @@ class BreakdownFact(FactBase):
         return [self.count, self.share, self.total]
 
 
+class RankItem(BaseModel):
+    value: str = Field(description="The value as stored (a brand, an entity id, a source...).")
+    name: str = Field(description="Its display name, inert.")
+    count: int = Field(description="Mentions of the asked sentiment (all when none was asked).")
+    total: int = Field(description="All counted mentions of this value.")
+    share: float | None = Field(
+        default=None, description="Percent of total that is of the asked sentiment."
+    )
+    rating: float | None = Field(default=None, description="Average rating (rating measure).")
+
+
+class RankingFact(FactBase):
+    """Values of a dimension ordered by the asked measure ("which operator got the most
+    negative tweets"). Each item's count and share are exact counts of its mentions."""
+
+    kind: Literal["ranking"] = "ranking"
+    dimension: RankDimension
+    measure: Literal["count", "share", "rating"]
+    sentiment: Sentiment | None = None
+    order: Literal["most", "least"] = "most"
+    period: str
+    items: list[RankItem]
+    others: int = Field(default=0, description="Values not shown (beyond the top).")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        f = p["fact"]
+        parts = []
+        for i, item in enumerate(self.items, start=1):
+            if self.measure == "rating":
+                parts.append(
+                    f["rank_rating"].format(
+                        rank=i,
+                        name=item.name,
+                        rating=raw(item.rating or 0.0, language),
+                        total=raw(item.total, language),
+                    )
+                )
+            else:
+                parts.append(
+                    f["rank_item"].format(
+                        rank=i,
+                        name=item.name,
+                        count=raw(item.count, language),
+                        total=raw(item.total, language),
+                        share=raw(item.share or 0.0, language),
+                    )
+                )
+        return str(f["ranking"]).format(
+            sentiment=_sentiment(p, self.sentiment),
+            dimension=p["dimension"].get(self.dimension, self.dimension),
+            period=self.period,
+            items="; ".join(parts),
+        )
+
+    def _numbers(self) -> list[float]:
+        out: list[float] = [*range(1, len(self.items) + 1)]
+        for item in self.items:
+            out += [item.count, item.total]
+            if item.share is not None:
+                out.append(item.share)
+            if item.rating is not None:
+                out.append(item.rating)
+        return out
+
+
+class PeriodFact(FactBase):
+    """One of two or more named periods compared ("June vs July", "each week of July")."""
+
+    kind: Literal["period"] = "period"
+    label: str
+    start: datetime
+    end: datetime
+    sentiment: Sentiment | None = None
+    count: int = Field(description="Mentions of the asked sentiment (all when none).")
+    total: int = Field(description="All counted mentions in the period.")
+    share: float | None = Field(default=None, description="Percent of total (a sentiment asked).")
+    per_day: float = Field(description="count per day the data covers in the period.")
+    partial: bool = Field(description="The data covers the period only in part.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        f = p["fact"]
+        share = (
+            ""
+            if self.share is None
+            else f["period_share"].format(
+                share=raw(self.share, language), total=raw(self.total, language)
+            )
+        )
+        return str(f["period"]).format(
+            label=self.label,
+            count=raw(self.count, language),
+            sentiment=_sentiment(p, self.sentiment),
+            share_text=share,
+            per_day=raw(self.per_day, language),
+            partial=f["partial"] if self.partial else "",
+        )
+
+    def _numbers(self) -> list[float]:
+        share = [] if self.share is None else [self.share, self.total]
+        return [self.count, self.per_day, *share]
+
+
+class CoverageFact(FactBase):
+    """What part of a period the data covers: the workspace's first and last mention in it
+    and the days that have any. A period covered in part is no whole month or week to
+    compare a whole one with."""
+
+    kind: Literal["coverage"] = "coverage"
+    period: str
+    first: datetime | None
+    last: datetime | None
+    days_with_data: int
+    days: int
+    partial: bool
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        f = p["fact"]
+        if self.first is None or self.last is None:
+            return str(f["coverage_none"]).format(period=self.period)
+        return str(f["coverage"]).format(
+            period=self.period,
+            first=self.first.strftime("%Y-%m-%d %H:%M"),
+            last=self.last.strftime("%Y-%m-%d %H:%M"),
+            days_with_data=raw(self.days_with_data, language),
+            days=raw(self.days, language),
+        )
+
+    def _numbers(self) -> list[float]:
+        return [self.days_with_data, self.days]
+
+
+class RatingFact(FactBase):
+    """The average star rating of the mentions that have one (and NPS on 0-10 scales)."""
+
+    kind: Literal["rating"] = "rating"
+    period: str
+    average: float | None
+    rated: int = Field(description="Mentions with a rating.")
+    low: int = Field(description="Ratings in the bottom two fifths of the scale (1-2 of 5).")
+    low_share: float | None = None
+    nps: float | None = Field(default=None, description="Net promoter score on 0-10 scales.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        f = p["fact"]
+        text = str(f["rating"]).format(
+            period=self.period,
+            average=raw(self.average or 0.0, language),
+            rated=raw(self.rated, language),
+            low=raw(self.low, language),
+            low_share=raw(self.low_share or 0.0, language),
+        )
+        if self.nps is not None:
+            text += str(f["nps"]).format(nps=raw(self.nps, language))
+        return text
+
+    def _numbers(self) -> list[float]:
+        out: list[float] = [self.rated, self.low]
+        out += [v for v in (self.average, self.low_share, self.nps) if v is not None]
+        return out
+
+
+class NameMatchFact(FactBase):
+    """A name the question uses that the catalog does not know, counted in the texts."""
+
+    kind: Literal["name_match"] = "name_match"
+    name: str = Field(description="The name as the question wrote it, inert.")
+    patterns: list[str]
+    count: int = Field(description="Counted mentions whose text names it, in scope.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        return str(p["fact"]["name_match"]).format(name=self.name, count=raw(self.count, language))
+
+    def _numbers(self) -> list[float]:
+        return [self.count]
+
+
+class ThemeFact(FactBase):
+    """A theme found by clustering the mentions in scope (no taxonomy topic): discovered,
+    not configured. Counts are its members in each period."""
+
+    kind: Literal["theme"] = "theme"
+    key: str
+    name: str = Field(description="Named from its most telling words, inert.")
+    current: int
+    baseline: int | None = None
+    delta: int | None = None
+    share: float = Field(description="Percent of the mentions in scope in the period.")
+    total: int
+    rank: int
+    discovered: bool = True
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        f = p["fact"]
+        change = (
+            ""
+            if self.baseline is None
+            else f["theme_change"].format(
+                baseline=raw(self.baseline, language), delta=f"{self.delta or 0:+d}"
+            )
+        )
+        return str(f["theme"]).format(
+            name=self.name,
+            current=raw(self.current, language),
+            share=raw(self.share, language),
+            total=raw(self.total, language),
+            change=change,
+        )
+
+    def _numbers(self) -> list[float]:
+        out: list[float] = [self.current, self.share, self.total]
+        if self.baseline is not None:
+            out += [self.baseline, abs(self.delta or 0)]
+        return out
+
+
 class CaveatFact(FactBase):
     """Why the numbers say less than they seem to, or why some are missing."""
 
@@ -360,10 +594,14 @@ class CaveatFact(FactBase):
     threshold: int | None = Field(
         default=None, description="The limit the caveat names (fewest mentions, fewest sides)."
     )
+    subject: str | None = Field(
+        default=None, description="What the caveat is about (a period, a name, words), inert."
+    )
+    window: PlanWindow | None = Field(default=None, description="The period it is about.")
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         n = "" if self.threshold is None else raw(self.threshold, language)
-        return str(p["fact"]["caveat"][self.reason]).format(n=n)
+        return str(p["fact"]["caveat"][self.reason]).format(n=n, subject=self.subject or "")
 
     def _numbers(self) -> list[float]:
         return [] if self.threshold is None else [self.threshold]
@@ -382,6 +620,12 @@ Fact = Annotated[
     | SpikeFact
     | ComparisonFact
     | BreakdownFact
+    | RankingFact
+    | PeriodFact
+    | CoverageFact
+    | RatingFact
+    | NameMatchFact
+    | ThemeFact
     | CaveatFact,
     Field(discriminator="kind"),
 ]

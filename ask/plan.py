@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -14,17 +15,43 @@ from hark.domain import SearchFilters, Sentiment
 
 class Intent(StrEnum):
     WHY_CHANGE = "why_change"
-    TREND = "trend"
+    TREND = "trend"  # a series by day, week or month
     SUMMARISE = "summarise"
-    COMPARE = "compare"
+    COMPARE = "compare"  # brands side by side, or named periods against each other
     EXAMPLES = "examples"
     COUNT = "count"
+    RANK = "rank"  # values of a dimension ordered by a measure ("which operator … most")
+    SHARE = "share"  # the asked sentiment's part of a scope ("what share … negative")
+
+
+# What a number measures: a count of mentions (of the asked sentiment, or all), the asked
+# sentiment's share of the scope, the average star rating, or NPS from 0-10 scores.
+Measure = Literal["count", "share", "rating", "nps"]
+# What a ranking or breakdown is by. "entity" is the catalog's brands and competitors as
+# matched in texts; "brand" the source's own brand field; "theme" clusters found on the fly.
+GroupBy = Literal[
+    "brand", "entity", "topic", "theme", "source", "location", "language", "author_type"
+]
+Granularity = Literal["day", "week", "month"]
+
+
+class NameTerm(BaseModel):
+    """A name in the question that no catalog or stored value knows, read from the texts."""
+
+    name: str = Field(description="As the question wrote it.")
+    patterns: list[str] = Field(description="Spellings searched for in the texts.")
+    mentions: int = Field(description="Mentions whose text names it (whole workspace).")
 
 
 class PlanWindow(BaseModel):
     start: datetime
     end: datetime
     label: str
+    named_end: datetime | None = Field(
+        None,
+        description="Where the named period ends when the window stops earlier, at the "
+        'reference day ("this month", or a month the data ends in).',
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PlanWindow:
@@ -53,6 +80,25 @@ class Plan(BaseModel):
     rating_min: float | None = None
     rating_max: float | None = None
     search_text: str = Field("", description="What to look for in the texts.")
+    measure: Measure = "count"
+    group_by: GroupBy | None = Field(None, description="What a ranking is by.")
+    order: Literal["most", "least"] = "most"
+    top_n: int | None = Field(None, ge=1, le=50)
+    granularity: Granularity | None = Field(None, description="A series' bucket.")
+    periods: list[PlanWindow] = Field(
+        default_factory=list, description="Named periods compared with each other, in order."
+    )
+    timezone: str = Field("UTC", description="Where days, weeks and months are cut (IANA).")
+    names: list[NameTerm] = Field(
+        default_factory=list, description="Names outside the catalog, matched in the texts."
+    )
+    include_brand_authors: bool = Field(
+        False,
+        description="Count the brands' own posts and replies too (customers only by default).",
+    )
+    unread: list[str] = Field(
+        default_factory=list, description="Parts of the question Hark could not read."
+    )
     planner: str = Field("rules", description="'rules' or 'llm'.")
     notes: list[str] = Field(default_factory=list, description="How parts were read.")
 

@@ -11,13 +11,16 @@ a model phrases the answer).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
-
-import numpy as np
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from ask import intent_lexicon as lex
-from ask.plan import Intent, Plan, PlanWindow
+from ask.names import read_names
+from ask.phrasing import has_phrases
+from ask.plan import GroupBy, Intent, Measure, NameTerm, Plan, PlanWindow
 from ask.timewindows import Window, read_time
+from ask.topic_match import match_topics
 from ask.vocabulary import Vocabulary
 from enrichment.language import LanguageDetector
 from enrichment.transliteration import skeleton
@@ -26,11 +29,9 @@ from hark.domain import Sentiment
 from hark.errors import ErrorCode, HarkError
 from hark.protocols import Embedder
 
-TEMPLATE_LANGUAGES = ("en", "ru")
-# Question-to-topic similarity (centred, as taxonomy.py scores mentions) above which a topic
-# the question does not name is still read as meant; high, since a wrong topic filter
-# silently narrows every number in the answer.
-TOPIC_SIMILARITY = 0.5
+UTC_ZONE = ZoneInfo("UTC")
+# Counts the workspace's mentions whose text contains any of the spellings (store/name_search).
+NameCounter = Callable[[list[str]], int]
 DEFAULT_CHANGE_DAYS = 7
 DEFAULT_TREND_DAYS = 28
 _RATING = re.compile(
@@ -81,25 +82,66 @@ class RulesPlanner:
         self.embedder = embedder
         self.languages = languages
 
-    def plan(self, question: str, vocab: Vocabulary, *, reference: datetime) -> Plan:
+    def plan(
+        self,
+        question: str,
+        vocab: Vocabulary,
+        *,
+        reference: datetime,
+        tz: tzinfo = UTC_ZONE,
+        count_names: NameCounter | None = None,
+    ) -> Plan:
         notes: list[str] = []
         intent = self._intent(question)
         reference = clamp(reference)
         try:
-            timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE)
+            timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE, tz=tz)
         except (OverflowError, ValueError):
             # "the last 100000 years", "February 30": refused rather than read as something else.
             raise HarkError(
                 ErrorCode.VALIDATION,
                 f"the question names a period that is not a date Hark handles ({RANGE_TEXT})",
             ) from None
+        tz = getattr(timing, "tz", None) or tz
         window, baseline = _window(timing.window), _window(timing.baseline)
+        periods = [p for w in getattr(timing, "periods", []) if (p := _window(w)) is not None]
         # "This week" / "this month" end in the future: counting days that have not happened
         # would read as a fall. Periods stop at the end of the reference day.
         cap = shift(reference, timedelta(seconds=1))
         if window is not None and window.end > cap and window.start < cap:
-            window = window.model_copy(update={"end": cap})
-        if baseline is not None and intent in (Intent.SUMMARISE, Intent.COUNT, Intent.TREND):
+            window = window.model_copy(update={"end": cap, "named_end": window.end})
+        periods = [
+            p.model_copy(update={"end": cap, "named_end": p.end})
+            if p.end > cap and p.start < cap
+            else p
+            for p in periods
+            if p.start < cap
+        ]
+        measure = self._measure(question)
+        group_by: GroupBy | None = lex.group_by(question)
+        granularity = lex.granularity(question)
+        ranked = bool(lex.RANK.search(question)) or (
+            group_by is not None and lex.superlative(question) is not None
+        )
+        if ranked and intent is not Intent.WHY_CHANGE:
+            intent = Intent.RANK
+        elif lex.SHARE.search(question) and intent in (
+            Intent.SUMMARISE,
+            Intent.COUNT,
+            Intent.COMPARE,
+        ):
+            intent = Intent.SHARE
+        elif granularity is not None and intent in (Intent.SUMMARISE, Intent.COUNT):
+            intent = Intent.TREND
+        if len(periods) >= 2 and intent is not Intent.TREND:
+            if intent is Intent.WHY_CHANGE or lex.WHY.search(question):
+                intent = Intent.WHY_CHANGE
+                window, baseline = periods[-1], periods[0]
+                periods = []
+            elif intent not in (Intent.RANK, Intent.SHARE):
+                intent = Intent.COMPARE
+                baseline = None
+        elif baseline is not None and intent in (Intent.SUMMARISE, Intent.COUNT, Intent.TREND):
             intent = Intent.WHY_CHANGE if lex.WHY.search(question) else Intent.COMPARE
         if intent is Intent.WHY_CHANGE and window is None:
             end = shift(reference, timedelta(seconds=1))
@@ -123,13 +165,15 @@ class RulesPlanner:
             )
 
         detected = self.languages.detect(question)
-        language = detected if detected in TEMPLATE_LANGUAGES else "en"
-        if detected and detected not in TEMPLATE_LANGUAGES:
+        language = detected if detected and has_phrases(detected) else "en"
+        if detected and not has_phrases(detected):
             notes.append(f"question in {detected}; the template answer is in English")
 
         entities, brands = self._entities(question, vocab)
         if intent is Intent.SUMMARISE and len(entities) + len(brands) >= 2:
             intent = Intent.COMPARE if lex.COMPARE.search(question) else intent
+        if intent is Intent.RANK or (intent is Intent.SHARE and group_by is not None):
+            group_by = self._rank_dimension(group_by, vocab)
         rating_min = rating_max = None
         if m := _RATING.search(question):
             rating_min = float(m.group(1))
@@ -144,6 +188,20 @@ class RulesPlanner:
         search_text = question
         for part in timing.matched:
             search_text = search_text.replace(part, " ")
+        names: list[NameTerm] = []
+        if count_names is not None:
+            taken = [*timing.matched, *brands, *sources, *locations]
+            if vocab.entities is not None:
+                taken += [m.surface for m in vocab.entities.match(question)]
+                taken += [vocab.entities.entity(e).name for e in entities]
+            if vocab.topics is not None:
+                taken += [t.name for t in vocab.topics.taxonomy.topics]
+            for name, patterns, n in read_names(question, taken, count_names):
+                names.append(NameTerm(name=name, patterns=patterns, mentions=n))
+                notes.append(
+                    f"{name!r} is not in the brand catalog: read from the texts "
+                    f"({n} mentions name it)"
+                )
         return Plan(
             question=question,
             intent=intent,
@@ -161,6 +219,14 @@ class RulesPlanner:
             rating_min=rating_min,
             rating_max=rating_max,
             search_text=" ".join(search_text.split()),
+            measure=measure,
+            group_by=group_by if intent in (Intent.RANK, Intent.SHARE) else None,
+            order=lex.superlative(question) or "most",
+            top_n=lex.top_n(question),
+            granularity=granularity if intent is Intent.TREND else None,
+            periods=periods if intent is Intent.COMPARE else [],
+            timezone=str(getattr(tz, "key", "UTC")),
+            names=names,
             planner="rules",
             notes=notes,
         )
@@ -178,6 +244,24 @@ class RulesPlanner:
         if lex.COMPARE.search(question):
             return Intent.COMPARE
         return Intent.SUMMARISE
+
+    @staticmethod
+    def _measure(question: str) -> Measure:
+        if lex.NPS.search(question):
+            return "nps"
+        if lex.RATING.search(question):
+            return "rating"
+        if lex.SHARE.search(question):
+            return "share"
+        return "count"
+
+    @staticmethod
+    def _rank_dimension(group_by: GroupBy | None, vocab: Vocabulary) -> GroupBy:
+        """ "Which operator/brand…": the source's own brand field where the data has one,
+        else the catalog's brands and competitors as matched in the texts."""
+        if group_by in (None, "brand", "entity"):
+            return "brand" if vocab.brands else "entity"
+        return group_by
 
     @staticmethod
     def _sentiment(question: str) -> Sentiment | None:
@@ -213,9 +297,10 @@ class RulesPlanner:
         named = [t.id for t in model.taxonomy.topics if _names_in(question, [t.name])]
         if named:
             return named
-        scores = model.scores(self.embedder.embed_query(question)[None, :])[0]
-        best = int(np.argmax(scores))
-        if scores[best] >= TOPIC_SIMILARITY:
-            notes.append(f"read as about topic {model.ids[best]!r} (similarity {scores[best]:.2f})")
-            return [model.ids[best]]
-        return []
+        # By meaning, in any language: the question against each topic's names and example
+        # phrases (ask/topic_match.py); nothing rather than a topic that is not clearly meant.
+        found = match_topics(question, model, self.embedder)
+        notes.extend(
+            f"read as about topic {m.topic!r} ({m.how}, score {m.score:.2f})" for m in found
+        )
+        return [m.topic for m in found]

@@ -6,18 +6,24 @@ model error falls back to the rules plan whole."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ask.plan import Intent, Plan, PlanWindow
+from ask.plan import Granularity, GroupBy, Intent, Measure, Plan, PlanWindow
 from ask.vocabulary import Vocabulary
 from hark.dates import shift_date
 from hark.domain import Sentiment
 from prompts import load_prompt
 
 log = logging.getLogger("hark.llm")
+
+
+class DayRange(BaseModel):
+    start_day: date
+    end_day: date
 
 
 class PlanDraft(BaseModel):
@@ -35,14 +41,26 @@ class PlanDraft(BaseModel):
     sources: list[str] = Field(default_factory=list)
     locations: list[str] = Field(default_factory=list)
     answer_language: str | None = Field(None, description="ISO 639-1 code")
+    measure: Measure = "count"
+    group_by: GroupBy | None = None
+    order: Literal["most", "least"] = "most"
+    top_n: int | None = Field(None, ge=1, le=50)
+    granularity: Granularity | None = None
+    periods: list[DayRange] = Field(default_factory=list, max_length=62)
 
 
-def _window(start: date | None, end: date | None, label: str) -> PlanWindow | None:
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def _window(
+    start: date | None, end: date | None, label: str, tz: tzinfo = UTC_ZONE
+) -> PlanWindow | None:
     if start is None or end is None or end < start:
         return None
     return PlanWindow(
-        start=datetime.combine(start, time(), UTC),
-        end=datetime.combine(shift_date(end, timedelta(days=1)), time(), UTC),
+        # Local midnights of the workspace's zone, held in UTC like every window.
+        start=datetime.combine(start, time(), tz).astimezone(UTC_ZONE),
+        end=datetime.combine(shift_date(end, timedelta(days=1)), time(), tz).astimezone(UTC_ZONE),
         label=f"{label} ({start.isoformat()} – {end.isoformat()})"
         if start != end
         else start.isoformat(),
@@ -51,7 +69,7 @@ def _window(start: date | None, end: date | None, label: str) -> PlanWindow | No
 
 class LLMPlanner:
     def __init__(self, chat: Any, languages: list[str]) -> None:
-        self.prompt = load_prompt("plan", 1)
+        self.prompt = load_prompt("plan", 2)
         self.structured = chat.with_structured_output(PlanDraft)
         self.languages = languages
 
@@ -83,8 +101,14 @@ class LLMPlanner:
             dropped.extend(f"{what} {v!r}" for v in values if v not in allowed)
             return keep
 
-        window = _window(draft.start_day, draft.end_day, "period") or rules.window
-        baseline = _window(draft.baseline_start_day, draft.baseline_end_day, "baseline")
+        tz = ZoneInfo(rules.timezone)
+        window = _window(draft.start_day, draft.end_day, "period", tz) or rules.window
+        baseline = _window(draft.baseline_start_day, draft.baseline_end_day, "baseline", tz)
+        periods = [
+            p
+            for r in draft.periods
+            if (p := _window(r.start_day, r.end_day, "period", tz)) is not None
+        ]
         if draft.intent is Intent.WHY_CHANGE and baseline is None:
             baseline = rules.baseline
         if draft.intent is Intent.WHY_CHANGE and (window is None or baseline is None):
@@ -104,6 +128,12 @@ class LLMPlanner:
             "sources": known(draft.sources, vocab.sources, "source"),
             "locations": known(draft.locations, vocab.locations, "location"),
             "question_language": language or rules.question_language,
+            "measure": draft.measure,
+            "group_by": draft.group_by,
+            "order": draft.order,
+            "top_n": draft.top_n,
+            "granularity": draft.granularity,
+            "periods": periods if len(periods) >= 2 else [],
             "planner": "llm",
             "notes": [*rules.notes, *(f"model named unknown {d}: dropped" for d in dropped)],
         }

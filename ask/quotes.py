@@ -14,7 +14,7 @@ from analytics.scope import Scope
 from ask.facts import Quote
 from ask.plan import PlanWindow
 from retrieval.hybrid import rank_quotes
-from store.evidence import scope_rows
+from store.evidence import rows_by_id, scope_rows
 
 # Quotes are chosen among the newest this-many candidates of a group: enough to represent
 # it, few enough to rank in milliseconds.
@@ -98,6 +98,17 @@ class QuotePicker:
         )
         for i in chosen:
             self._rows[i] = by_id[i]
+            self._used.add(i)
+        return chosen
+
+    def pick_ids(self, ids: list[int]) -> list[int]:
+        """Quotes chosen elsewhere (a theme's representatives), kept when they are in the
+        picker's scope and not used yet, in the given order."""
+        with self._engine.connect() as conn:
+            rows = {r.id: r for r in rows_by_id(conn, scope=self._scope, ids=ids)}
+        chosen = [i for i in ids if i in rows and i not in self._used]
+        for i in chosen:
+            self._rows[i] = rows[i]
             self._used.add(i)
         return chosen
 

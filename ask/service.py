@@ -11,16 +11,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from datetime import time as clock
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from analytics.scope import Scope
-from ask.analysis import analyse
+from ask.analysis import ThemesFn, analyse
 from ask.composer_template import TemplateComposer
 from ask.facts import Fact
 from ask.plan import Plan
@@ -29,6 +30,7 @@ from ask.quotes import QuotePicker, VectorsFor
 from ask.untrusted import safe_url
 from ask.vocabulary import VocabularyCache
 from hark.errors import ErrorCode, HarkError
+from store import name_search
 
 log = logging.getLogger("hark.ask")
 MAX_QUESTION_CHARS = 2000
@@ -71,6 +73,8 @@ class Asker:
         llm: Any | None = None,
         llm_planner: Any | None = None,
         reference_setting: str | None = None,
+        timezone_for: Callable[[str], tzinfo] | None = None,
+        themes: Callable[..., list[Any]] | None = None,
     ) -> None:
         self.engine = engine
         self.planner = planner
@@ -80,7 +84,28 @@ class Asker:
         self.llm = llm
         self.llm_planner = llm_planner
         self.reference_setting = reference_setting
+        self.timezone_for = timezone_for or (lambda _ws: ZoneInfo("UTC"))
+        self.themes = themes
         self.template = TemplateComposer()
+
+    def _count_names(self, workspace: str) -> Callable[[list[str]], int]:
+        def count(patterns: list[str]) -> int:
+            with self.engine.connect() as conn:
+                return name_search.count_naming(conn, workspace=workspace, patterns=patterns)
+
+        return count
+
+    def _themes_for(self, workspace: str) -> ThemesFn | None:
+        if self.themes is None:
+            return None
+        themes, vectors = self.themes, self.vectors_for(workspace)
+
+        def found(scope: Scope, window: Any, baseline: Any, sentiment: str | None) -> list[Any]:
+            return themes(
+                self.engine, scope, window, baseline, vectors_for=vectors, sentiment=sentiment
+            )
+
+        return found
 
     def ask(
         self,
@@ -105,8 +130,15 @@ class Asker:
             reference = reference.replace(tzinfo=UTC) if reference.tzinfo is None else reference
             reference = datetime.combine(reference.astimezone(UTC).date(), clock(23, 59, 59), UTC)
         ref = reference or reference_time(vocab, self.reference_setting)
+        tz = self.timezone_for(workspace)
         try:
-            plan = self.planner.plan(question, vocab, reference=ref)
+            plan = self.planner.plan(
+                question,
+                vocab,
+                reference=ref,
+                tz=tz,
+                count_names=self._count_names(workspace),
+            )
             if self.llm_planner is not None and use_llm:
                 plan = self.llm_planner.refine(plan, vocab)
             filters = plan.filters(with_sentiment=False)
@@ -127,6 +159,7 @@ class Asker:
             filters,
             topics=tuple(plan.topics),
             entities=tuple(plan.entities),
+            text_any=tuple(p for n in plan.names for p in n.patterns),
         )
         quote_scope = replace(scope, filters=plan.filters())
         picker = QuotePicker(
@@ -135,11 +168,23 @@ class Asker:
         names = (
             {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
         )
-        evidence = analyse(plan, scope, self.engine, picker, names)
+        display = (
+            {e.id: e.name for e in vocab.entities.entities} if vocab.entities is not None else {}
+        )
+        evidence = analyse(
+            plan,
+            scope,
+            self.engine,
+            picker,
+            names,
+            display=display,
+            tz=ZoneInfo(plan.timezone) if plan.timezone != "UTC" else tz,
+            themes=self._themes_for(workspace),
+        )
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        answer = self.template.compose(plan, evidence)
+        answer = self.template.compose(plan, evidence, display)
         warnings = list(plan.notes)
         composer = "template"
         if self.llm is not None and use_llm:

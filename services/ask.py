@@ -4,7 +4,7 @@ topics, sources, places) that other services refresh when what it is read from c
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -32,12 +32,14 @@ class AskService:
         embedder: Callable[[], Embedder],
         enrich: EnrichService,
         index: IndexService,
+        timezone_for: Callable[[str], tzinfo] | None = None,
     ) -> None:
         self.settings = settings
         self._engine = engine
         self._embedder = embedder
         self._enrich = enrich
         self._index = index
+        self._timezone_for = timezone_for
 
     @cached_property
     def asker(self) -> Asker:
@@ -45,6 +47,7 @@ class AskService:
         model endpoint is configured)."""
         from ask.planner import RulesPlanner
         from ask.service import Asker
+        from ask.themes import themes
         from ask.vocabulary import VocabularyCache
 
         llm = planner = None
@@ -68,6 +71,8 @@ class AskService:
             llm=llm,
             llm_planner=planner,
             reference_setting=self.settings.ask_reference_date,
+            themes=themes,
+            timezone_for=self._timezone_for,
         )
 
     def answer(

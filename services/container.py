@@ -18,6 +18,7 @@ from services.index import IndexService
 from services.ingest import IngestService
 from services.keys import KeyService
 from services.search import SearchService
+from services.workspace_settings import WorkspaceSettingsService
 
 if TYPE_CHECKING:
     from retrieval.embedders import Embedder
@@ -43,8 +44,14 @@ class Container:
         self.enrich = EnrichService(
             settings, lambda: self.engine, lambda: self.embedder, self.index.sync
         )
+        self.workspace_settings = WorkspaceSettingsService(settings, lambda: self.engine)
         self.ask = AskService(
-            settings, lambda: self.engine, lambda: self.embedder, self.enrich, self.index
+            settings,
+            lambda: self.engine,
+            lambda: self.embedder,
+            self.enrich,
+            self.index,
+            self.workspace_settings.timezone,
         )
         self.catalogs = CatalogService(lambda: self.engine, self.enrich, self.ask)
         self.discovery = DiscoveryService(settings, lambda: self.engine, self.enrich, self.ask)
@@ -52,7 +59,11 @@ class Container:
             settings, lambda: self.engine, self.enrich, self.index, self.ask
         )
         self.search = SearchService(
-            settings, lambda: self.engine, lambda: self.embedder, self.index
+            settings,
+            lambda: self.engine,
+            lambda: self.embedder,
+            self.index,
+            self.enrich.topic_model,
         )
         self.keys = KeyService(lambda: self.engine)
 

@@ -4,19 +4,27 @@ scope, grouped by window and by a key, one statement per call.
 Counted = not a copy and (unless the scope includes noise) not noise. Every count is of
 distinct mentions: scoping by topic or entity is an EXISTS (never a join that multiplies
 rows), and grouping by one joins a row per (mention, value), which both tables key on.
-Days are UTC calendar days on both backends; the day expression is the only dialect-aware part.
+The "day" key is the calendar day in a time zone (UTC unless told): a mention posted at
+05:00 UTC on 22 February was written on the 21st in Los Angeles, and a brand manager there
+counts it on the 21st. The UTC offsets in force over the windows are worked out in Python
+(zoneinfo) and applied in SQL as a shift per stretch of constant offset, so DST and
+half-hour zones are exact and both backends cut days at the very instants that
+``analytics.counts.series`` computes for its bucket edges. The day expression is the only
+dialect-aware part.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
     Date,
+    DateTime,
     FromClause,
     and_,
     case,
@@ -35,6 +43,7 @@ from hark.dates import EARLIEST, LATEST
 from hark.domain import SearchFilters
 from store.enrichment import active_catalog
 from store.filters import filter_conditions
+from store.name_search import names_condition
 from store.tables import mention_entities, mention_topics, mentions
 
 # Dimensions that are a plain mentions column; "topic" and "entity" live in their own tables.
@@ -59,6 +68,8 @@ class ScopeSpec(Protocol):
     def main_entity_only(self) -> bool: ...
     @property
     def include_noise(self) -> bool: ...
+    @property
+    def text_any(self) -> tuple[str, ...]: ...
 
 
 class Span(Protocol):
@@ -113,6 +124,8 @@ def scope_condition(scope: ScopeSpec, version: int | None) -> ColumnElement[bool
         if scope.main_entity_only:
             named.append(e.main.is_(True))
         conds.append(exists().where(*named))
+    if scope.text_any:
+        conds.append(names_condition(scope.text_any))
     return and_(*conds)
 
 
@@ -122,6 +135,72 @@ def _day(dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return cast(func.timezone("UTC", mentions.c.created_at), Date)
     return func.date(mentions.c.created_at)
+
+
+# Offsets are sampled this far apart and bisected where they change: no zone in the tz
+# database changes its offset twice within a week (checked for every zone, 1970-2040).
+_SAMPLE_STEP = timedelta(days=7)
+_SECOND = timedelta(seconds=1)
+
+
+def _offset(tz: tzinfo, at: datetime) -> timedelta:
+    got = at.astimezone(tz).utcoffset()
+    return timedelta(0) if got is None else got
+
+
+@lru_cache(maxsize=256)
+def utc_offsets(
+    tz: tzinfo, start: datetime, end: datetime
+) -> tuple[tuple[datetime, timedelta], ...]:
+    """The stretches of constant UTC offset of ``tz`` over [start, end), as (first instant,
+    offset) pairs in order; the first starts at ``start``. A change falls on a whole second
+    (tz database transitions do), found by bisection."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    out = [(start, _offset(tz, start))]
+    t = start
+    while t < end:
+        nxt = min(t + _SAMPLE_STEP, end)
+        current = out[-1][1]
+        if _offset(tz, nxt) != current:
+            lo, hi = t, nxt  # the offset at lo is current, at hi it is not
+            while hi - lo > _SECOND:
+                mid = lo + (hi - lo) // 2
+                lo, hi = (mid, hi) if _offset(tz, mid) == current else (lo, mid)
+            change = hi.replace(microsecond=0)  # lo < change <= hi and hi - lo <= 1 s
+            out.append((change, _offset(tz, change)))
+            t = change
+        else:
+            t = nxt
+    return tuple(out)
+
+
+def _shifted_day(dialect: str, offset: timedelta) -> ColumnElement[Any]:
+    """The calendar day of created_at + offset (the local day where that offset holds)."""
+    m = mentions.c
+    if not offset:
+        return _day(dialect)
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", m.created_at, type_=DateTime())
+        return cast(utc + offset, Date)
+    seconds = int(offset.total_seconds())
+    return func.date(m.created_at, f"{seconds:+d} seconds")
+
+
+def local_day(dialect: str, tz: tzinfo, windows: Sequence[Span]) -> ColumnElement[Any]:
+    """The calendar day of created_at in ``tz``, exact over the windows: one shift per
+    stretch of constant offset, chosen by a balanced CASE on created_at (a few comparisons
+    per row even over centuries of DST changes)."""
+    start = max(min(w.start for w in windows), ALL_TIME_START)
+    end = min(max(w.end for w in windows), ALL_TIME_END)
+    stretches = utc_offsets(tz, start, end) if start < end else ((start, _offset(tz, start)),)
+
+    def tree(lo: int, hi: int) -> ColumnElement[Any]:
+        if hi - lo == 1:
+            return _shifted_day(dialect, stretches[lo][1])
+        mid = (lo + hi) // 2
+        return case((mentions.c.created_at < stretches[mid][0], tree(lo, mid)), else_=tree(mid, hi))
+
+    return tree(0, len(stretches))
 
 
 # A window from ALL_TIME_START to ALL_TIME_END means "no period": it applies no time condition,
@@ -150,9 +229,11 @@ def grouped_counts(
     keys: Sequence[str] = (),
     sentiment: str | None = None,
     version: int | None = None,
+    tz: tzinfo = UTC,
 ) -> dict[tuple[Any, ...], int]:
     """Counted mentions in scope per (window index, *values of ``keys``); only non-zero
-    groups appear. A missing value (no location, no topic, unlabelled) is None.
+    groups appear. A missing value (no location, no topic, unlabelled) is None. The "day"
+    key is a ``date``: the calendar day in ``tz`` (a zoneinfo zone or a fixed offset).
 
     ``sentiment`` keeps mentions of that sentiment. Grouped by "topic", it is the topic's own
     (aspect) sentiment instead, and the None group holds the mentions of that sentiment with no
@@ -170,7 +251,13 @@ def grouped_counts(
         out: dict[tuple[Any, ...], int] = {}
         for i, w in enumerate(windows):
             one = grouped_counts(
-                conn, scope=scope, windows=[w], keys=keys, sentiment=sentiment, version=version
+                conn,
+                scope=scope,
+                windows=[w],
+                keys=keys,
+                sentiment=sentiment,
+                version=version,
+                tz=tz,
             )
             out.update({(i, *k[1:]): n for k, n in one.items()})
         return out
@@ -180,7 +267,7 @@ def grouped_counts(
     values: list[ColumnElement[Any]] = []
     for key in keys:
         if key == "day":
-            values.append(_day(conn.dialect.name))
+            values.append(local_day(conn.dialect.name, tz, windows))
         elif key == "topic":
             if version is None:
                 return {}

@@ -46,3 +46,18 @@ def scope_rows(
             .limit(limit)
         )
     )
+
+
+def rows_by_id(conn: Connection, *, scope: ScopeSpec, ids: Sequence[int]) -> Sequence[Any]:
+    """The counted mentions in ``scope`` among ``ids`` (quotes chosen elsewhere, such as a
+    discovered theme's, re-read under the scope so none escapes it)."""
+    if not ids:
+        return []
+    version = taxonomy_version(conn, workspace=scope.workspace)
+    return list(
+        conn.execute(
+            select(*(mentions.c[c] for c in QUOTE_COLUMNS)).where(
+                scope_condition(scope, version), mentions.c.id.in_(list(ids))
+            )
+        )
+    )

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
+from ask.phrasing import mentions as mentions_phrase
 from enrichment.catalogs import parse, set_catalog
 from hark.settings import Settings
 from services.container import Container
@@ -73,7 +74,7 @@ def test_a_count_equals_sql_and_cites_mentions_of_that_day(
     expected = _count(rt, day=FEB23, brand="Delta", sentiment="negative")
     count = next(f for f in body["facts"] if f["kind"] == "count")
     assert count["total"] == expected
-    assert body["answer"].startswith(f"{expected} negative mentions about Delta")
+    assert body["answer"].startswith(f"{mentions_phrase(expected, 'negative', 'en')} about Delta")
     assert body["composer"] == "template" and body["language"] == "en"
     for c in body["citations"]:
         created = datetime.fromisoformat(c["created_at"])
@@ -113,9 +114,10 @@ def test_russian_question_gets_a_russian_answer(client: TestClient, rt: Containe
         headers=auth,
     ).json()
     assert body["language"] == "ru" and body["plan"]["intent"] == "count"
-    assert "негативных упоминаний" in body["answer"]
     expected = _count(rt, day=FEB23, brand="Delta", sentiment="negative")
-    assert body["answer"].startswith(str(expected))
+    # The count takes its Russian plural form ("1 негативное упоминание", "5 … упоминаний").
+    assert body["answer"].startswith(mentions_phrase(expected, "negative", "ru"))
+    assert "23 февраля 2015 г." in body["answer"] and "г.." not in body["answer"]
 
 
 def test_no_data_is_said_plainly(client: TestClient, rt: Container) -> None:

