@@ -630,6 +630,9 @@ def _share(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     if a.plan.group_by is not None:
         _rank(a, engine, window)
         return
+    if a.plan.rating_min is not None or a.plan.rating_max is not None:
+        _rating(a, engine, window)  # "what share of reviews gave 1-2 stars": a rating range
+        return
     counts = sentiment_counts(engine, a.scope, window)
     total = counts["total"]
     a.add(CountFact(id=a.next_id(), total=total, sentiment=None, period=window.label))
@@ -702,9 +705,20 @@ def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
 
 
 def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
-    """Average stars, low ratings and (on 0-10 scales) NPS of the mentions in scope."""
+    """Average stars, low ratings and (on 0-10 scales) NPS of the mentions in scope; with an
+    asked rating range, that range's part of all rated mentions."""
+    ranged = a.plan.rating_min is not None or a.plan.rating_max is not None
+    whole = replace(
+        a.scope,
+        filters=a.scope.filters.model_copy(update={"rating_min": None, "rating_max": None}),
+    )
     with engine.connect() as conn:
-        stats = coverage_store.rating_stats(conn, scope=a.scope, window=window).get(None)
+        stats = coverage_store.rating_stats(conn, scope=whole, window=window).get(None)
+        part = (
+            coverage_store.rating_stats(conn, scope=a.scope, window=window).get(None)
+            if ranged
+            else None
+        )
     if stats is None:
         a.add(RatingFact(id=a.next_id(), period=window.label, average=None, rated=0, low=0))
         _caveat(a, "no_ratings")
@@ -722,6 +736,10 @@ def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             low=int(stats["low"]),
             low_share=pct(stats["low"] / rated),
             nps=nps,
+            part_min=a.plan.rating_min if ranged else None,
+            part_max=a.plan.rating_max if ranged else None,
+            part=int(part["rated"]) if part else 0 if ranged else None,
+            part_share=pct((part["rated"] if part else 0) / rated) if ranged else None,
         )
     )
     a.cite(fact, a.quotes.pick(window, k=TOP))

@@ -37,6 +37,7 @@ from ask.facts import (
     ShareChangeFact,
     SpikeFact,
     ThemeFact,
+    stars_text,
 )
 from ask.phrasing import day_text, has_phrases, mentions, month_text, num, phrases, plural
 from ask.plan import Intent, Plan, PlanWindow
@@ -72,7 +73,8 @@ def _window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
         return str(p["all_time"])
     if language == "en":
         return w.label
-    return period_text(w.start, w.end, language)
+    # A period cut at the reference day is still named as the whole period it is.
+    return period_text(w.start, w.named_end or w.end, language)
 
 
 def period_text(start: Any, end: Any, language: str) -> str:
@@ -112,6 +114,8 @@ class _Answer:
     trend_sentiment: str | None = None
     share_total: int = 0
     series: list[tuple[str, str]] = field(default_factory=list)
+    grouped: bool = False  # topics or themes follow the count
+    cited: set[str] = field(default_factory=set)
     split: dict[str, tuple[str, str]] = field(default_factory=dict)  # sentiment: count, share
 
     def n(self, value: float | None) -> str:
@@ -127,7 +131,10 @@ class _Answer:
         self.lines.append(str(self.p[key]).format(**values))
 
     def cite(self, fact: FactBase) -> None:
-        """The quotes chosen for ``fact``, each on its line with its [id]."""
+        """The quotes chosen for ``fact``, each on its line with its [id] (once per fact)."""
+        if fact.id in self.cited:
+            return
+        self.cited.add(fact.id)
         for i in fact.citations:
             q = self.quotes.get(i)
             if q is not None:
@@ -153,6 +160,7 @@ class TemplateComposer:
             "baseline_window": window_text(plan.baseline, lang),
         }
         a = _Answer(plan, lang, p, ctx, {q.id: q for q in evidence.quotes})
+        a.grouped = any(isinstance(f, BreakdownFact | ThemeFact) for f in evidence.facts)
         for fact in evidence.facts:
             _render(fact, a)
             a.previous = fact
@@ -182,6 +190,8 @@ def _render(fact: FactBase, a: _Answer) -> None:
 @_render.register
 def _count(fact: CountFact, a: _Answer) -> None:
     key = COUNT_HEAD.get(a.plan.intent, "count")
+    if key == "summary_head" and not a.grouped:
+        key = "count"  # nothing to list under "Most discussed:"
     if a.plan.intent == Intent.SHARE:
         a.share_total = fact.total
         if fact.total == 0:
@@ -192,7 +202,8 @@ def _count(fact: CountFact, a: _Answer) -> None:
             a.say("no_data", **a.ctx)
     elif key:
         a.say(key, **a.ctx, mentions=a.mentions(fact.total, _sentiment(fact)))
-        if key != "summary_head":  # a summary's quotes come with its topics
+        # A summary's quotes come with its topics, or after the line saying there are none.
+        if a.plan.intent is not Intent.SUMMARISE:
             a.cite(fact)
     if a.plan.intent == Intent.TREND and fact.total:
         a.trend_total = fact.total
@@ -245,6 +256,13 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
     now, before = (
         (fact.current_rate, fact.baseline_rate) if fact.per_day else (fact.current, fact.baseline)
     )
+    ctx = a.ctx
+    if len(a.plan.periods) >= 2:  # named periods: the last against the first
+        ctx = {
+            **a.ctx,
+            "window": window_text(a.plan.periods[-1], a.language),
+            "baseline_window": window_text(a.plan.periods[0], a.language),
+        }
     word = "change_flat" if now == before else "change_up" if now > before else "change_down"
     rel = (
         a.p["relative"].format(relative=("+" if fact.relative > 0 else "") + a.n(fact.relative))
@@ -252,7 +270,7 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
         else ""
     )
     line = a.p[word].format(
-        **a.ctx,
+        **ctx,
         current=a.n(fact.current),
         baseline=a.n(fact.baseline),
         relative="" if fact.per_day else rel,
@@ -397,7 +415,13 @@ def _period(fact: PeriodFact, a: _Answer) -> None:
     )
     a.say(
         "period_line",
-        label=window_text(PlanWindow(start=fact.start, end=fact.end, label=fact.label), a.language),
+        label=window_text(
+            next(
+                (w for w in a.plan.periods if w.start == fact.start),
+                PlanWindow(start=fact.start, end=fact.end, label=fact.label),
+            ),
+            a.language,
+        ),
         mentions=a.mentions(fact.count, _sentiment(fact)),
         share_text=share,
         per_day_text=a.p["period_per_day"].format(per_day=a.n(fact.per_day)),
@@ -420,6 +444,15 @@ def _rating(fact: RatingFact, a: _Answer) -> None:
     )
     if fact.nps is not None:
         a.say("nps_line", nps=a.n(fact.nps))
+    if fact.part is not None:
+        a.say(
+            "rating_part_line",
+            **a.ctx,
+            ratings=plural(a.p["ratings"]["forms"], fact.rated, a.language),
+            range=stars_text(fact.part_min, fact.part_max),
+            part=a.n(fact.part),
+            part_share=a.n(fact.part_share),
+        )
     a.cite(fact)
 
 

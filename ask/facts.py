@@ -512,6 +512,10 @@ class RatingFact(FactBase):
     low: int = Field(description="Ratings in the bottom two fifths of the scale (1-2 of 5).")
     low_share: float | None = None
     nps: float | None = Field(default=None, description="Net promoter score on 0-10 scales.")
+    part_min: float | None = Field(default=None, description="An asked range's lowest rating.")
+    part_max: float | None = Field(default=None, description="...and its highest.")
+    part: int | None = Field(default=None, description="Rated mentions in the asked range.")
+    part_share: float | None = Field(default=None, description="Percent of rated mentions.")
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         f = p["fact"]
@@ -524,12 +528,36 @@ class RatingFact(FactBase):
         )
         if self.nps is not None:
             text += str(f["nps"]).format(nps=raw(self.nps, language))
+        if self.part is not None:
+            text += str(f["rating_part"]).format(
+                range=stars_text(self.part_min, self.part_max),
+                part=raw(self.part, language),
+                part_share=raw(self.part_share or 0.0, language),
+            )
         return text
 
     def _numbers(self) -> list[float]:
         out: list[float] = [self.rated, self.low]
-        out += [v for v in (self.average, self.low_share, self.nps) if v is not None]
+        out += [
+            v
+            for v in (
+                self.average,
+                self.low_share,
+                self.nps,
+                self.part,
+                self.part_share,
+                self.part_min,
+                self.part_max,
+            )
+            if v is not None
+        ]
         return out
+
+
+def stars_text(low: float | None, high: float | None) -> str:
+    """An asked rating range as written: "1–2", "5"."""
+    a, b = (f"{v:g}" if v is not None else "" for v in (low, high))
+    return a if a == b or not b else f"{a}–{b}" if a else f"≤{b}"
 
 
 class NameMatchFact(FactBase):

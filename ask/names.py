@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
+from typing import Any
 
 from enrichment.stopwords import stop_words
 from enrichment.transliteration import ENDINGS, is_cyrillic, skeleton
@@ -57,16 +58,43 @@ def _name_like(word: str, first: bool, latin_in_other_script: bool) -> bool:
     if latin_in_other_script and _is_latin(word):
         return len(letters) >= 3
     cased = word[0].isupper() or any(c.isupper() for c in word[1:])
-    return cased and not first and len(letters) >= 3
+    if first:
+        # A question's first word is capitalised anyway: a name only if it is a Cyrillic
+        # word the Russian dictionary does not know ("Тинькофф …", not "Покажи …") and not
+        # Kazakh (whose words the Russian dictionary does not know either).
+        return cased and len(letters) >= 4 and _unknown_cyrillic(word)
+    return cased and len(letters) >= 3
 
 
-def candidates(question: str, taken: Iterable[str]) -> list[str]:
+_KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+
+
+def _unknown_cyrillic(word: str) -> bool:
+    if not all(is_cyrillic(c) for c in word if c.isalpha()) or _KAZAKH_LETTERS & set(word):
+        return False
+    return not _russian().word_is_known(word.lower())
+
+
+@cache
+def _russian() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def candidates(
+    question: str, taken: Iterable[str], ordinary: Callable[[str], bool] | None = None
+) -> list[str]:
     """Name-like spans of ``question`` that no other reading took (``taken``: words and
-    phrases already read as periods, signals, catalog names or stored values)."""
+    phrases already read as periods, signals, catalog names or stored values; ``ordinary``:
+    words the question's other readings use, such as "Топ-3")."""
     taken_keys = {skeleton(w) for t in taken for w in _WORD.findall(t)}
     names = [q.strip() for q in _QUOTED.findall(question)]
     rest = _QUOTED.sub(" ", question)
-    words = [(m.group(), m.start()) for m in _WORD.finditer(rest)]
+    words = [(_POSSESSIVE.sub("", m.group()), m.start()) for m in _WORD.finditer(rest)]
     non_latin = any(not _is_latin(w) for w, _ in words)
     run: list[str] = []
     opening = words[0][1] if words else 0
@@ -75,6 +103,7 @@ def candidates(question: str, taken: Iterable[str]) -> list[str]:
             start >= 0
             and skeleton(word) not in taken_keys
             and _name_like(word, start == opening, non_latin)
+            and not (ordinary is not None and ordinary(word))
         )
         if ok:
             run.append(word)
@@ -115,12 +144,15 @@ def spellings(name: str) -> list[str]:
 
 
 def read_names(
-    question: str, taken: Iterable[str], count: Callable[[list[str]], int]
+    question: str,
+    taken: Iterable[str],
+    count: Callable[[list[str]], int],
+    ordinary: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, list[str], int]]:
     """(name, spellings, mentions naming it) for each name-like span no reading took;
     ``count`` counts the workspace's mentions whose text contains any spelling."""
     out = []
-    for name in candidates(question, taken):
+    for name in candidates(question, taken, ordinary):
         forms = spellings(name)
         out.append((name, forms, count(forms)))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from ask import intent_lexicon as lex
@@ -77,6 +78,83 @@ def reference_time(vocab: Vocabulary, setting: str | None) -> datetime:
     return datetime.combine(day, time(23, 59, 59), UTC)
 
 
+# Where detection names a language without phrases (short questions are often read as
+# Bulgarian or Urdu), the question's script picks the closest one that has them.
+_SCRIPT_LANGUAGE = (
+    (re.compile(r"[әғқңөұүһ]", re.IGNORECASE), "kk"),
+    (re.compile(r"[ўі]", re.IGNORECASE), "be"),
+    (re.compile(r"[їєґ]", re.IGNORECASE), "uk"),
+    (re.compile(r"[а-яё]", re.IGNORECASE), "ru"),
+    (re.compile(r"[پچژگکی]"), "fa"),
+    (re.compile(r"[\u0600-\u06ff]"), "ar"),
+    (re.compile(r"[\u10a0-\u10ff]"), "ka"),
+)
+
+
+_SIGNALS = (
+    lex.WHY,
+    lex.CHANGE,
+    lex.COMPARE,
+    lex.COUNT,
+    lex.TREND,
+    lex.EXAMPLES,
+    lex.NEGATIVE,
+    lex.POSITIVE,
+    lex.RANK,
+    lex.SHARE,
+    lex.RATING,
+    lex.NPS,
+)
+
+
+def _signal_word(word: str) -> bool:
+    """A word the question's other readings use ("Топ-3", "NPS", "Negative"): no name."""
+    return (
+        any(s.search(word) for s in _SIGNALS)
+        or lex.top_n(word) is not None
+        or lex.granularity(word) is not None
+        or lex.group_by(word) is not None
+    )
+
+
+# "17 февраля и 23 февраля", "Feb 21 or Feb 22", "17 ақпанда және 23 ақпанда": days (or any
+# periods) listed side by side are periods to compare, not the span between them.
+_LIST_JOINS = re.compile(
+    r"\s*(?:,|;|\band\b|\bor\b|\bvs\.?|\bversus\b|\bи\b|\bили\b|\bлибо\b|"
+    r"\bпротив\b|\bжәне\b|\bмен\b|\bпен\b|\bбен\b|\bәлде\b|\bнемесе\b|\bме\b|"
+    r"\bі\b|\bта\b|\bабо\b|\bو\b|\bأو\b|\bیا\b)\s*",
+    re.IGNORECASE,
+)
+
+
+def _listed(matched: list[str], reference: datetime, tz: tzinfo) -> list[PlanWindow]:
+    pieces = [p for m in matched for p in _LIST_JOINS.split(m) if p and p.strip()]
+    if len(pieces) < 2:
+        return []
+    found: list[PlanWindow] = []
+    for piece in pieces:
+        try:
+            window = _window(read_time(piece, reference, tz=tz).window)
+        except (OverflowError, ValueError):
+            return []
+        if window is None:
+            return []
+        found.append(window)
+    found.sort(key=lambda w: w.start)
+    if any(b.start < a.end for a, b in pairwise(found)):
+        return []
+    return found
+
+
+def _answer_language(detected: str | None, question: str) -> str:
+    if detected and has_phrases(detected):
+        return detected
+    for pattern, language in _SCRIPT_LANGUAGE:
+        if pattern.search(question):
+            return language
+    return "en"
+
+
 class RulesPlanner:
     def __init__(self, embedder: Embedder, languages: LanguageDetector) -> None:
         self.embedder = embedder
@@ -105,6 +183,8 @@ class RulesPlanner:
         tz = getattr(timing, "tz", None) or tz
         window, baseline = _window(timing.window), _window(timing.baseline)
         periods = [p for w in getattr(timing, "periods", []) if (p := _window(w)) is not None]
+        if not periods:
+            periods = _listed(timing.matched, reference, tz)
         # "This week" / "this month" end in the future: counting days that have not happened
         # would read as a fall. Periods stop at the end of the reference day.
         cap = shift(reference, timedelta(seconds=1))
@@ -119,9 +199,13 @@ class RulesPlanner:
         ]
         measure = self._measure(question)
         group_by: GroupBy | None = lex.group_by(question)
-        granularity = lex.granularity(question)
-        ranked = bool(lex.RANK.search(question)) or (
-            group_by is not None and lex.superlative(question) is not None
+        granularity = lex.granularity(question) or getattr(timing, "granularity", None)
+        ranked = (
+            bool(lex.RANK.search(question))
+            or (group_by is not None and lex.superlative(question) is not None)
+            # "by source", "из каждого источника": a breakdown by a dimension is a ranking
+            # (topics keep the summary, whose topics or themes come with quotes).
+            or (group_by not in (None, "topic") and intent in (Intent.SUMMARISE, Intent.COUNT))
         )
         if ranked and intent is not Intent.WHY_CHANGE:
             intent = Intent.RANK
@@ -138,7 +222,9 @@ class RulesPlanner:
                 intent = Intent.WHY_CHANGE
                 window, baseline = periods[-1], periods[0]
                 periods = []
-            elif intent not in (Intent.RANK, Intent.SHARE):
+            elif intent in (Intent.SUMMARISE, Intent.COUNT, Intent.COMPARE):
+                # "June vs July", "from June to July": each period counted, then compared.
+                # Examples, rankings, shares and series take the periods' span as one window.
                 intent = Intent.COMPARE
                 baseline = None
         elif baseline is not None and intent in (Intent.SUMMARISE, Intent.COUNT, Intent.TREND):
@@ -158,20 +244,29 @@ class RulesPlanner:
             notes.append("no period named: compared the last 7 days with the 7 days before")
         if intent is Intent.TREND and window is None:
             end = shift(reference, timedelta(seconds=1))
-            window = PlanWindow(
-                start=end - timedelta(days=DEFAULT_TREND_DAYS),
-                end=end,
-                label=f"last {DEFAULT_TREND_DAYS} days (no period named)",
-            )
+            start = end - timedelta(days=DEFAULT_TREND_DAYS)
+            label = f"last {DEFAULT_TREND_DAYS} days (no period named)"
+            if vocab.earliest is not None and vocab.earliest > start:
+                # A collection shorter than the default: its own days, not empty ones before.
+                first = vocab.earliest.astimezone(tz).date()
+                start = datetime.combine(first, time(), tz).astimezone(UTC)
+                label = f"{first:%d %B %Y} – {reference:%d %B %Y} (no period named)"
+            window = PlanWindow(start=start, end=end, label=label)
 
         detected = self.languages.detect(question)
-        language = detected if detected and has_phrases(detected) else "en"
-        if detected and not has_phrases(detected):
+        language = _answer_language(detected, question)
+        if detected and language == "en" and detected != "en":
             notes.append(f"question in {detected}; the template answer is in English")
 
         entities, brands = self._entities(question, vocab)
-        if intent is Intent.SUMMARISE and len(entities) + len(brands) >= 2:
-            intent = Intent.COMPARE if lex.COMPARE.search(question) else intent
+        if (
+            intent in (Intent.SUMMARISE, Intent.SHARE, Intent.COUNT)
+            and len(entities) + len(brands) >= 2
+            and not periods
+        ):
+            # Two or more brands named: each is a side ("United or Delta: who has more
+            # negative?", "compare MTS and Beeline by negative share"), not one pooled number.
+            intent = Intent.COMPARE
         if intent is Intent.RANK or (intent is Intent.SHARE and group_by is not None):
             group_by = self._rank_dimension(group_by, vocab)
         rating_min = rating_max = None
@@ -196,7 +291,7 @@ class RulesPlanner:
                 taken += [vocab.entities.entity(e).name for e in entities]
             if vocab.topics is not None:
                 taken += [t.name for t in vocab.topics.taxonomy.topics]
-            for name, patterns, n in read_names(question, taken, count_names):
+            for name, patterns, n in read_names(question, taken, count_names, _signal_word):
                 names.append(NameTerm(name=name, patterns=patterns, mentions=n))
                 notes.append(
                     f"{name!r} is not in the brand catalog: read from the texts "

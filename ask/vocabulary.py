@@ -25,6 +25,7 @@ class Vocabulary:
     locations: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     latest: datetime | None = None
+    earliest: datetime | None = None
     entities: EntityCatalog | None = None
     topics: TopicModel | None = None
 
@@ -52,12 +53,14 @@ class VocabularyCache:
                 conn, workspace=workspace, fields=("brand", "location", "source")
             )
             latest = mention_store.latest_created(conn, workspace=workspace)
+            earliest = mention_store.earliest_created(conn, workspace=workspace)
         catalog = self._entities(workspace)
         vocab = Vocabulary(
             brands=values["brand"],
             locations=values["location"],
             sources=values["source"],
             latest=latest,
+            earliest=earliest,
             entities=catalog[1] if catalog else None,
             topics=self._topics(workspace),
         )
