@@ -408,8 +408,16 @@ def distinct_values(
 
 
 def latest_created(conn: Connection, *, workspace: str) -> datetime | None:
+    return _created(conn, workspace, func.max)
+
+
+def earliest_created(conn: Connection, *, workspace: str) -> datetime | None:
+    return _created(conn, workspace, func.min)
+
+
+def _created(conn: Connection, workspace: str, aggregate: Any) -> datetime | None:
     m = mentions.c
-    value = conn.execute(select(func.max(m.created_at)).where(m.workspace == workspace)).scalar()
+    value = conn.execute(select(aggregate(m.created_at)).where(m.workspace == workspace)).scalar()
     if value is None:
         return None
     if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
