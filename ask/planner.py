@@ -117,6 +117,8 @@ def _signal_word(word: str) -> bool:
     )
 
 
+_DETACHED_ENDING = re.compile(r"([A-Za-z0-9])[-‐‑’'][^\sA-Za-z0-9.,;:!?()«»\"'’-]+")
+
 # "17 февраля и 23 февраля", "Feb 21 or Feb 22", "17 ақпанда және 23 ақпанда": days (or any
 # periods) listed side by side are periods to compare, not the span between them.
 _LIST_JOINS = re.compile(
@@ -258,7 +260,9 @@ class RulesPlanner:
         if detected and language == "en" and detected != "en":
             notes.append(f"question in {detected}; the template answer is in English")
 
-        entities, brands = self._entities(question, vocab)
+        # "MTS-ს", "United-қа": a Latin name with a case ending of another script is the name.
+        named = _DETACHED_ENDING.sub(r"\1", question)
+        entities, brands = self._entities(named, vocab)
         if (
             intent in (Intent.SUMMARISE, Intent.SHARE, Intent.COUNT)
             and len(entities) + len(brands) >= 2
@@ -274,8 +278,8 @@ class RulesPlanner:
             rating_min = float(m.group(1))
             rating_max = float(m.group(2) or m.group(1))
         topics = self._topics(question, vocab, notes)
-        sources = _names_in(question, vocab.sources)
-        locations = _names_in(question, vocab.locations)
+        sources = _names_in(named, vocab.sources)
+        locations = _names_in(named, vocab.locations)
         # Matched by name against stored values: say so, since a value can be an ordinary
         # word of the question.
         notes += [f"read as about source {v!r}" for v in sources]
@@ -287,11 +291,11 @@ class RulesPlanner:
         if count_names is not None:
             taken = [*timing.matched, *brands, *sources, *locations]
             if vocab.entities is not None:
-                taken += [m.surface for m in vocab.entities.match(question)]
+                taken += [m.surface for m in vocab.entities.match(named)]
                 taken += [vocab.entities.entity(e).name for e in entities]
             if vocab.topics is not None:
                 taken += [t.name for t in vocab.topics.taxonomy.topics]
-            for name, patterns, n in read_names(question, taken, count_names, _signal_word):
+            for name, patterns, n in read_names(named, taken, count_names, _signal_word):
                 names.append(NameTerm(name=name, patterns=patterns, mentions=n))
                 notes.append(
                     f"{name!r} is not in the brand catalog: read from the texts "
