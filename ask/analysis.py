@@ -52,7 +52,7 @@ from ask.facts import (
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QuotePicker
 from ask.untrusted import inert
-from hark.domain import Sentiment
+from hark.domain import AuthorType, Sentiment
 from store import coverage as coverage_store
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
@@ -530,6 +530,16 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
     measure = a.plan.measure if a.plan.measure in ("count", "share", "rating") else "count"
     items: list[RankItem] = []
+    if dim == "author_type":  # customers against the brands' own accounts: both counted
+        a = replace(
+            a,
+            scope=replace(
+                a.scope,
+                filters=a.scope.filters.model_copy(
+                    update={"author_types": [AuthorType.CUSTOMER, AuthorType.BRAND]}
+                ),
+            ),
+        )
     if measure == "rating":
         with engine.connect() as conn:
             version = _version(conn, a.scope, dim)

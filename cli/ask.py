@@ -32,10 +32,22 @@ def ask(
         read.append(f"period={plan.window.label}")
     if plan.baseline:
         read.append(f"vs={plan.baseline.label}")
+    if plan.periods:
+        read.append(f"periods={','.join(p.label for p in plan.periods)}")
+    if plan.group_by:
+        read.append(f"by={plan.group_by} measure={plan.measure} order={plan.order}")
+    elif plan.measure != "count":
+        read.append(f"measure={plan.measure}")
+    if plan.granularity:
+        read.append(f"per={plan.granularity}")
     for name in ("sentiment", "brands", "entities", "topics", "sources", "locations"):
         value = getattr(plan, name)
         if value:
             read.append(f"{name}={value if isinstance(value, str) else ','.join(value)}")
+    if plan.names:
+        read.append(f"names={','.join(n.name for n in plan.names)}")
+    if plan.timezone != "UTC":
+        read.append(f"tz={plan.timezone}")
     typer.echo(f"\n(read as: {' '.join(read)}; composer={result.composer})")
     for w in result.warnings:
         typer.echo(f"warning: {w}", err=True)

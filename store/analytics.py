@@ -47,7 +47,15 @@ from store.name_search import names_condition
 from store.tables import mention_entities, mention_topics, mentions
 
 # Dimensions that are a plain mentions column; "topic" and "entity" live in their own tables.
-COLUMN_DIMENSIONS = ("source", "source_type", "location", "brand", "language", "sentiment")
+COLUMN_DIMENSIONS = (
+    "source",
+    "source_type",
+    "location",
+    "brand",
+    "language",
+    "sentiment",
+    "author_type",
+)
 DIMENSIONS = frozenset({*COLUMN_DIMENSIONS, "topic", "entity"})
 GROUP_KEYS = DIMENSIONS | {"day"}
 

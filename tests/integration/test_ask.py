@@ -216,3 +216,66 @@ def test_impossible_readings_are_4xx(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
     bad = client.post("/v1/ask", json={"question": "Show 5-1 star reviews of Delta"}, headers=auth)
     assert_error(bad, 422, "validation_error")
+
+
+def test_a_model_plan_reads_rankings_and_named_periods(
+    tmp_path: Path, embedder: MemoisedEmbedder, llm_server: LLMServer
+) -> None:
+    """Plan v2: the model's group-by, measure, order and periods are validated into the plan
+    and analysed like the rules' (a group-by outside the schema falls back to the rules)."""
+    settings = Settings(
+        home=tmp_path / "llm-home", llm_base_url=llm_server.base_url, _env_file=None
+    )  # type: ignore[call-arg]
+    rt = Container(settings, embedder=embedder)  # type: ignore[arg-type]
+    _load(rt)
+    with TestClient(create_app(rt.settings, rt)) as client:
+        auth = api_auth(rt, "acme")
+        llm_server.queue(
+            Reply.tool_call(
+                "PlanDraft",
+                {
+                    "intent": "rank",
+                    "start_day": "2015-02-16",
+                    "end_day": "2015-02-24",
+                    "sentiment": "negative",
+                    "group_by": "brand",
+                    "measure": "share",
+                    "order": "least",
+                },
+            )
+        )
+        llm_server.queue(Reply.text("Nothing here is a fact: 999 [1]."))
+        llm_server.queue(Reply.text("Still 999 [1]."))
+        body = client.post(
+            "/v1/ask", json={"question": "Which airline is complained about least?"}, headers=auth
+        ).json()
+        assert body["plan"]["planner"] == "llm" and body["plan"]["intent"] == "rank"
+        [ranking] = [f for f in body["facts"] if f["kind"] == "ranking"]
+        assert ranking["measure"] == "share" and ranking["order"] == "least"
+        shares = [i["share"] for i in ranking["items"]]
+        assert shares == sorted(shares) and len(shares) >= 2
+        assert body["composer"] == "template"
+
+        llm_server.queue(
+            Reply.tool_call(
+                "PlanDraft",
+                {
+                    "intent": "compare",
+                    "sentiment": "negative",
+                    "periods": [
+                        {"start_day": "2015-02-21", "end_day": "2015-02-21"},
+                        {"start_day": "2015-02-22", "end_day": "2015-02-22"},
+                    ],
+                },
+            )
+        )
+        llm_server.queue(Reply.text("999 [1]."))
+        llm_server.queue(Reply.text("999 [1]."))
+        body = client.post(
+            "/v1/ask", json={"question": "Feb 21 against Feb 22, negative?"}, headers=auth
+        ).json()
+        periods = [f for f in body["facts"] if f["kind"] == "period"]
+        assert [p["start"][:10] for p in periods] == ["2015-02-21", "2015-02-22"]
+        assert any(f["kind"] == "change" for f in body["facts"])
+        assert llm_server.pending == 0
+    rt.close()
