@@ -520,6 +520,11 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     """Values of the asked dimension ordered by the asked measure, each with its own count
     and share of its own mentions; the top value's quotes show it."""
     dim = a.plan.group_by or "entity"
+    if dim == "topic" and a.plan.order == "most" and a.plan.measure == "count":
+        # "What do they complain about most": the summary's topic breakdown is that ranking,
+        # with quotes for each topic, and themes where no taxonomy covers the scope.
+        _summarise(a, engine, window)
+        return
     if dim == "theme":
         counts = sentiment_counts(engine, a.scope, window)
         total = _asked(a, counts)

@@ -190,6 +190,8 @@ def _render(fact: FactBase, a: _Answer) -> None:
 @_render.register
 def _count(fact: CountFact, a: _Answer) -> None:
     key = COUNT_HEAD.get(a.plan.intent, "count")
+    if a.plan.intent is Intent.RANK and a.grouped:
+        key = "summary_head"  # a ranking of topics is the summary's topic breakdown
     if key == "summary_head" and not a.grouped:
         key = "count"  # nothing to list under "Most discussed:"
     if a.plan.intent == Intent.SHARE:
@@ -203,7 +205,7 @@ def _count(fact: CountFact, a: _Answer) -> None:
     elif key:
         a.say(key, **a.ctx, mentions=a.mentions(fact.total, _sentiment(fact)))
         # A summary's quotes come with its topics, or after the line saying there are none.
-        if a.plan.intent is not Intent.SUMMARISE:
+        if key != "summary_head" and a.plan.intent is not Intent.SUMMARISE:
             a.cite(fact)
     if a.plan.intent == Intent.TREND and fact.total:
         a.trend_total = fact.total

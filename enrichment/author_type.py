@@ -31,7 +31,7 @@ from enrichment.entities import EntityCatalog
 
 AuthorTypeValue = Literal["customer", "brand"]
 # Why the type was chosen; stored nowhere, shown by evals and tests.
-Reason = Literal["source_flag", "official_handle", "service_reply", "default"]
+Reason = Literal["source_flag", "official_handle", "service_reply", "addresses_official", "default"]
 
 # Leading @handles of a reply, with the separators people put between them.
 _LEADING = re.compile(r"\s*(?:\.?@(\w{1,50})[\s,:;.]*)+", re.UNICODE)
@@ -47,7 +47,12 @@ _ASK = "уточните|сообщите|напишите|пришлите|от
 # One is enough, in a reply to a non-official user.
 _STRONG = [
     # Signatures of support agents: "^ДП #МТС", "^JB", "^Anoop 2/2", "*ACJ", "/PB", "-Becky".
-    re.compile(r"(?:^|[\s.!?,])\^[A-Za-zА-ЯЁа-яё]{2,12}\b"),
+    # At the end only (a link, a part counter or hashtags may follow): customers write to the
+    # agent by the same initials mid-text ("@united ^GJ flight 1101 had no wifi").
+    re.compile(
+        r"(?:^|[\s.!?,])\^[A-Za-zА-ЯЁа-яё]{2,12}\s*(?:\d/\d\s*)?(?:#\w+\s*)*"
+        r"(?:https?://\S+\s*)?$"
+    ),
     re.compile(r"(?:^|\s)\*[A-Z]{2,4}\s*(?:https?://\S+\s*)?$"),
     re.compile(r"\s/[A-Z]{2}\s*(?:https?://\S+\s*)?$"),
     re.compile(r"[.!?)]\s*[-–]\s?[A-Z][a-z]{2,12}\s*(?:https?://\S+\s*)?$"),
@@ -138,6 +143,26 @@ class AuthorVerdict:
     reason: Reason
 
 
+# A handle that opens this many texts of one batch (and this share of it) is an account the
+# public writes to, a brand's, even when no catalog lists it: a support desk answers many
+# different users, each about once, while customers all address the same few handles.
+ADDRESSED_MIN = 5
+ADDRESSED_SHARE = 0.01
+
+
+def addressed_handles(texts: list[str]) -> frozenset[str]:
+    """Casefolded handles that open many of ``texts`` (see ADDRESSED_MIN)."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        lead = _LEADING.match(text)
+        if lead is None or lead.end() == 0:
+            continue
+        for h in {h.casefold() for h in _HANDLE.findall(lead.group())}:
+            counts[h] = counts.get(h, 0) + 1
+    floor = max(ADDRESSED_MIN, ADDRESSED_SHARE * len(texts))
+    return frozenset(h for h, n in counts.items() if n >= floor)
+
+
 def official_handles(catalog: EntityCatalog | None) -> frozenset[str]:
     """Casefolded @handle aliases (without "@") of every catalog entity, brand or competitor."""
     if catalog is None:
@@ -175,6 +200,11 @@ def classify_author(
         return AuthorVerdict("brand", "official_handle")
     if is_service_reply(text, official, catalog):
         return AuthorVerdict("brand", "service_reply")
+    lead = _LEADING.match(text)
+    if lead is not None and any(
+        _is_official(h, official, catalog) for h in _HANDLE.findall(lead.group())
+    ):
+        return AuthorVerdict("customer", "addresses_official")
     return AuthorVerdict("customer", "default")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
-from enrichment.author_type import classify_author, official_handles
+from enrichment.author_type import addressed_handles, classify_author, official_handles
 from enrichment.entities import EntityCatalog
 from enrichment.language import LanguageDetector
 from hark.prepared import PreparedMention
@@ -52,8 +52,10 @@ class Enricher:
 
         def enrich(batch: list[PreparedMention]) -> None:
             self.enrich(batch)
+            # Handles many of the batch's texts open with are accounts people write to.
+            known = handles | addressed_handles([str(p.columns["text"]) for p in batch])
             for p in batch:
-                set_author_type(p, catalog, handles)
+                set_author_type(p, catalog, known)
             if found is not None:
                 version, catalog_now = found
                 for p in batch:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, bindparam, select, update
 
-from enrichment.author_type import classify_author, official_handles
+from enrichment.author_type import addressed_handles, classify_author, official_handles
 from enrichment.enricher import Enricher, match_entities
 from enrichment.entities import EntityCatalog
 from enrichment.vector_stage import VectorEnrichment
@@ -173,11 +173,16 @@ def reenrich_author_types(
             rows = list(conn.execute(stmt.order_by(m.id).limit(page)))
         if not rows:
             return stats
+        known = handles | addressed_handles([r.text for r in rows])
         last = rows[-1].id
         updates = []
         for r in rows:
-            found = classify_author(r.text, r.author, entities, handles=handles).author_type
-            new = "brand" if r.author_type == "brand" else found
+            verdict = classify_author(r.text, r.author, entities, handles=known)
+            # A stored "brand" may be a source's flag, which is not kept apart, so it stays;
+            # except where the catalog now shows the text addressed to an official account
+            # (a customer writing to the brand, read as a reply before the catalog knew it).
+            keep = r.author_type == "brand" and verdict.reason != "addresses_official"
+            new = "brand" if keep else verdict.author_type
             if new != r.author_type:
                 updates.append({"_id": r.id, "_t": new, "_brand": new == "brand"})
         with engine.begin() as conn:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from api.app import create_app
 from ask.facts import (
@@ -83,6 +83,8 @@ def sql_count(rt: Container, plan: dict[str, Any], start: str, end: str) -> int:
         m.workspace == WORKSPACE,
         m.duplicate_of.is_(None),
         m.noise.is_(None),
+        # Customers' mentions only, as every count is by default (brands' replies left out).
+        or_(m.author_type.is_(None), m.author_type != "brand"),
         m.created_at >= _aware(start),
         m.created_at < _aware(end),
     ]
