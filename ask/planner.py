@@ -277,7 +277,9 @@ class RulesPlanner:
         if m := _RATING.search(question):
             rating_min = float(m.group(1))
             rating_max = float(m.group(2) or m.group(1))
-        topics = self._topics(question, vocab, notes)
+        # "What do they complain about most": topics are what the answer lists, not a filter
+        # a question's wording may happen to resemble.
+        topics = self._topics(question, vocab, notes, by_meaning=group_by != "topic")
         sources = _names_in(named, vocab.sources)
         locations = _names_in(named, vocab.locations)
         # Matched by name against stored values: say so, since a value can be an ordinary
@@ -389,12 +391,14 @@ class RulesPlanner:
                     entities.append(m.entity)
         return entities, brands
 
-    def _topics(self, question: str, vocab: Vocabulary, notes: list[str]) -> list[str]:
+    def _topics(
+        self, question: str, vocab: Vocabulary, notes: list[str], *, by_meaning: bool = True
+    ) -> list[str]:
         model = vocab.topics
         if model is None:
             return []
         named = [t.id for t in model.taxonomy.topics if _names_in(question, [t.name])]
-        if named:
+        if named or not by_meaning:
             return named
         # By meaning, in any language: the question against each topic's names and example
         # phrases (ask/topic_match.py); nothing rather than a topic that is not clearly meant.
