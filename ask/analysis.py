@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from analytics.compare import compare_periods
-from analytics.counts import breakdown, sentiment_counts, series, window_counts
+from analytics.counts import breakdown, count, sentiment_counts, series, window_counts
 from analytics.coverage import Coverage, coverage, is_all_time, local_days
 from analytics.drivers import drivers
 from analytics.scope import Scope
@@ -166,6 +166,12 @@ def analyse(
     if plan.measure in ("rating", "nps") and plan.intent is not Intent.RANK:
         handler = _rating
     handler(a, engine, window)
+    if not plan.include_brand_authors and plan.intent is not Intent.EXAMPLES:
+        # Say how many of the brands' own posts were left out, where there are any.
+        brand_only = a.scope.filters.model_copy(update={"author_types": [AuthorType.BRAND]})
+        left_out = count(engine, replace(a.scope, filters=brand_only), window)
+        if left_out:
+            _caveat(a, "brand_authors", left_out)
     # Coverage caveats follow the answer's numbers: what the data lacks qualifies them.
     for w in [*plan.periods] or [w for w in (window, plan.baseline) if w]:
         c = a.covered(w)
@@ -468,9 +474,12 @@ def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
 
 
 def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
-    names: list[tuple[Literal["brand", "entity"], str]] = [("brand", b) for b in a.plan.brands] + [
-        ("entity", e) for e in a.plan.entities
+    names: list[tuple[Literal["brand", "entity", "name"], str]] = [
+        *(("brand", b) for b in a.plan.brands),
+        *(("entity", e) for e in a.plan.entities),
+        *(("name", n.name) for n in a.plan.names if n.mentions),
     ]
+    patterns = {n.name: tuple(n.patterns) for n in a.plan.names}
     if len(a.plan.periods) >= 2 and len(names) < 2:
         _periods(a, engine, window)
         return
@@ -490,6 +499,7 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             else base_filters,
             topics=a.scope.topics,
             entities=(value,) if dimension == "entity" else (),
+            text_any=patterns.get(value, ()) if dimension == "name" else (),
         )
         counts = sentiment_counts(engine, scope, window)
         total = counts["total"]

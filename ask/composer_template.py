@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from functools import singledispatch
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ask.facts import (
     BreakdownFact,
@@ -43,6 +44,7 @@ from ask.phrasing import day_text, has_phrases, mentions, month_text, num, phras
 from ask.plan import Intent, Plan, PlanWindow
 from ask.untrusted import inert
 
+UTC_ZONE = ZoneInfo("UTC")
 QUOTE_CHARS = 220
 # The line a count opens the answer with, by intent; a trend's count opens nothing (its peak
 # line carries the total). Other intents open with the plain count.
@@ -56,14 +58,15 @@ COUNT_HEAD: dict[Intent, str | None] = {
 }
 # A series longer than this is summarised by its peak and halves rather than listed.
 SERIES_LINES = 14
+SERIES_ASKED = 62
 
 
-def window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
+def window_text(w: dict[str, Any] | PlanWindow | None, language: str, tz: tzinfo = UTC_ZONE) -> str:
     # A label can carry words of the question (or of a model's plan): inert like any name.
-    return inert(_window_text(w, language))
+    return inert(_window_text(w, language, tz))
 
 
-def _window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
+def _window_text(w: dict[str, Any] | PlanWindow | None, language: str, tz: tzinfo) -> str:
     p = phrases(language)
     if w is None:
         return str(p["all_time"])
@@ -74,7 +77,7 @@ def _window_text(w: dict[str, Any] | PlanWindow | None, language: str) -> str:
     if language == "en":
         return w.label
     # A period cut at the reference day is still named as the whole period it is.
-    return period_text(w.start, w.named_end or w.end, language)
+    return period_text(w.start.astimezone(tz), (w.named_end or w.end).astimezone(tz), language)
 
 
 def period_text(start: Any, end: Any, language: str) -> str:
@@ -116,6 +119,7 @@ class _Answer:
     series: list[tuple[str, str]] = field(default_factory=list)
     grouped: bool = False  # topics or themes follow the count
     cited: set[str] = field(default_factory=set)
+    tz: tzinfo = UTC_ZONE  # the plan's: local dates in the reader's words
     split: dict[str, tuple[str, str]] = field(default_factory=dict)  # sentiment: count, share
 
     def n(self, value: float | None) -> str:
@@ -145,6 +149,7 @@ class TemplateComposer:
     def compose(self, plan: Plan, evidence: Evidence, display: dict[str, str] | None = None) -> str:
         """``display`` maps catalog ids to their display names ("megafon" -> "МегаФон")."""
         lang = plan.language if has_phrases(plan.language) else "en"
+        tz = ZoneInfo(plan.timezone)
         p = phrases(lang)
         display = display or {}
         names = [inert(display.get(name, name)) for name in plan.brands + plan.entities]
@@ -156,10 +161,10 @@ class TemplateComposer:
             "sentiment_nom": p.get("sentiment_nom", p["sentiment"])[sentiment],
             "sentiment_word": p["sentiment"][sentiment].strip(),
             "about": about.format(names=", ".join(names)) if names else "",
-            "window": window_text(plan.window, lang),
-            "baseline_window": window_text(plan.baseline, lang),
+            "window": window_text(plan.window, lang, tz),
+            "baseline_window": window_text(plan.baseline, lang, tz),
         }
-        a = _Answer(plan, lang, p, ctx, {q.id: q for q in evidence.quotes})
+        a = _Answer(plan, lang, p, ctx, {q.id: q for q in evidence.quotes}, tz=tz)
         a.grouped = any(isinstance(f, BreakdownFact | ThemeFact) for f in evidence.facts)
         for fact in evidence.facts:
             _render(fact, a)
@@ -210,7 +215,9 @@ def _count(fact: CountFact, a: _Answer) -> None:
     if a.plan.intent == Intent.TREND and fact.total:
         a.trend_total = fact.total
         a.trend_sentiment = _sentiment(fact)
-        if fact.series and len(fact.series) <= SERIES_LINES:
+        # Listed when asked for by step ("by day"), else when short enough to read.
+        limit = SERIES_ASKED if a.plan.granularity else SERIES_LINES
+        if fact.series and len(fact.series) <= limit:
             a.series = [(pt.start.isoformat(), a.n(pt.count)) for pt in fact.series]
 
 
@@ -262,8 +269,8 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
     if len(a.plan.periods) >= 2:  # named periods: the last against the first
         ctx = {
             **a.ctx,
-            "window": window_text(a.plan.periods[-1], a.language),
-            "baseline_window": window_text(a.plan.periods[0], a.language),
+            "window": window_text(a.plan.periods[-1], a.language, a.tz),
+            "baseline_window": window_text(a.plan.periods[0], a.language, a.tz),
         }
     word = "change_flat" if now == before else "change_up" if now > before else "change_down"
     rel = (
@@ -423,6 +430,7 @@ def _period(fact: PeriodFact, a: _Answer) -> None:
                 PlanWindow(start=fact.start, end=fact.end, label=fact.label),
             ),
             a.language,
+            a.tz,
         ),
         mentions=a.mentions(fact.count, _sentiment(fact)),
         share_text=share,
@@ -516,7 +524,7 @@ def _caveat(fact: CaveatFact, a: _Answer) -> None:
         threshold = "" if fact.threshold is None else a.n(fact.threshold)
         subject = inert(fact.subject or "")
         if fact.window is not None:
-            subject = window_text(fact.window, a.language)
+            subject = window_text(fact.window, a.language, a.tz)
         if fact.reason == "no_dimension":
             subject = a.p["dimension"].get(subject, subject)
         a.say(f"caveat_{fact.reason}", n=threshold, subject=subject)

@@ -319,7 +319,7 @@ class ComparisonFact(FactBase):
     """One side of a comparison of brands or competitors in the same period."""
 
     kind: Literal["comparison"] = "comparison"
-    dimension: Literal["brand", "entity"]
+    dimension: Literal["brand", "entity", "name"]
     value: str = Field(description="The brand as stored, or the catalog entity id.")
     name: str = Field(description="Its display name, inert.")
     total: int
@@ -629,7 +629,8 @@ class CaveatFact(FactBase):
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         n = "" if self.threshold is None else raw(self.threshold, language)
-        return str(p["fact"]["caveat"][self.reason]).format(n=n, subject=self.subject or "")
+        subject = self.subject or (self.window.label if self.window is not None else "")
+        return str(p["fact"]["caveat"][self.reason]).format(n=n, subject=subject)
 
     def _numbers(self) -> list[float]:
         return [] if self.threshold is None else [self.threshold]

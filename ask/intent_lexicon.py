@@ -1307,3 +1307,286 @@ morphology.register_known(
     )
     for w in cues.words()
 )
+
+# --- what a question says that no reading takes ---------------------------------------------
+
+# Words every question about mentions may use without narrowing it: who writes, what they
+# write, and verbs of saying. Not intents: a question made of only these and the readings'
+# words is fully read.
+_GENERIC = Cues(
+    _langs(
+        en=[
+            "tweet*",
+            "mention*",
+            "review*",
+            "post*",
+            "comment*",
+            "message*",
+            "feedback",
+            "customer*",
+            "client*",
+            "user*",
+            "people",
+            "person",
+            "passenger*",
+            "subscriber*",
+            "traveler*",
+            "traveller*",
+            "say*",
+            "said",
+            "write*",
+            "wrote",
+            "get",
+            "got",
+            "receive*",
+            "leave",
+            "left",
+            "talk*",
+            "tell",
+            "give",
+            "data",
+            "overall",
+            "total",
+            "number",
+            "amount",
+            "period",
+            "time",
+            "sentiment",
+            "tone",
+            "please",
+            "thing*",
+            "kind",
+            "list",
+            "there",
+            "happen*",
+            # Words of measuring and comparing that the readings above imply.
+            "average",
+            "volume",
+            "break*",
+            "breakdown",
+            "term*",
+            "star*",
+            "low*",
+            "high*",
+            "differ*",
+            "between",
+            "during",
+            "across",
+            "split",
+            "distribution",
+            "level",
+            "rate",
+            "score*",
+            "stand*",
+            "side",
+            "raise*",
+            "conversation*",
+            "opinion*",
+        ],
+        ru=[
+            "твит",
+            "твиттер",
+            "упоминание",
+            "отзыв",
+            "пост",
+            "комментарий",
+            "сообщение",
+            "клиент",
+            "пользователь",
+            "абонент",
+            "человек",
+            "люди",
+            "пассажир",
+            "писать",
+            "написать",
+            "говорить",
+            "сказать",
+            "получить",
+            "оставить",
+            "данные",
+            "всего",
+            "итого",
+            "число",
+            "количество",
+            "период",
+            "время",
+            "тональность",
+            "пожалуйста",
+            "пользователь",
+            "было",
+            "быть",
+            "прийти",
+            "приходить",
+            "сильный",
+            "высокий",
+            "низкий",
+            "большой",
+            "маленький",
+            "средний",
+            "разбивка",
+            "отличаться",
+            "различаться",
+            "звезда",
+            "оценка",
+            "уровень",
+            "между",
+            "объём",
+            "объем",
+            "раз",
+            "упоминать",
+            "назвать",
+            "мнение",
+            "основной",
+        ],
+        kk=[
+            "пікір*",
+            "твит*",
+            "жазба*",
+            "хабарлама*",
+            "клиент*",
+            "тұтынушы*",
+            "адам*",
+            "жолаушы*",
+            "жаз*",
+            "айт*",
+            "ал*",
+            "қалдыр*",
+            "бол*",
+            "сан*",
+            "дерек*",
+            "түс*",
+            "кел*",
+            "ұшыра*",
+            "атал*",
+            "қой*",
+            "аралығ*",
+            "көбірек",
+            "азырақ",
+            "төмен*",
+            "жоғары*",
+            "көңіл*",
+            "күй*",
+            "орта*",
+            "жұлдыз*",
+            "баға*",
+            "рет",
+            "айлар*",
+            "әуе",
+            "көбінесе",
+            "көп",
+            "жайлы",
+            "туралы",
+            "пікір*",
+        ],
+        uk=["твіт", "згадка", "відгук", "допис", "коментар", "клієнт", "користувач", "люди"],
+        be=["твіт*", "згадк*", "водгук*", "кліент*", "людз*", "карыстальнік*"],
+        ar=["تغريدة", "تغريدات", "إشارة", "مراجعة", "تعليق", "منشور", "عميل", "عملاء", "الناس"],
+        fa=["توییت", "نظر", "نظرات", "پست", "دیدگاه", "مشتری", "مشتریان", "کاربر", "مردم"],
+        ka=["ტვიტ*", "ხსენებ*", "მიმოხილვ*", "კომენტარ*", "კლიენტ*", "მომხმარებ*", "ხალხ*"],
+    )
+)
+# The brands' own posts and replies, and whether the question brings them in or keeps them out
+# (they are out of every count by default).
+_BRAND_POSTS = Cues(
+    _langs(
+        en=["brand repl*", "repl*", "official account*", "brand account*", "support account*"],
+        ru=[
+            "ответ* ~ бренд*",
+            "ответ* ~ оператор*",
+            "ответ* ~ банк*",
+            "официальн* аккаунт*",
+            "ответ* ~ поддержк*",
+            "ответ*",
+        ],
+        kk=["жауап*", "ресми аккаунт*"],
+        uk=["відповід*", "офіційн* акаунт*"],
+    )
+)
+_INCLUDING = Cues(
+    _langs(
+        en=["including", "include", "with", "also"],
+        ru=["включая", "вместе с", "с учетом", "учитывая", "тоже"],
+        kk=["қоса", "қосқанда"],
+        uk=["включно з", "разом з"],
+    )
+)
+_EXCLUDING = Cues(
+    _langs(
+        en=["exclude*", "excluding", "without", "except", "only customer*", "customers only"],
+        ru=["без", "кроме", "исключая", "только клиент*", "только от клиент*"],
+        kk=["қоспағанда", "тек клиент*"],
+        uk=["без", "крім", "тільки клієнт*"],
+    )
+)
+
+
+def brand_posts(text: str) -> bool | None:
+    """True when the question brings the brands' own posts into the counts ("including the
+    brand's replies"), False when it says to keep them out, None when it does not say."""
+    reading = _read(text)
+    if not _BRAND_POSTS.hits(reading) and not _EXCLUDING.hits(reading):
+        return None
+    if _EXCLUDING.hits(reading):
+        return False
+    return True if _INCLUDING.hits(reading) else None
+
+
+_READINGS: tuple[Cues, ...] = (
+    _BRAND_POSTS,
+    _INCLUDING,
+    _EXCLUDING,
+    WHY,
+    CHANGE,
+    COMPARE,
+    COUNT,
+    EXAMPLES,
+    _NEGATIVE_CUES,
+    _POSITIVE_CUES,
+    _NEGATORS_BEFORE,
+    _NEGATORS_AFTER,
+    _TREND_CUES,
+    _MOST,
+    _LEAST,
+    _QUALITY,
+    _RANK_WORDS,
+    _BEST_WORST,
+    _WHICH,
+    _BY_BEFORE,
+    _BY_PLURAL,
+    _BY_AFTER,
+    _WHAT,
+    _COMPLAINT_OR_PRAISE,
+    _MAIN,
+    _TOP_BEFORE,
+    _FA_MORE,
+    _MENTIONS,
+    SHARE,
+    RATING,
+    NPS,
+    _GENERIC,
+    *_GRANULARITY.values(),
+    *_DIMENSIONS.values(),
+)
+
+
+def unread(
+    text: str, taken: Sequence[str] = (), common: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Words of the question that no reading uses: not a signal, a dimension or a generic
+    word of questions about mentions, not among ``taken`` (periods, names, stored values the
+    planner read), not a number and not ``common`` (stop words). A question with such words
+    may ask for something Hark did not read, and the answer must say so."""
+    reading = _read(text)
+    covered: set[int] = set()
+    for cues in _READINGS:
+        for hit in cues.hits(reading):
+            covered.update(range(hit.start, hit.end))
+    taken_forms = {f for t in taken for w in morphology.words(t) for f in w.forms}
+    out = []
+    for i, word in enumerate(reading.words):
+        if i in covered or any(ch.isdigit() for ch in word.surface) or len(word.surface) < 3:
+            continue
+        if word.forms & taken_forms or (common is not None and common(word.surface)):
+            continue
+        out.append(word.surface)
+    return out

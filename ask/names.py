@@ -29,6 +29,7 @@ from hark.text import to_latin
 _QUOTED = re.compile(r"[«\"“„']([^«»\"“”„']{2,60})[»\"”']")
 _WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 MIN_STEM = 4
+MIN_PATTERN = 4
 # Case endings of names used as adjectives ("Связного", "Русскому Стандарту") beside the
 # noun endings the catalog matcher strips.
 _ADJECTIVE_ENDINGS = frozenset(
@@ -43,6 +44,11 @@ LANGUAGES = ("en", "ru", "kk", "be", "uk", "ar", "fa", "ka")
 def _common() -> frozenset[str]:
     """Words of any of Hark's languages that are never names by themselves."""
     return frozenset(w for lang in LANGUAGES for w in stop_words(lang))
+
+
+def is_common(word: str) -> bool:
+    """A stop word of any of Hark's languages."""
+    return word.lower() in _common()
 
 
 def _is_latin(word: str) -> bool:
@@ -137,6 +143,9 @@ def spellings(name: str) -> list[str]:
     if any(is_cyrillic(c) for c in stems):
         forms.add(to_latin(stems))
     out: dict[str, None] = {}
+    # A stem or transliteration shorter than this matches inside other words ("Альфа" ->
+    # "alf" -> "half"); the name as written is always kept.
+    forms = {f for f in forms if len(f.replace(" ", "")) >= MIN_PATTERN or f == stems}
     for f in forms:
         for cased in (f, f.lower(), f.upper(), f[:1].upper() + f[1:].lower(), f.title()):
             out.setdefault(cased, None)

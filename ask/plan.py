@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hark.domain import SearchFilters, Sentiment
+from hark.domain import AuthorType, SearchFilters, Sentiment
 
 
 class Intent(StrEnum):
@@ -110,6 +110,9 @@ class Plan(BaseModel):
             locations=self.locations,
             languages=self.languages,
             sentiments=[self.sentiment] if with_sentiment and self.sentiment else [],
+            author_types=[AuthorType.CUSTOMER, AuthorType.BRAND]
+            if self.include_brand_authors
+            else [],
             rating_min=self.rating_min,
             rating_max=self.rating_max,
         )

@@ -17,7 +17,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from ask import intent_lexicon as lex
-from ask.names import read_names
+from ask.names import is_common, read_names
 from ask.phrasing import has_phrases
 from ask.plan import GroupBy, Intent, Measure, NameTerm, Plan, PlanWindow
 from ask.timewindows import Window, read_time
@@ -117,7 +117,12 @@ def _signal_word(word: str) -> bool:
     )
 
 
-_DETACHED_ENDING = re.compile(r"([A-Za-z0-9])[-‐‑’'][^\sA-Za-z0-9.,;:!?()«»\"'’-]+")
+# "MTS-ს", "United-қа", "ВТБ-ның", "VTB's": a name with a case ending or a possessive.
+_DETACHED_ENDING = re.compile(
+    r"([A-Za-z0-9])[-‐‑’'][^\sA-Za-z0-9.,;:!?()«»\"'’-]+"
+    r"|([A-ZА-ЯЁ0-9])[-‐‑][a-zа-яёәғқңөұүһі\u10d0-\u10ff]{1,5}\b"
+    r"|(\w)['’]s\b"
+)
 
 # "17 февраля и 23 февраля", "Feb 21 or Feb 22", "17 ақпанда және 23 ақпанда": days (or any
 # periods) listed side by side are periods to compare, not the span between them.
@@ -261,7 +266,7 @@ class RulesPlanner:
             notes.append(f"question in {detected}; the template answer is in English")
 
         # "MTS-ს", "United-қа": a Latin name with a case ending of another script is the name.
-        named = _DETACHED_ENDING.sub(r"\1", question)
+        named = _DETACHED_ENDING.sub(lambda m: next(g for g in m.groups() if g), question)
         entities, brands = self._entities(named, vocab)
         if (
             intent in (Intent.SUMMARISE, Intent.SHARE, Intent.COUNT)
@@ -277,11 +282,24 @@ class RulesPlanner:
         if m := _RATING.search(question):
             rating_min = float(m.group(1))
             rating_max = float(m.group(2) or m.group(1))
-        # "What do they complain about most": topics are what the answer lists, not a filter
-        # a question's wording may happen to resemble.
-        topics = self._topics(question, vocab, notes, by_meaning=group_by != "topic")
         sources = _names_in(named, vocab.sources)
         locations = _names_in(named, vocab.locations)
+        taken = [*timing.matched, *brands, *sources, *locations]
+        if m := _RATING.search(question):
+            taken.append(m.group())
+        if vocab.entities is not None:
+            taken += [m.surface for m in vocab.entities.match(named)]
+            taken += [vocab.entities.entity(e).name for e in entities]
+        if vocab.topics is not None:
+            taken += [t.name for t in vocab.topics.taxonomy.topics]
+        # What no reading took: it may name a topic by meaning, or something Hark does not
+        # read (then the answer says so rather than answer a broader question in silence).
+        leftover = lex.unread(named, taken, is_common)
+        # "What do they complain about most": topics are what the answer lists, not a filter;
+        # and a question with nothing left to mean a topic is matched to none.
+        topics = self._topics(
+            question, vocab, notes, by_meaning=group_by != "topic" and bool(leftover)
+        )
         # Matched by name against stored values: say so, since a value can be an ordinary
         # word of the question.
         notes += [f"read as about source {v!r}" for v in sources]
@@ -291,18 +309,24 @@ class RulesPlanner:
             search_text = search_text.replace(part, " ")
         names: list[NameTerm] = []
         if count_names is not None:
-            taken = [*timing.matched, *brands, *sources, *locations]
-            if vocab.entities is not None:
-                taken += [m.surface for m in vocab.entities.match(named)]
-                taken += [vocab.entities.entity(e).name for e in entities]
-            if vocab.topics is not None:
-                taken += [t.name for t in vocab.topics.taxonomy.topics]
             for name, patterns, n in read_names(named, taken, count_names, _signal_word):
                 names.append(NameTerm(name=name, patterns=patterns, mentions=n))
                 notes.append(
                     f"{name!r} is not in the brand catalog: read from the texts "
                     f"({n} mentions name it)"
                 )
+        found_names = [n for n in names if n.mentions]
+        if (
+            intent in (Intent.SUMMARISE, Intent.SHARE, Intent.COUNT)
+            and len(entities) + len(brands) + len(found_names) >= 2
+            and found_names
+            and not periods
+        ):
+            intent = Intent.COMPARE  # "Райф vs Альфа": names read from the texts are sides too
+        read_as_name = {w.lower() for n in names for w in re.findall(r"\w+", n.name)}
+        unread = [w for w in leftover if w.lower() not in read_as_name]
+        if topics or intent is Intent.EXAMPLES:
+            unread = []  # read as a topic, or the words an example search looks for
         return Plan(
             question=question,
             intent=intent,
@@ -328,6 +352,8 @@ class RulesPlanner:
             periods=periods if intent is Intent.COMPARE else [],
             timezone=str(getattr(tz, "key", "UTC")),
             names=names,
+            unread=[" ".join(unread)] if unread else [],
+            include_brand_authors=lex.brand_posts(question) is True,
             planner="rules",
             notes=notes,
         )

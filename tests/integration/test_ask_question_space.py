@@ -206,3 +206,34 @@ def test_days_are_cut_in_the_workspace_time_zone(rt: Container) -> None:
     [a] = facts(utc, CountFact)
     [b] = facts(local, CountFact)
     assert a.total != b.total
+
+
+def test_words_no_reading_takes_are_said_not_a_broader_answer(telecom: Container) -> None:
+    result = ask(telecom, "How many negative tweets about MTS per hour in July 2014?")
+    assert result.plan.unread == ["hour"]
+    assert "not_understood" in caveats(result)
+    assert "Not understood: hour" in result.answer
+    # A question fully read leaves nothing unread.
+    assert ask(telecom, "Какой оператор больше всего ругали в июле?").plan.unread == []
+
+
+def test_brand_replies_come_back_when_asked(telecom: Container) -> None:
+    default = ask(telecom, "Сколько упоминаний было в июле 2014?")
+    including = ask(telecom, "Сколько упоминаний было в июле 2014, включая ответы операторов?")
+    assert not default.plan.include_brand_authors and including.plan.include_brand_authors
+    [a] = facts(default, CountFact)
+    [b] = facts(including, CountFact)
+    assert b.total > a.total
+    # The default answer says how many of the brands' own posts it left out.
+    [left_out] = [f for f in facts(default, CaveatFact) if f.reason == "brand_authors"]
+    assert left_out.threshold == b.total - a.total
+    assert "Не учтены публикации" in default.answer
+
+
+def test_period_labels_are_local_dates(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rt.workspace_settings.set_timezone("acme", "Asia/Tokyo")
+    rt.ask.asker.vocabulary.invalidate("acme")
+    result = rt.ask.answer("acme", "Сколько твитов было 22 февраля 2015?")
+    assert result.plan.window is not None and result.plan.window.start.hour == 15  # UTC
+    assert "22 февраля 2015 г." in result.answer and "21.02.2015" not in result.answer
