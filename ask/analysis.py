@@ -42,6 +42,7 @@ from ask.facts import (
     RankItem,
     RateChangeFact,
     RatingFact,
+    RatingPoint,
     SentimentShareFact,
     SeriesPoint,
     ShareChangeFact,
@@ -392,6 +393,8 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         _caveat(a, "small", SMALL)
     elif not cmp.significant:
         _caveat(a, "noise")
+    if window.start < baseline.end and baseline.start < window.end:
+        _caveat(a, "overlap")
     for dimension in DIMENSIONS:
         if dimension == "brand" and len(a.plan.brands) == 1:
             continue
@@ -729,6 +732,29 @@ def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         _caveat(a, "noise")
 
 
+def _rating_series(a: Analysis, engine: Engine, window: PlanWindow) -> list[RatingPoint] | None:
+    """The average rating per bucket of a series ("average rating by month")."""
+    if a.plan.intent is not Intent.TREND:
+        return None
+    span = window.end - window.start
+    granularity: Granularity = a.plan.granularity or (
+        "day" if span <= timedelta(days=62) else "week" if span <= timedelta(days=370) else "month"
+    )
+    points = []
+    with engine.connect() as conn:
+        for b in series(engine, a.scope, window, granularity, tz=a.tz):
+            bucket = PlanWindow(start=b.start, end=b.end, label="")
+            st = coverage_store.rating_stats(conn, scope=a.scope, window=bucket).get(None)
+            points.append(
+                RatingPoint(
+                    start=b.day,
+                    average=round(st["average"], 2) if st else None,
+                    rated=int(st["rated"]) if st else 0,
+                )
+            )
+    return points
+
+
 def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     """Average stars, low ratings and (on 0-10 scales) NPS of the mentions in scope; with an
     asked rating range, that range's part of all rated mentions."""
@@ -765,6 +791,8 @@ def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             part_max=a.plan.rating_max if ranged else None,
             part=int(part["rated"]) if part else 0 if ranged else None,
             part_share=pct((part["rated"] if part else 0) / rated) if ranged else None,
+            series=_rating_series(a, engine, window),
+            granularity=a.plan.granularity if a.plan.intent is Intent.TREND else None,
         )
     )
     a.cite(fact, a.quotes.pick(window, k=TOP))

@@ -40,7 +40,16 @@ from ask.facts import (
     ThemeFact,
     stars_text,
 )
-from ask.phrasing import day_text, has_phrases, mentions, month_text, num, phrases, plural
+from ask.phrasing import (
+    day_text,
+    has_phrases,
+    mentions,
+    month_text,
+    num,
+    phrases,
+    plural,
+    year_text,
+)
 from ask.plan import Intent, Plan, PlanWindow
 from ask.untrusted import inert
 
@@ -86,6 +95,8 @@ def period_text(start: Any, end: Any, language: str) -> str:
     last = end - timedelta(seconds=1)
     if last.date() == start.date():
         return day_text(start, language)
+    if (start.month, start.day, last.month, last.day) == (1, 1, 12, 31) and start.year == last.year:
+        return year_text(start.year, language)
     if (
         start.day == 1
         and (last + timedelta(days=1)).day == 1
@@ -452,6 +463,14 @@ def _rating(fact: RatingFact, a: _Answer) -> None:
         low=a.n(fact.low),
         low_share=a.n(fact.low_share),
     )
+    for point in fact.series or []:
+        if point.rated:
+            ratings = plural(a.p["ratings"]["forms"], point.rated, a.language)
+            a.say(
+                "series_line",
+                start=point.start.isoformat(),
+                count=f"{a.n(point.average)} ({ratings})",
+            )
     if fact.nps is not None:
         a.say("nps_line", nps=a.n(fact.nps))
     if fact.part is not None:
@@ -520,6 +539,7 @@ def _caveat(fact: CaveatFact, a: _Answer) -> None:
         "no_dimension",
         "brand_authors",
         "sample",
+        "overlap",
     ):
         threshold = "" if fact.threshold is None else a.n(fact.threshold)
         subject = inert(fact.subject or "")

@@ -49,6 +49,7 @@ CaveatReason = Literal[
     "brand_authors",  # the brands' own posts were left out of the counts
     "discovered_themes",  # themes were found by clustering, not from a taxonomy
     "sample",  # themes were found on a sample of the mentions
+    "overlap",  # the periods compared overlap
 ]
 
 
@@ -502,6 +503,12 @@ class CoverageFact(FactBase):
         return [self.days_with_data, self.days]
 
 
+class RatingPoint(BaseModel):
+    start: date
+    average: float | None
+    rated: int
+
+
 class RatingFact(FactBase):
     """The average star rating of the mentions that have one (and NPS on 0-10 scales)."""
 
@@ -516,6 +523,10 @@ class RatingFact(FactBase):
     part_max: float | None = Field(default=None, description="...and its highest.")
     part: int | None = Field(default=None, description="Rated mentions in the asked range.")
     part_share: float | None = Field(default=None, description="Percent of rated mentions.")
+    series: list[RatingPoint] | None = Field(
+        default=None, description="The average per day, week or month, when a series is asked."
+    )
+    granularity: Granularity | None = None
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         f = p["fact"]
@@ -551,6 +562,10 @@ class RatingFact(FactBase):
             )
             if v is not None
         ]
+        for point in self.series or []:
+            out.append(point.rated)
+            if point.average is not None:
+                out.append(point.average)
         return out
 
 

@@ -106,5 +106,15 @@ def month_text(day: date | datetime, language: str) -> str:
     return _plain_spaces(format_skeleton("yMMMM", datetime(day.year, day.month, 1), locale=loc))
 
 
+_YEAR = {"ru": "{y} г.", "be": "{y} г.", "uk": "{y} р.", "kk": "{y} ж."}
+
+
+def year_text(year: int, language: str) -> str:
+    """A calendar year as the reader writes it ("2024 г.", "2024 ж.", "2024")."""
+    # CLDR's bare year has no "year" word; these languages write one after the number, as
+    # their month and date formats do.
+    return _YEAR.get(language, "{y}").format(y=year)
+
+
 def _plain_spaces(text: str) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
