@@ -22,6 +22,7 @@ from ask.facts import (
     NameMatchFact,
     PeriodFact,
     RankingFact,
+    RatingFact,
     SentimentShareFact,
     ThemeFact,
 )
@@ -237,3 +238,44 @@ def test_period_labels_are_local_dates(rt: Container) -> None:
     result = rt.ask.answer("acme", "Сколько твитов было 22 февраля 2015?")
     assert result.plan.window is not None and result.plan.window.start.hour == 15  # UTC
     assert "22 февраля 2015 г." in result.answer and "21.02.2015" not in result.answer
+
+
+def test_ratings_by_month_and_the_share_of_a_star_range(client: Any, rt: Container) -> None:
+    from tests.helpers import api_auth
+
+    auth = api_auth(rt, "shop")
+    # Constructed app-store reviews: three months, ratings chosen so each month's average is
+    # known (Jan 2.0, Feb 3.0, Mar 4.5).
+    rows = [
+        ("2024-01-05", 1), ("2024-01-20", 3),
+        ("2024-02-03", 2), ("2024-02-10", 3), ("2024-02-25", 4),
+        ("2024-03-02", 4), ("2024-03-30", 5),
+    ]  # fmt: skip
+    pushed = client.post(
+        "/v1/mentions?wait=true",
+        json={
+            "mentions": [
+                {
+                    "external_id": str(i),
+                    "source": "app-store",
+                    "text": f"review number {i} about the app",
+                    "rating": stars,
+                    "created_at": f"{day}T12:00:00Z",
+                }
+                for i, (day, stars) in enumerate(rows)
+            ]
+        },
+        headers=auth,
+    )
+    assert pushed.status_code == 201, pushed.text
+    series = rt.ask.answer("shop", "Average rating by month from January to March 2024")
+    [rating] = facts(series, RatingFact)
+    assert rating.series is not None
+    assert [(p.start.month, p.average, p.rated) for p in rating.series] == [
+        (1, 2.0, 2),
+        (2, 3.0, 3),
+        (3, 4.5, 2),
+    ]
+    low = rt.ask.answer("shop", "What share of reviews gave 1-2 stars in 2024?")
+    [part] = facts(low, RatingFact)
+    assert (part.part, part.rated, part.part_share) == (2, 7, 28.6)
