@@ -795,4 +795,6 @@ def _rating(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             granularity=a.plan.granularity if a.plan.intent is Intent.TREND else None,
         )
     )
+    if a.plan.measure == "nps" and nps is None:
+        _caveat(a, "no_nps")
     a.cite(fact, a.quotes.pick(window, k=TOP))

@@ -540,6 +540,7 @@ def _caveat(fact: CaveatFact, a: _Answer) -> None:
         "brand_authors",
         "sample",
         "overlap",
+        "no_nps",
     ):
         threshold = "" if fact.threshold is None else a.n(fact.threshold)
         subject = inert(fact.subject or "")

@@ -50,6 +50,7 @@ CaveatReason = Literal[
     "discovered_themes",  # themes were found by clustering, not from a taxonomy
     "sample",  # themes were found on a sample of the mentions
     "overlap",  # the periods compared overlap
+    "no_nps",  # NPS was asked of scores not on a 0-10 scale
 ]
 
 

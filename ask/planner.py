@@ -61,6 +61,51 @@ def _names_in(question: str, values: list[str]) -> list[str]:
     return found
 
 
+# "с оценкой 5", "оценки 1-2", "rated 4", "4-star", "ниже 3 звёзд", "below 3", "выше 4".
+_SCORE_WORD = (
+    r"(?:оценк\w*|балл\w*|звезд\w*|звёзд\w*|рейтинг\w*|star\w*|rat(?:ed|ing)\w*"
+    r"|жұлдыз\w*|баға\w*)"
+)
+_RATED = re.compile(
+    rf"{_SCORE_WORD}\s*(?:в\s+|of\s+)?([1-5])(?:\s*[-–]\s*([1-5]))?(?!\d)"
+    r"(\s*(?:\+|or\s+(?:more|higher|above)|и\s+(?:выше|более)|или\s+(?:выше|больше)))?"
+    r"(\s*(?:or\s+(?:less|lower|below)|и\s+ниже|или\s+(?:ниже|меньше)))?",
+    re.I,
+)
+_BELOW = re.compile(
+    rf"(?:ниже|меньше|менее|below|under|less\s+than|lower\s+than|төмен)\s+([1-5])(?!\d)"
+    rf"(?=[^.?!]*{_SCORE_WORD})|{_SCORE_WORD}[^.?!]{{0,20}}(?:ниже|меньше|менее|below|under|"
+    rf"less\s+than|lower\s+than)\s+([1-5])(?!\d)",
+    re.I,
+)
+_ABOVE = re.compile(
+    rf"(?:выше|больше|более|above|over|more\s+than|higher\s+than|жоғары)\s+([1-5])(?!\d)"
+    rf"(?=[^.?!]*{_SCORE_WORD})|{_SCORE_WORD}[^.?!]{{0,20}}(?:выше|больше|более|above|over|"
+    rf"more\s+than|higher\s+than)\s+([1-5])(?!\d)",
+    re.I,
+)
+
+
+def _rating_range(question: str) -> tuple[float | None, float | None, list[str]]:
+    """The star range a question filters on, and the words that said so."""
+    if m := _RATING.search(question):
+        return float(m.group(1)), float(m.group(2) or m.group(1)), [m.group()]
+    if m := _BELOW.search(question):
+        n = int(m.group(1) or m.group(2))
+        return 1.0, float(n - 1) if n > 1 else 1.0, [m.group()]
+    if m := _ABOVE.search(question):
+        n = int(m.group(1) or m.group(2))
+        return float(min(n + 1, 5)), 5.0, [m.group()]
+    if m := _RATED.search(question):
+        low, high = float(m.group(1)), float(m.group(2) or m.group(1))
+        if m.group(3):
+            high = 5.0  # "4 or more"
+        if m.group(4):
+            low = 1.0  # "2 or less"
+        return low, high, [m.group()]
+    return None, None, []
+
+
 def reference_time(vocab: Vocabulary, setting: str | None) -> datetime:
     """End of the reference day: the setting, else the day of the latest mention, else now."""
     if setting:
@@ -207,8 +252,12 @@ class RulesPlanner:
         measure = self._measure(question)
         group_by: GroupBy | None = lex.group_by(question)
         granularity = lex.granularity(question) or getattr(timing, "granularity", None)
+        rating_min, rating_max, rating_words = _rating_range(question)
+        rank_hit = lex.RANK.search(question)
+        if rank_hit is not None and any(rank_hit.cue in w.lower() for w in rating_words):
+            rank_hit = None  # "рейтингом ниже 3" is a star filter, not a ranking
         ranked = (
-            bool(lex.RANK.search(question))
+            rank_hit is not None
             or (group_by is not None and lex.superlative(question) is not None)
             # "by source", "из каждого источника": a breakdown by a dimension is a ranking
             # (topics keep the summary, whose topics or themes come with quotes).
@@ -278,15 +327,10 @@ class RulesPlanner:
             intent = Intent.COMPARE
         if intent is Intent.RANK or (intent is Intent.SHARE and group_by is not None):
             group_by = self._rank_dimension(group_by, vocab)
-        rating_min = rating_max = None
-        if m := _RATING.search(question):
-            rating_min = float(m.group(1))
-            rating_max = float(m.group(2) or m.group(1))
         sources = _names_in(named, vocab.sources)
         locations = _names_in(named, vocab.locations)
         taken = [*timing.matched, *brands, *sources, *locations]
-        if m := _RATING.search(question):
-            taken.append(m.group())
+        taken += rating_words
         if vocab.entities is not None:
             taken += [m.surface for m in vocab.entities.match(named)]
             taken += [vocab.entities.entity(e).name for e in entities]
