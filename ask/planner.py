@@ -86,7 +86,7 @@ _ABOVE = re.compile(
 )
 
 
-def _rating_range(question: str) -> tuple[float | None, float | None, list[str]]:
+def rating_range(question: str) -> tuple[float | None, float | None, list[str]]:
     """The star range a question filters on, and the words that said so."""
     if m := _RATING.search(question):
         return float(m.group(1)), float(m.group(2) or m.group(1)), [m.group()]
@@ -252,7 +252,7 @@ class RulesPlanner:
         measure = self._measure(question)
         group_by: GroupBy | None = lex.group_by(question)
         granularity = lex.granularity(question) or getattr(timing, "granularity", None)
-        rating_min, rating_max, rating_words = _rating_range(question)
+        rating_min, rating_max, rating_words = rating_range(question)
         rank_hit = lex.RANK.search(question)
         if rank_hit is not None and any(rank_hit.cue in w.lower() for w in rating_words):
             rank_hit = None  # "рейтингом ниже 3" is a star filter, not a ranking

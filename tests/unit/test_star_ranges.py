@@ -2,7 +2,7 @@
 
 import pytest
 
-from ask.planner import _rating_range
+from ask.planner import rating_range
 
 
 @pytest.mark.parametrize(
@@ -17,4 +17,4 @@ from ask.planner import _rating_range
     ],
 )
 def test_star_ranges_in_questions(question: str, expected: tuple[float | None, ...]) -> None:
-    assert _rating_range(question)[:2] == expected
+    assert rating_range(question)[:2] == expected
