@@ -74,6 +74,9 @@ def pct(x: float | None) -> float:
 RANK_SHOWN = 5
 # A share ranks values with at least this many mentions: 1 of 1 is no 100 %.
 MIN_SHARE_SUPPORT = 5
+# ...and at least this part of the largest value's mentions (6 of 9 is no leader among
+# hundreds).
+MIN_SHARE_OF_LARGEST = 0.1
 MIN_RATED = 3
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -609,7 +612,8 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             _caveat(a, "no_dimension", subject=dim)
             return
         if measure == "share" and sentiment is not None:
-            supported = [i for i in items if i.total >= MIN_SHARE_SUPPORT]
+            base = max(MIN_SHARE_SUPPORT, MIN_SHARE_OF_LARGEST * max(i.total for i in items))
+            supported = [i for i in items if i.total >= base]
             items = supported or items
             items.sort(key=lambda i: (-(i.share or 0.0), -i.total, i.name))
         else:

@@ -180,7 +180,12 @@ class TemplateComposer:
         for fact in evidence.facts:
             _render(fact, a)
             a.previous = fact
-        if plan.intent == Intent.WHY_CHANGE and not a.drivers_started and evidence.facts:
+        if (
+            plan.intent == Intent.WHY_CHANGE
+            and not a.drivers_started
+            and not a.themes_started
+            and evidence.facts
+        ):
             a.say("no_drivers")
         return "\n".join(_tidy(line) for line in a.lines).strip()
 
@@ -289,18 +294,17 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
         if fact.relative is not None
         else ""
     )
-    line = a.p[word].format(
+    # Per day, the sentence says so itself: "rose" of 175 against 177 would contradict its
+    # own numbers when the periods' days with data differ.
+    line = a.p[f"{word}_rate" if fact.per_day else word].format(
         **ctx,
         current=a.n(fact.current),
         baseline=a.n(fact.baseline),
-        relative="" if fact.per_day else rel,
+        current_rate=a.n(fact.current_rate),
+        baseline_rate=a.n(fact.baseline_rate),
+        relative=rel,
     )
     a.lines.append(line)
-    if fact.per_day:
-        per_day = a.p["per_day"].format(
-            current_rate=a.n(fact.current_rate), baseline_rate=a.n(fact.baseline_rate)
-        )
-        a.lines.append(per_day.rstrip(".") + rel + ".")
 
 
 @_render.register

@@ -1590,3 +1590,13 @@ def unread(
             continue
         out.append(word.surface)
     return out
+
+
+def known_word(word: str) -> bool:
+    """A word some reading of questions uses ("орташа", "шағым", "рейтинг"): no name."""
+    reading = _read(word)
+    if any(cues.hits(reading) for cues in _READINGS):
+        return True
+    # The first word of a phrase ("орташа" of "орташа баға") is a reading's word too.
+    forms = {f for w in reading.words for f in w.forms}
+    return any(forms & cues._phrases.keys() for cues in _READINGS)

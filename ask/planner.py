@@ -155,7 +155,8 @@ _SIGNALS = (
 def _signal_word(word: str) -> bool:
     """A word the question's other readings use ("Топ-3", "NPS", "Negative"): no name."""
     return (
-        any(s.search(word) for s in _SIGNALS)
+        lex.known_word(word)
+        or any(s.search(word) for s in _SIGNALS)
         or lex.top_n(word) is not None
         or lex.granularity(word) is not None
         or lex.group_by(word) is not None
