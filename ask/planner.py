@@ -86,6 +86,38 @@ _ABOVE = re.compile(
 )
 
 
+_HALF_YEAR = re.compile(
+    r"полгода|полугоди\w*|половин\w* года|half\s+a\s+year|half-year|жарты\s+жыл\w*|півроку",
+    re.IGNORECASE,
+)
+_HALF_YEAR_AS = {"ru": "6 месяцев", "en": "6 months", "kk": "6 ай", "uk": "6 місяців"}
+_WEEKEND = re.compile(
+    r"weekend|выходны[хемй]\w*|демалыс\s+күн\w*|вихідн\w*|нядзел\w* і субот\w*"
+    r"|عطلة نهاية الأسبوع|آخر هفته",
+    re.IGNORECASE,
+)
+
+
+def _lang_of(text: str) -> str:
+    if re.search(r"[әғқңөұүһ]|жыл", text, re.IGNORECASE):
+        return "kk"
+    if re.search(r"[іїє]", text, re.IGNORECASE):
+        return "uk"
+    return "ru" if re.search(r"[а-яё]", text, re.IGNORECASE) else "en"
+
+
+def _last_weekend(reference: datetime, tz: tzinfo) -> PlanWindow:
+    """The last Saturday and Sunday up to the reference day, at local midnights."""
+    day = reference.astimezone(tz).date()
+    sunday = day - timedelta(days=(day.weekday() + 1) % 7)
+    saturday = sunday - timedelta(days=1)
+    return PlanWindow(
+        start=datetime.combine(saturday, time(), tz).astimezone(UTC),
+        end=datetime.combine(sunday + timedelta(days=1), time(), tz).astimezone(UTC),
+        label=f"the weekend of {saturday:%d} – {sunday:%d %B %Y}",
+    )
+
+
 def rating_range(question: str) -> tuple[float | None, float | None, list[str]]:
     """The star range a question filters on, and the words that said so."""
     if m := _RATING.search(question):
@@ -225,8 +257,11 @@ class RulesPlanner:
         notes: list[str] = []
         intent = self._intent(question)
         reference = clamp(reference)
+        # "полгода", "half a year": six months, in words the time reader knows.
+        time_words = [m.group() for m in _HALF_YEAR.finditer(question)]
+        time_question = _HALF_YEAR.sub(lambda m: _HALF_YEAR_AS[_lang_of(m.group())], question)
         try:
-            timing = read_time(question, reference, compare=intent is Intent.WHY_CHANGE, tz=tz)
+            timing = read_time(time_question, reference, compare=intent is Intent.WHY_CHANGE, tz=tz)
         except (OverflowError, ValueError):
             # "the last 100000 years", "February 30": refused rather than read as something else.
             raise HarkError(
@@ -235,6 +270,9 @@ class RulesPlanner:
             ) from None
         tz = getattr(timing, "tz", None) or tz
         window, baseline = _window(timing.window), _window(timing.baseline)
+        if window is None and (weekend := _WEEKEND.search(question)):
+            window = _last_weekend(reference, tz)
+            time_words.append(weekend.group())
         periods = [p for w in getattr(timing, "periods", []) if (p := _window(w)) is not None]
         if not periods:
             periods = _listed(timing.matched, reference, tz)
@@ -330,7 +368,7 @@ class RulesPlanner:
             group_by = self._rank_dimension(group_by, vocab)
         sources = _names_in(named, vocab.sources)
         locations = _names_in(named, vocab.locations)
-        taken = [*timing.matched, *brands, *sources, *locations]
+        taken = [*timing.matched, *time_words, *brands, *sources, *locations]
         taken += rating_words
         if vocab.entities is not None:
             taken += [m.surface for m in vocab.entities.match(named)]

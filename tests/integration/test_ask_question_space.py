@@ -279,3 +279,13 @@ def test_ratings_by_month_and_the_share_of_a_star_range(client: Any, rt: Contain
     low = rt.ask.answer("shop", "What share of reviews gave 1-2 stars in 2024?")
     [part] = facts(low, RatingFact)
     assert (part.part, part.rated, part.part_share) == (2, 7, 28.6)
+
+
+def test_weekends_and_half_years_are_periods(telecom: Container) -> None:
+    weekend = ask(telecom, "Сколько жалоб было на выходных?")
+    assert weekend.plan.window is not None and weekend.plan.unread == []
+    assert weekend.plan.window.start.date().isoformat() == "2014-07-26"
+    assert (weekend.plan.window.end - weekend.plan.window.start).days == 2
+    half = ask(telecom, "Сколько упоминаний МТС за последние полгода?")
+    assert half.plan.window is not None and half.plan.unread == []
+    assert 180 <= (half.plan.window.end - half.plan.window.start).days <= 184
