@@ -30,15 +30,15 @@ class Scope:
     # subjects only, too.
     main_entity_only: bool = False
     include_noise: bool = False
-    # The text contains any of these (a name no catalog knows, read from the texts: see
-    # ask/names.py); each casing wanted is listed.
-    text_any: tuple[str, ...] = ()
+    # The text contains, for every group, any of its spellings (a name no catalog knows or a
+    # word of the question, read from the texts: see ask/names.py); each casing is listed.
+    text_any: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         # Callers (the planner, JSON) hand lists; tuples keep the scope hashable and frozen.
         object.__setattr__(self, "topics", tuple(self.topics))
         object.__setattr__(self, "entities", tuple(self.entities))
-        object.__setattr__(self, "text_any", tuple(self.text_any))
+        object.__setattr__(self, "text_any", tuple(tuple(g) for g in self.text_any))
 
 
 class Period(Protocol):

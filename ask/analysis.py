@@ -151,6 +151,7 @@ def analyse(
                 name=inert(name.name)[:NAME_CHARS],
                 patterns=[inert(p)[:NAME_CHARS] for p in name.patterns],
                 count=_asked(a, counts),
+                term=name.term,
             )
         )
         if not name.mentions:
@@ -483,9 +484,11 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     names: list[tuple[Literal["brand", "entity", "name"], str]] = [
         *(("brand", b) for b in a.plan.brands),
         *(("entity", e) for e in a.plan.entities),
-        *(("name", n.name) for n in a.plan.names if n.mentions),
+        *(("name", n.name) for n in a.plan.names if n.mentions and not n.term),
     ]
     patterns = {n.name: tuple(n.patterns) for n in a.plan.names}
+    # Words of the question read from the texts narrow every side; names are sides.
+    terms = tuple(tuple(n.patterns) for n in a.plan.names if n.term)
     if len(a.plan.periods) >= 2 and len(names) < 2:
         _periods(a, engine, window)
         return
@@ -505,7 +508,7 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             else base_filters,
             topics=a.scope.topics,
             entities=(value,) if dimension == "entity" else (),
-            text_any=patterns.get(value, ()) if dimension == "name" else (),
+            text_any=(*terms, patterns[value]) if dimension == "name" else terms,
         )
         counts = sentiment_counts(engine, scope, window)
         total = counts["total"]

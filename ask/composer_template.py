@@ -164,7 +164,7 @@ class TemplateComposer:
         p = phrases(lang)
         display = display or {}
         names = [inert(display.get(name, name)) for name in plan.brands + plan.entities]
-        names += [inert(n.name) for n in plan.names]
+        names += [inert(n.name) for n in plan.names if not n.term]
         about = p.get("about_many", p["about"]) if len(names) > 1 else p["about"]
         sentiment = plan.sentiment.value if plan.sentiment else "none"
         ctx = {
@@ -493,7 +493,7 @@ def _rating(fact: RatingFact, a: _Answer) -> None:
 def _name_match(fact: NameMatchFact, a: _Answer) -> None:
     if fact.count:
         a.say(
-            "name_match",
+            "term_match" if fact.term else "name_match",
             name=inert(fact.name),
             mentions=a.mentions(fact.count),
             count=a.n(fact.count),

@@ -583,9 +583,11 @@ class NameMatchFact(FactBase):
     name: str = Field(description="The name as the question wrote it, inert.")
     patterns: list[str]
     count: int = Field(description="Counted mentions whose text names it, in scope.")
+    term: bool = Field(False, description="A word of the question, not a name.")
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
-        return str(p["fact"]["name_match"]).format(name=self.name, count=raw(self.count, language))
+        key = "term_match" if self.term else "name_match"
+        return str(p["fact"][key]).format(name=self.name, count=raw(self.count, language))
 
     def _numbers(self) -> list[float]:
         return [self.count]

@@ -81,6 +81,21 @@ def _unknown_cyrillic(word: str) -> bool:
     return not _russian().word_is_known(word.lower())
 
 
+# Nouns that measure rather than name what is talked about ("в час", "за неделю").
+_UNITS = frozenset(
+    "час минута секунда день сутки неделя месяц год квартал раз процент штука человек".split()
+)
+
+
+def subject_noun(word: str) -> bool:
+    """A Russian or Ukrainian common noun that can name what mentions talk about
+    ("банкоматы", "интернет", "роуминг"), not a unit of time or count."""
+    if not word or not all(is_cyrillic(c) for c in word if c.isalpha()) or len(word) < 4:
+        return False
+    parse = _russian().parse(word.lower())[0]
+    return parse.tag.POS == "NOUN" and parse.normal_form not in _UNITS
+
+
 @cache
 def _russian() -> Any:
     import pymorphy3

@@ -41,6 +41,9 @@ class NameTerm(BaseModel):
     name: str = Field(description="As the question wrote it.")
     patterns: list[str] = Field(description="Spellings searched for in the texts.")
     mentions: int = Field(description="Mentions whose text names it (whole workspace).")
+    term: bool = Field(
+        False, description="A word of the question (not a name) looked up in the texts."
+    )
 
 
 class PlanWindow(BaseModel):

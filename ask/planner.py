@@ -17,7 +17,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from ask import intent_lexicon as lex
-from ask.names import is_common, read_names
+from ask.names import is_common, read_names, spellings, subject_noun
 from ask.phrasing import has_phrases
 from ask.plan import GroupBy, Intent, Measure, NameTerm, Plan, PlanWindow
 from ask.timewindows import Window, read_time
@@ -408,6 +408,16 @@ class RulesPlanner:
             intent = Intent.COMPARE  # "Райф vs Альфа": names read from the texts are sides too
         read_as_name = {w.lower() for n in names for w in re.findall(r"\w+", n.name)}
         unread = [w for w in leftover if w.lower() not in read_as_name]
+        if count_names is not None and not topics and intent is not Intent.EXAMPLES:
+            # "жалобы на банкоматы": a subject no taxonomy names is looked up in the texts
+            # like a name, so the answer is about it rather than about everything.
+            for word in [w for w in unread if subject_noun(w)]:
+                forms = spellings(word)
+                n = count_names(forms)
+                if n:
+                    names.append(NameTerm(name=word, patterns=forms, mentions=n, term=True))
+                    notes.append(f"{word!r} read as a word in the texts ({n} mentions have it)")
+                    unread.remove(word)
         if topics or intent is Intent.EXAMPLES:
             unread = []  # read as a topic, or the words an example search looks for
         return Plan(

@@ -159,7 +159,7 @@ class Asker:
             filters,
             topics=tuple(plan.topics),
             entities=tuple(plan.entities),
-            text_any=tuple(p for n in plan.names for p in n.patterns),
+            text_any=tuple(tuple(n.patterns) for n in plan.names),
         )
         quote_scope = replace(scope, filters=plan.filters())
         picker = QuotePicker(

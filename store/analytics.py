@@ -77,7 +77,7 @@ class ScopeSpec(Protocol):
     @property
     def include_noise(self) -> bool: ...
     @property
-    def text_any(self) -> tuple[str, ...]: ...
+    def text_any(self) -> tuple[tuple[str, ...], ...]: ...
 
 
 class Span(Protocol):
@@ -132,8 +132,7 @@ def scope_condition(scope: ScopeSpec, version: int | None) -> ColumnElement[bool
         if scope.main_entity_only:
             named.append(e.main.is_(True))
         conds.append(exists().where(*named))
-    if scope.text_any:
-        conds.append(names_condition(scope.text_any))
+    conds.extend(names_condition(group) for group in scope.text_any)
     return and_(*conds)
 
 

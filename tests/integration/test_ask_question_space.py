@@ -289,3 +289,14 @@ def test_weekends_and_half_years_are_periods(telecom: Container) -> None:
     half = ask(telecom, "Сколько упоминаний МТС за последние полгода?")
     assert half.plan.window is not None and half.plan.unread == []
     assert 180 <= (half.plan.window.end - half.plan.window.start).days <= 184
+
+
+def test_a_subject_no_taxonomy_names_is_read_from_the_texts(telecom: Container) -> None:
+    result = ask(telecom, "жалобы на интернет МТС")
+    [term] = [n for n in result.plan.names if n.term]
+    assert term.name == "интернет" and term.mentions >= 1
+    assert result.plan.unread == [] and result.plan.entities == ["mts"]
+    assert "прочитано как слово в текстах" in result.answer
+    assert result.citations and all("интернет" in c.text.lower() for c in result.citations)
+    # A unit is no subject: "в час" stays not understood.
+    assert ask(telecom, "Сколько жалоб в час на МТС?").plan.unread == ["час"]
