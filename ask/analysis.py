@@ -448,6 +448,10 @@ def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     granularity: Granularity = a.plan.granularity or (
         "day" if span <= timedelta(days=62) else "week" if span <= timedelta(days=370) else "month"
     )
+    sides = _sides(a)
+    if len(sides) >= 2:
+        _side_series(a, engine, window, granularity, sides)
+        return
     buckets = series(engine, a.scope, window, granularity, tz=a.tz)
     key = sentiment or "total"
     values: list[tuple[datetime, int]] = [(b.start, getattr(b, key)) for b in buckets]
@@ -478,6 +482,55 @@ def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         a.add(HalvesFact(id=a.next_id(), first=first, second=second))
     for s in spikes(engine, a.scope, window, sentiment=sentiment, tz=a.tz)[:TOP]:
         a.add(SpikeFact(id=a.next_id(), day=s.day, count=s.count, expected=round(s.expected)))
+
+
+def _sides(a: Analysis) -> list[tuple[str, Scope]]:
+    """(display name, scope) of each brand, entity or name the question sets side by side."""
+    base = a.scope.filters.model_copy(update={"brands": []})
+    terms = tuple(tuple(n.patterns) for n in a.plan.names if n.term)
+    out = [
+        (a.name(b, "brand"), replace(a.scope, filters=base.model_copy(update={"brands": [b]})))
+        for b in a.plan.brands
+    ]
+    out += [
+        (a.name(e, "entity"), replace(a.scope, filters=base, entities=(e,)))
+        for e in a.plan.entities
+    ]
+    out += [
+        (
+            a.name(n.name, "name"),
+            replace(a.scope, filters=base, entities=(), text_any=(*terms, tuple(n.patterns))),
+        )
+        for n in a.plan.names
+        if n.mentions and not n.term
+    ]
+    return out
+
+
+def _side_series(
+    a: Analysis,
+    engine: Engine,
+    window: PlanWindow,
+    granularity: Granularity,
+    sides: list[tuple[str, Scope]],
+) -> None:
+    """ "MTS vs Beeline by week": one series per brand, never their sum."""
+    key = a.plan.sentiment.value if a.plan.sentiment else "total"
+    for name, scope in sides:
+        buckets = series(engine, scope, window, granularity, tz=a.tz)
+        points = [SeriesPoint(start=b.day, count=getattr(b, key)) for b in buckets]
+        fact = a.add(
+            CountFact(
+                id=a.next_id(),
+                total=sum(p.count for p in points),
+                sentiment=a.plan.sentiment,
+                period=window.label,
+                series=points,
+                granularity=granularity,
+                side=name,
+            )
+        )
+        a.cite(fact, a.quotes.pick(window, k=1, scope=scope))
 
 
 def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:

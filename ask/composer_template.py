@@ -129,6 +129,7 @@ class _Answer:
     share_total: int = 0
     series: list[tuple[str, str]] = field(default_factory=list)
     grouped: bool = False  # topics or themes follow the count
+    sides: int = 0  # brands of a side-by-side series written so far
     cited: set[str] = field(default_factory=set)
     tz: tzinfo = UTC_ZONE  # the plan's: local dates in the reader's words
     split: dict[str, tuple[str, str]] = field(default_factory=dict)  # sentiment: count, share
@@ -210,6 +211,23 @@ def _render(fact: FactBase, a: _Answer) -> None:
 
 @_render.register
 def _count(fact: CountFact, a: _Answer) -> None:
+    if fact.side is not None:
+        # One brand of a series compared side by side: its total, then its buckets.
+        head = a.p["compare_head"].format(**a.ctx)
+        if head not in a.lines:
+            a.lines.append(head)
+        a.sides += 1
+        a.say(
+            "rank_line",
+            rank=a.sides,
+            name=inert(fact.side),
+            mentions=a.mentions(fact.total, _sentiment(fact)),
+            share_text="",
+        )
+        for pt in (fact.series or [])[:SERIES_ASKED]:
+            a.say("series_line", start=pt.start.isoformat(), count=a.n(pt.count))
+        a.cite(fact)
+        return
     key = COUNT_HEAD.get(a.plan.intent, "count")
     if a.plan.intent is Intent.RANK and a.grouped:
         key = "summary_head"  # a ranking of topics is the summary's topic breakdown

@@ -121,8 +121,17 @@ class CountFact(FactBase):
         default=None, description="A trend's counts per bucket; null for other questions."
     )
     granularity: Granularity | None = Field(default=None, description="The series' bucket.")
+    side: str | None = Field(
+        default=None, description="The brand this count is of, when series compare brands."
+    )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
+        if self.side:
+            return f"{self.side}: " + str(p["fact"]["count"]).format(
+                total=raw(self.total, language),
+                sentiment=_sentiment(p, self.sentiment),
+                period=self.period,
+            )
         return str(p["fact"]["count"]).format(
             total=raw(self.total, language),
             sentiment=_sentiment(p, self.sentiment),

@@ -300,3 +300,13 @@ def test_a_subject_no_taxonomy_names_is_read_from_the_texts(telecom: Container) 
     assert result.citations and all("интернет" in c.text.lower() for c in result.citations)
     # A unit is no subject: "в час" stays not understood.
     assert ask(telecom, "Сколько жалоб в час на МТС?").plan.unread == ["час"]
+
+
+def test_two_brands_by_day_are_two_series(telecom: Container) -> None:
+    result = ask(telecom, "МТС и Билайн по дням")
+    assert result.plan.intent is Intent.TREND and result.plan.entities == ["mts", "beeline"]
+    sides = facts(result, CountFact)
+    assert [s.side for s in sides] == ["MTS", "Beeline"]
+    for side in sides:
+        assert side.series is not None and sum(p.count for p in side.series) == side.total
+    assert "1. MTS" in result.answer and "2. Beeline" in result.answer
