@@ -46,6 +46,14 @@ def is_all_time(period: Period) -> bool:
     return period.start <= ALL_TIME_START and period.end >= ALL_TIME_END
 
 
+def collection_span(
+    engine: Engine, workspace: str, sources: list[str] | None = None
+) -> tuple[datetime, datetime] | None:
+    """First and last posting time of the workspace's mentions (of ``sources``)."""
+    with engine.connect() as conn:
+        return coverage_store.span(conn, workspace=workspace, sources=sources or [])
+
+
 def local_days(start: datetime, end: datetime, tz: tzinfo) -> int:
     first = start.astimezone(tz).date()
     last = (end - timedelta(microseconds=1)).astimezone(tz).date()
@@ -59,11 +67,14 @@ def coverage(
     *,
     sources: list[str] | None = None,
     tz: tzinfo = UTC_ZONE,
+    collection: tuple[datetime, datetime] | None = None,
 ) -> Coverage:
+    """``collection``: the workspace's first and last mention (``collection_span``), when a
+    caller covers several periods and reads it once."""
     w = checked(period)
     sources = sources or []
     with engine.connect() as conn:
-        whole = coverage_store.span(conn, workspace=workspace, sources=sources)
+        whole = collection or coverage_store.span(conn, workspace=workspace, sources=sources)
         times = coverage_store.posting_times(conn, workspace=workspace, sources=sources, window=w)
     days = local_days(w.start, w.end, tz)
     if not times or whole is None:

@@ -14,9 +14,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from analytics.compare import compare_periods
-from analytics.counts import breakdown, count, sentiment_counts, series, window_counts
-from analytics.coverage import Coverage, coverage, is_all_time, local_days
+from analytics.compare import Comparison, compare_periods
+from analytics.counts import (
+    breakdown,
+    count,
+    sentiment_counts,
+    series,
+    topic_version,
+    window_counts,
+)
+from analytics.coverage import Coverage, collection_span, coverage, is_all_time, local_days
 from analytics.drivers import drivers
 from analytics.scope import Scope
 from analytics.spikes import spikes
@@ -82,8 +89,8 @@ UTC_ZONE = ZoneInfo("UTC")
 
 
 # Themes found on the fly for a scope without a taxonomy: (scope, window, baseline,
-# sentiment) -> themes ranked, with quotes (ask/themes.py).
-ThemesFn = Callable[[Scope, PlanWindow, PlanWindow | None, str | None], list[Any]]
+# sentiment) -> ask.themes.ThemeReport (themes ranked, with quotes; whether it was capped).
+ThemesFn = Callable[[Scope, PlanWindow, PlanWindow | None, str | None], Any]
 
 
 @dataclass
@@ -190,10 +197,13 @@ def analyse(
 def _coverage(a: Analysis, engine: Engine, windows: list[PlanWindow]) -> None:
     """Each period's coverage as a fact, and a caveat for one the data covers only in part:
     its numbers are not a whole period's, and a comparison with it says so."""
+    span = None
     for w in windows:
         if is_all_time(w) or (w.start, w.end) in a.coverage:
             continue
-        c = coverage(engine, a.scope.workspace, w, sources=a.plan.sources, tz=a.tz)
+        if span is None:  # the collection's bounds, read once for every period
+            span = collection_span(engine, a.scope.workspace, a.plan.sources)
+        c = coverage(engine, a.scope.workspace, w, sources=a.plan.sources, tz=a.tz, collection=span)
         if w.named_end is not None and w.named_end > w.end and not c.partial:
             # The period goes on past the reference day (the data's last day by default):
             # what is counted is its first part only.
@@ -323,10 +333,13 @@ def _themes(a: Analysis, window: PlanWindow, baseline: PlanWindow | None, total:
     if a.themes is None or total < 2 * SMALL:
         return False
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    found = a.themes(a.scope, window, baseline, sentiment)[: TOP + 2]
+    report = a.themes(a.scope, window, baseline, sentiment)
+    found = report.themes[: TOP + 2]
     if not found:
         return False
     _caveat(a, "discovered_themes")
+    if report.capped:  # a window held more mentions than clustering reads
+        _caveat(a, "sample", report.current_read)
     for rank, t in enumerate(found, start=1):
         fact = a.add(
             ThemeFact(
@@ -346,24 +359,23 @@ def _themes(a: Analysis, window: PlanWindow, baseline: PlanWindow | None, total:
     return True
 
 
-def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
-    baseline = a.plan.baseline
-    assert baseline is not None
-    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    covered = _covered_days(a, window, baseline)
+def _change(a: Analysis, engine: Engine, current: PlanWindow, baseline: PlanWindow) -> Comparison:
+    """``current`` against ``baseline`` (per day with data where either is covered in
+    part), added as the answer's change fact."""
+    covered = _covered_days(a, current, baseline)
     cmp = compare_periods(
         engine,
         a.scope,
-        window,
+        current,
         baseline,
-        sentiment=sentiment,
+        sentiment=a.plan.sentiment.value if a.plan.sentiment else None,
         covered_days=None if covered is None else (covered[0], covered[1]),
     )
     a.add(
         ChangeFact(
             id=a.next_id(),
             sentiment=a.plan.sentiment,
-            period=window.label,
+            period=current.label,
             baseline_period=baseline.label,
             current=cmp.current.count,
             baseline=cmp.baseline.count,
@@ -375,6 +387,22 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
             baseline_rate=round(cmp.baseline.rate, 1),
         )
     )
+    return cmp
+
+
+def _change_caveats(a: Analysis, cmp: Comparison) -> None:
+    """Too few mentions to call it a trend, or a change within chance."""
+    if not cmp.enough_data:
+        _caveat(a, "small", SMALL)
+    elif not cmp.significant:
+        _caveat(a, "noise")
+
+
+def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    baseline = a.plan.baseline
+    assert baseline is not None
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+    cmp = _change(a, engine, window, baseline)
     if cmp.lengths_differ:
         a.add(
             RateChangeFact(
@@ -393,10 +421,7 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                 significant=cmp.share_significant,
             )
         )
-    if not cmp.enough_data:
-        _caveat(a, "small", SMALL)
-    elif not cmp.significant:
-        _caveat(a, "noise")
+    _change_caveats(a, cmp)
     if window.start < baseline.end and baseline.start < window.end:
         _caveat(a, "overlap")
     for dimension in DIMENSIONS:
@@ -442,12 +467,17 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         _themes(a, window, baseline, cmp.current.count)
 
 
-def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
-    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+def _granularity(plan: Plan, window: PlanWindow) -> Granularity:
+    """The asked step of a series, else one that gives a readable number of buckets."""
     span = window.end - window.start
-    granularity: Granularity = a.plan.granularity or (
+    return plan.granularity or (
         "day" if span <= timedelta(days=62) else "week" if span <= timedelta(days=370) else "month"
     )
+
+
+def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
+    granularity = _granularity(a.plan, window)
     sides = _sides(a)
     if len(sides) >= 2:
         _side_series(a, engine, window, granularity, sides)
@@ -619,7 +649,7 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         )
     if measure == "rating":
         with engine.connect() as conn:
-            version = _version(conn, a.scope, dim)
+            version = topic_version(conn, a.scope, dim)
             stats = coverage_store.rating_stats(
                 conn, scope=a.scope, window=window, key=dim, version=version
             )
@@ -707,12 +737,6 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     a.cite(fact, ids)
 
 
-def _version(conn: Any, scope: Scope, dim: str) -> int | None:
-    from analytics.counts import topic_version
-
-    return topic_version(conn, scope, dim)
-
-
 def _share(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     """The asked sentiment's part of the scope: a count of all and the part, as a share."""
     if a.plan.group_by is not None:
@@ -761,45 +785,14 @@ def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         if p is periods[-1]:
             a.cite(fact, a.quotes.pick(p, k=QUOTES_PER_DRIVER))
     first, last = periods[0], periods[-1]
-    covered = _covered_days(a, last, first)
-    cmp = compare_periods(
-        engine,
-        a.scope,
-        last,
-        first,
-        sentiment=sentiment,
-        covered_days=None if covered is None else (covered[0], covered[1]),
-    )
-    a.add(
-        ChangeFact(
-            id=a.next_id(),
-            sentiment=a.plan.sentiment,
-            period=last.label,
-            baseline_period=first.label,
-            current=cmp.current.count,
-            baseline=cmp.baseline.count,
-            relative=None if cmp.relative_change is None else pct(cmp.relative_change),
-            significant=cmp.significant,
-            p_value=round(cmp.count_p_value, 4),
-            per_day=cmp.lengths_differ,
-            current_rate=round(cmp.current.rate, 1),
-            baseline_rate=round(cmp.baseline.rate, 1),
-        )
-    )
-    if not cmp.enough_data:
-        _caveat(a, "small", SMALL)
-    elif not cmp.significant:
-        _caveat(a, "noise")
+    _change_caveats(a, _change(a, engine, last, first))
 
 
 def _rating_series(a: Analysis, engine: Engine, window: PlanWindow) -> list[RatingPoint] | None:
     """The average rating per bucket of a series ("average rating by month")."""
     if a.plan.intent is not Intent.TREND:
         return None
-    span = window.end - window.start
-    granularity: Granularity = a.plan.granularity or (
-        "day" if span <= timedelta(days=62) else "week" if span <= timedelta(days=370) else "month"
-    )
+    granularity = _granularity(a.plan, window)
     points = []
     with engine.connect() as conn:
         for b in series(engine, a.scope, window, granularity, tz=a.tz):

@@ -74,7 +74,7 @@ class Asker:
         llm_planner: Any | None = None,
         reference_setting: str | None = None,
         timezone_for: Callable[[str], tzinfo] | None = None,
-        themes: Callable[..., list[Any]] | None = None,
+        themes: Callable[..., Any] | None = None,
     ) -> None:
         self.engine = engine
         self.planner = planner
@@ -100,7 +100,7 @@ class Asker:
             return None
         themes, vectors = self.themes, self.vectors_for(workspace)
 
-        def found(scope: Scope, window: Any, baseline: Any, sentiment: str | None) -> list[Any]:
+        def found(scope: Scope, window: Any, baseline: Any, sentiment: str | None) -> Any:
             return themes(
                 self.engine, scope, window, baseline, vectors_for=vectors, sentiment=sentiment
             )

@@ -47,7 +47,7 @@ class AskService:
         model endpoint is configured)."""
         from ask.planner import RulesPlanner
         from ask.service import Asker
-        from ask.themes import themes
+        from ask.themes import theme_report
         from ask.vocabulary import VocabularyCache
 
         llm = planner = None
@@ -71,7 +71,7 @@ class AskService:
             llm=llm,
             llm_planner=planner,
             reference_setting=self.settings.ask_reference_date,
-            themes=themes,
+            themes=theme_report,
             timezone_for=self._timezone_for,
         )
 
