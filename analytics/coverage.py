@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from analytics.scope import Period, checked
+from analytics.counts import window_counts
+from analytics.scope import Period, Scope, checked
+from hark.domain import AuthorType, SearchFilters
 from store import coverage as coverage_store
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
@@ -75,17 +77,24 @@ def coverage(
     sources = sources or []
     with engine.connect() as conn:
         whole = collection or coverage_store.span(conn, workspace=workspace, sources=sources)
-        times = coverage_store.posting_times(conn, workspace=workspace, sources=sources, window=w)
+        inside = coverage_store.window_span(conn, workspace=workspace, sources=sources, window=w)
     days = local_days(w.start, w.end, tz)
-    if not times or whole is None:
+    if inside is None or whole is None:
         return Coverage(None, None, 0, days, partial=True)
     first_all, last_all = (t.astimezone(tz) for t in whole)
     length = w.end - w.start
     slack = min(timedelta(days=1), max(timedelta(hours=1), length * SLACK_SHARE))
-    with_data = len({t.astimezone(tz).date() for t in times})
+    # Days with data: one GROUP BY over the local day (noise and the brands' own posts are
+    # data of the collection too), not a read of every timestamp.
+    collection_scope = Scope(
+        workspace,
+        SearchFilters(sources=sources, author_types=[AuthorType.CUSTOMER, AuthorType.BRAND]),
+        include_noise=True,
+    )
+    with_data = len(window_counts(engine, collection_scope, [w], ["day"], tz=tz))
     partial = (
         first_all - w.start > slack
         or w.end - last_all > slack
         or (days >= 7 and with_data < MIN_SHARE_OF_DAYS * days)
     )
-    return Coverage(times[0], times[-1], with_data, days, partial)
+    return Coverage(inside[0], inside[1], with_data, days, partial)

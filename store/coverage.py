@@ -38,18 +38,17 @@ def span(
     return None if row[0] is None else (row[0], row[1])
 
 
-def posting_times(
-    conn: Connection, *, workspace: str, sources: list[str], window: Span, limit: int = 200_000
-) -> list[datetime]:
-    """Posting times in ``window`` (for days with data in the reader's time zone; capped)."""
+def window_span(
+    conn: Connection, *, workspace: str, sources: list[str], window: Span
+) -> tuple[datetime, datetime] | None:
+    """First and last posting time of the workspace's mentions (of ``sources``) in ``window``."""
     m = mentions.c
-    rows = conn.execute(
-        select(m.created_at)
-        .where(collection_condition(workspace, sources), in_window(window))
-        .order_by(m.created_at)
-        .limit(limit)
-    )
-    return [r[0] for r in rows]
+    row = conn.execute(
+        select(func.min(m.created_at), func.max(m.created_at)).where(
+            collection_condition(workspace, sources), in_window(window)
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1])
 
 
 def rating_stats(
