@@ -81,6 +81,15 @@ mentions = Table(
     # Enrichment (filled by the enrichment pipeline).
     Column("sentiment", String(16)),
     Column("sentiment_score", Float),
+    # Calibrated class probabilities behind `sentiment` (one-hot where a rating or a user's
+    # correction set it): their sums are the bias-aware counts (analytics/prevalence).
+    Column("p_negative", Float),
+    Column("p_neutral", Float),
+    Column("p_positive", Float),
+    # Where `sentiment` came from: "rating", "model" or "correction"; and which model
+    # version ("sentiment.v2", "sentiment.v2+ws3") labelled it.
+    Column("sentiment_origin", String(16)),
+    Column("sentiment_model", String(64)),
     Column("enrichment_version", String(64)),
     # Why the mention is left out of counts though kept: "mass_posted" (one text from many
     # accounts), "link_only". NULL = counted. Copies are left out through duplicate_of.
@@ -126,6 +135,43 @@ mention_labels = Table(
     metadata,
     Column("mention_id", Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
     Column("labels", JSON, nullable=False),
+)
+
+# Users' corrections of a mention's labels, one per (mention, field): "sentiment" (a label),
+# "topics" (the list of topic ids that apply) or "brand" (the main entity id, or null). A
+# correction wins for its own mention and is training data for its workspace only. `origin`
+# says how the mention was picked: "uncertain" or "random" from the labeling queue, "manual"
+# otherwise; only "random" picks measure the labels' error without bias.
+label_corrections = Table(
+    "label_corrections",
+    metadata,
+    Column("mention_id", Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", String(16), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("origin", String(16), nullable=False),
+    # What the model said before the correction (for sentiment: its class probabilities):
+    # with "random" picks these pairs measure the model's error in this workspace.
+    Column("model_value", JSON),
+    Column("author", String(128)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_label_corrections_ws_field", label_corrections.c.workspace, label_corrections.c.field)
+
+# Per-workspace models refit from its corrections ("sentiment": a head over the shipped
+# model; "topics": topic examples and thresholds). Every refit is a new version; `active`
+# marks the one in use, so an older version can be restored.
+workspace_models = Table(
+    "workspace_models",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("report", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 embeddings = Table(
