@@ -5,6 +5,7 @@ a linear classifier over its multilingual embedding, shipped as a small versione
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +22,32 @@ class SentimentModel:
     weights: np.ndarray  # (dim, 3)
     bias: np.ndarray  # (3,)
 
-    def proba(self, vectors: np.ndarray) -> np.ndarray:
-        logits = np.asarray(vectors, np.float32) @ self.weights + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
+    def logits(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        """(n, 3) class scores of mentions given by their vectors, texts and languages;
+        softmax of them is ``proba``."""
+        return np.asarray(vectors, np.float32) @ self.weights + self.bias
 
-    def predict(self, vectors: np.ndarray) -> list[tuple[str, float]]:
-        """(label, score in [-1, 1]: P(positive) - P(negative)) per vector."""
-        return self.labels(self.proba(vectors))
+    def proba(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        return softmax(self.logits(vectors, texts, languages))
+
+    def predict(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(label, score in [-1, 1]: P(positive) - P(negative)) per mention."""
+        return self.labels(self.proba(vectors, texts, languages))
 
     @staticmethod
     def labels(p: np.ndarray) -> list[tuple[str, float]]:
@@ -57,6 +75,13 @@ class SentimentModel:
         meta = json.loads((directory / f"{version}.json").read_text(encoding="utf-8"))
         with np.load(directory / f"{version}.npz") as arrays:
             return cls(meta["version"], meta["embedder"], arrays["weights"], arrays["bias"])
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.asarray(logits, np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def fit(

@@ -19,7 +19,7 @@ from enrichment.clauses import has_contrast, split_clauses
 from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import SentimentModel, from_rating
 from enrichment.taxonomy import TopicModel
-from hark.documents import content_hash
+from hark.documents import content_hash, embed_text
 
 # content hash -> text in, content hash -> vector out (embedding only what is not cached).
 EmbedCached = Callable[[dict[str, str]], dict[str, np.ndarray]]
@@ -103,7 +103,11 @@ class VectorEnrichment:
             if len(parts) > 1:
                 cvec = np.stack([clause_vectors[content_hash(c, None)] for c in parts])
                 csims = model.scores(cvec)
-                polarity = self.sentiment.predict(cvec) if self.sentiment is not None else None
+                polarity = (
+                    self.sentiment.predict(cvec, parts, [r.language] * len(parts))
+                    if self.sentiment is not None
+                    else None
+                )
                 for ci, found in enumerate(model.assign(csims)):
                     for topic, sim in found:
                         # Each topic keeps the clause that speaks of it most.
@@ -151,7 +155,11 @@ def label_sentiment(
         else:
             unrated.append(r)
     if unrated:
-        proba = model.proba(np.stack([vectors[r.content_hash] for r in unrated]))
+        proba = model.proba(
+            np.stack([vectors[r.content_hash] for r in unrated]),
+            [embed_text(r.text, r.title) for r in unrated],
+            [r.language for r in unrated],
+        )
         predicted = model.labels(proba)
         out.update(
             {

@@ -88,7 +88,7 @@ def run(*, train: bool = False, max_train: int = 1200, max_test: int = 400) -> d
             e.label for e in examples if e.dataset == name and not e.held_out
         ).most_common(1)[0][0]
         zero = [LABELS[int(j)] for j in (vectors[idx] @ protos.T).argmax(1)]
-        pred = [label for label, _ in model.predict(vectors[idx])]
+        pred = [label for label, _ in model.predict(vectors[idx], [examples[i].text for i in idx])]
         row = {
             "n": len(idx),
             "majority_f1": macro_f1(truth, [majority] * len(idx)),

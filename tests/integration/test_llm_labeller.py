@@ -77,7 +77,8 @@ def test_a_failing_model_keeps_the_classifier_labels(
     labels = _push(rt)
     assert rt.enrich.sentiment_model is not None
     expected = [
-        label for label, _ in rt.enrich.sentiment_model.predict(embedder.embed_passages(TWEETS))
+        label
+        for label, _ in rt.enrich.sentiment_model.predict(embedder.embed_passages(TWEETS), TWEETS)
     ]
     assert labels == expected
     rt.close()

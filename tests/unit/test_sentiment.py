@@ -13,13 +13,13 @@ def test_classifier_learns_separable_classes_and_round_trips(tmp_path: Path) -> 
     y = [label for label in LABELS for _ in range(60)]
     w, b = fit(x, y, epochs=200)
     model = SentimentModel("sentiment.test", "toy", w, b)
-    predicted = [label for label, _ in model.predict(x)]
+    predicted = [label for label, _ in model.predict(x, [""] * len(x))]
     assert np.mean([p == t for p, t in zip(predicted, y, strict=True)]) > 0.95
-    score_of = dict(model.predict(centres))
+    score_of = dict(model.predict(centres, [""] * 3))
     assert score_of["negative"] < 0 < score_of["positive"]
     model.save({"note": "toy"}, tmp_path)
     again = SentimentModel.load("sentiment.test", tmp_path)
-    assert np.allclose(again.proba(x), model.proba(x))
+    assert np.allclose(again.proba(x, [""] * len(x)), model.proba(x, [""] * len(x)))
 
 
 @pytest.mark.parametrize(
