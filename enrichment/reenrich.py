@@ -6,13 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, Engine, bindparam, select, update
 
 from enrichment.author_type import addressed_handles, classify_author, official_handles
 from enrichment.enricher import Enricher, match_entities
 from enrichment.entities import EntityCatalog
 from enrichment.vector_stage import VectorEnrichment
+from enrichment.workspace_sentiment import WorkspaceSentiment
 from hark.documents import embed_text
+from store import embeddings as embedding_cache
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 from store.tables import mentions
@@ -68,11 +71,13 @@ def reenrich_topics(
     workspace: str,
     enrichment: VectorEnrichment,
     page: int = 500,
+    everything: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> ReenrichStats:
     """Assign topics under the active taxonomy to every canonical mention assigned under an
-    older version (or never). Vectors come from the embedding cache; assignments made under
-    older versions stay, so trends computed under them stay comparable."""
+    older version (or never; ``everything``: all, after the topic examples were refit).
+    Vectors come from the embedding cache; assignments made under older versions stay, so
+    trends computed under them stay comparable. Users' topic corrections win."""
     stats = ReenrichStats()
     model = enrichment.topic_model(workspace)
     if model is None:
@@ -81,19 +86,83 @@ def reenrich_topics(
     while True:
         with engine.connect() as conn:
             rows = enrichment_store.topics_pending(
-                conn, workspace=workspace, version=model.version, after_id=last, limit=page
+                conn,
+                workspace=workspace,
+                version=model.version,
+                after_id=last,
+                limit=page,
+                everything=everything,
             )
         if not rows:
             return stats
         last = rows[-1].id
         vectors = enrichment.embed({r.content_hash: embed_text(r.text, r.title) for r in rows})
-        items, _ = enrichment.topics(model, rows, vectors, {})
+        corrected = enrichment.corrections(workspace, [r.id for r in rows])
+        items, _ = enrichment.topics(
+            model,
+            rows,
+            vectors,
+            {},
+            enrichment.sentiment(workspace),
+            corrected_topics={i: f["topics"] for i, f in corrected.items() if "topics" in f},
+        )
         with engine.begin() as conn:
             enrichment_store.replace_topics(
                 conn, workspace=workspace, version=model.version, items=items
             )
         stats.seen += len(rows)
         stats.changed += sum(1 for _, assigned in items if assigned)
+        if on_progress:
+            on_progress(len(rows))
+
+
+def reenrich_sentiment(
+    engine: Engine,
+    *,
+    workspace: str,
+    model: WorkspaceSentiment,
+    model_name: str,
+    page: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReenrichStats:
+    """Label again, with ``model``, every mention whose sentiment the classifier gave (not
+    its rating, not a user): vectors from the embedding cache, nothing embedded. A mention
+    whose vector is not cached is left for the next sync, which embeds and labels it. Those
+    whose label changes are re-indexed (the index document carries the sentiment); ``seen``
+    counts mentions labelled, ``changed`` labels that changed."""
+    stats = ReenrichStats()
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            rows = mention_store.model_labelled(
+                conn, workspace=workspace, after_id=last, limit=page
+            )
+            vectors = embedding_cache.get_vectors(
+                conn, model=model_name, content_hashes=[r.content_hash for r in rows]
+            )
+        if not rows:
+            return stats
+        last = rows[-1].id
+        ready = [r for r in rows if r.content_hash in vectors]
+        labels = (
+            model.label(
+                np.stack([vectors[r.content_hash] for r in ready]),
+                [embed_text(r.text, r.title) for r in ready],
+                [r.language for r in ready],
+            )
+            if ready
+            else []
+        )
+        with engine.begin() as conn:
+            mention_store.relabel(
+                conn,
+                items=[(r.id, label, r.sentiment) for r, label in zip(ready, labels, strict=True)],
+                unlabel=[r.id for r in rows if r.content_hash not in vectors],
+            )
+        stats.seen += len(ready)
+        stats.changed += sum(
+            1 for r, label in zip(ready, labels, strict=True) if label.label != r.sentiment
+        )
         if on_progress:
             on_progress(len(rows))
 

@@ -17,8 +17,9 @@ import numpy as np
 
 from enrichment.clauses import has_contrast, split_clauses
 from enrichment.llm_labeller import LLMSentimentLabeller
-from enrichment.sentiment import SentimentModel, from_rating
+from enrichment.sentiment import from_rating
 from enrichment.taxonomy import TopicModel
+from enrichment.workspace_sentiment import SentimentLabel, WorkspaceSentiment
 from hark.documents import content_hash, embed_text
 
 # content hash -> text in, content hash -> vector out (embedding only what is not cached).
@@ -27,36 +28,59 @@ EmbedCached = Callable[[dict[str, str]], dict[str, np.ndarray]]
 
 @dataclass
 class Annotations:
-    sentiments: dict[int, tuple[str, float]] = field(default_factory=dict)
+    sentiments: dict[int, SentimentLabel] = field(default_factory=dict)
     topic_version: int | None = None
     topics: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
     clauses_embedded: int = 0
 
 
+def _no_corrections(workspace: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    return {}
+
+
 @dataclass
 class VectorEnrichment:
-    sentiment: SentimentModel | None
+    # workspace -> its sentiment model (the shipped one with the workspace's head), or None.
+    sentiment: Callable[[str], WorkspaceSentiment | None]
     # workspace -> its active topic model, or None when it has no taxonomy.
     topic_model: Callable[[str], TopicModel | None]
     embed: EmbedCached
     max_clauses: int = 8
     labeller: LLMSentimentLabeller | None = None
     labeller_below: float = 0.5
+    # (workspace, mention ids) -> field -> the value users set ("sentiment": a label,
+    # "topics": topic ids): a correction always wins for its own mention, also after its text
+    # changed or the models were refit.
+    corrections: Callable[[str, Sequence[int]], dict[int, dict[str, Any]]] = _no_corrections
 
     def annotate(
         self, workspace: str, rows: Sequence[Any], vectors: dict[str, np.ndarray]
     ) -> Annotations:
         """Sentiment for rows that have none; topics for every row given."""
         out = Annotations()
-        if self.sentiment is not None:
+        corrected = self.corrections(workspace, [r.id for r in rows]) if rows else {}
+        sentiment = self.sentiment(workspace)
+        if sentiment is not None:
             out.sentiments = label_sentiment(
-                rows, vectors, self.sentiment, self.labeller, self.labeller_below
+                rows,
+                vectors,
+                sentiment,
+                self.labeller,
+                self.labeller_below,
+                corrected={i: f["sentiment"] for i, f in corrected.items() if "sentiment" in f},
             )
         model = self.topic_model(workspace)
         if model is None:
             return out
         out.topic_version = model.version
-        out.topics, out.clauses_embedded = self.topics(model, rows, vectors, out.sentiments)
+        out.topics, out.clauses_embedded = self.topics(
+            model,
+            rows,
+            vectors,
+            out.sentiments,
+            sentiment,
+            corrected_topics={i: f["topics"] for i, f in corrected.items() if "topics" in f},
+        )
         return out
 
     @staticmethod
@@ -71,14 +95,20 @@ class VectorEnrichment:
         model: TopicModel,
         rows: Sequence[Any],
         vectors: dict[str, np.ndarray],
-        fresh: dict[int, tuple[str, float]],
+        fresh: dict[int, SentimentLabel],
+        sentiment: WorkspaceSentiment | None = None,
+        *,
+        corrected_topics: dict[int, list[str]] | None = None,
     ) -> tuple[list[tuple[int, list[dict[str, Any]]]], int]:
+        """Topics of each row, with the polarity of the part that speaks of each; a row a
+        user labelled gets exactly the topics the user gave (those still in the taxonomy)."""
+        corrected_topics = corrected_topics or {}
         whole = model.scores(np.stack([vectors[r.content_hash] for r in rows]))
         clauses = {
             r.id: (
                 ([r.title] if r.title else []) + split_clauses(r.text, max_clauses=self.max_clauses)
             )
-            if self._may_mix(r.text, sims, model)
+            if r.id not in corrected_topics and self._may_mix(r.text, sims, model)
             else [r.text]
             for r, sims in zip(rows, whole, strict=True)
         }
@@ -86,8 +116,11 @@ class VectorEnrichment:
         clause_vectors = self.embed(wanted) if wanted else {}
         results = []
         for r, sims in zip(rows, whole, strict=True):
-            own = fresh.get(r.id) or (
-                (r.sentiment, r.sentiment_score) if r.sentiment else (None, None)
+            fresh_label = fresh.get(r.id)
+            own = (
+                (fresh_label.label, fresh_label.score)
+                if fresh_label is not None
+                else ((r.sentiment, r.sentiment_score) if r.sentiment else (None, None))
             )
             assigned: dict[str, dict[str, Any]] = {
                 topic: {
@@ -99,13 +132,31 @@ class VectorEnrichment:
                 }
                 for topic, sim in model.assign(sims[None, :])[0]
             }
+            if r.id in corrected_topics:
+                results.append(
+                    (
+                        r.id,
+                        [
+                            {
+                                "topic": topic,
+                                "similarity": 1.0,
+                                "sentiment": own[0],
+                                "sentiment_score": own[1],
+                                "clause": None,
+                            }
+                            for topic in corrected_topics[r.id]
+                            if topic in model.ids
+                        ],
+                    )
+                )
+                continue
             parts = clauses[r.id]
             if len(parts) > 1:
                 cvec = np.stack([clause_vectors[content_hash(c, None)] for c in parts])
                 csims = model.scores(cvec)
                 polarity = (
-                    self.sentiment.predict(cvec, parts, [r.language] * len(parts))
-                    if self.sentiment is not None
+                    sentiment.predict(cvec, parts, [r.language] * len(parts))
+                    if sentiment is not None
                     else None
                 )
                 for ci, found in enumerate(model.assign(csims)):
@@ -115,11 +166,11 @@ class VectorEnrichment:
                         if prev is not None and prev["clause"] is not None:
                             if prev["similarity"] >= sim:
                                 continue
-                        label, score = polarity[ci] if polarity else own
+                        clause_label, score = polarity[ci] if polarity else own
                         assigned[topic] = {
                             "topic": topic,
                             "similarity": round(max(sim, prev["similarity"] if prev else sim), 4),
-                            "sentiment": label,
+                            "sentiment": clause_label,
                             "sentiment_score": None if score is None else round(score, 4),
                             "clause": parts[ci],
                         }
@@ -139,42 +190,46 @@ def _near_topics(sims: np.ndarray, model: TopicModel) -> int:
 def label_sentiment(
     rows: Sequence[Any],
     vectors: dict[str, np.ndarray],
-    model: SentimentModel,
+    model: WorkspaceSentiment,
     labeller: LLMSentimentLabeller | None = None,
     below: float = 0.5,
-) -> dict[int, tuple[str, float]]:
-    """id -> (label, score) for rows without a sentiment: by rating where the row has a rated
-    scale, else by the classifier on its vector; where the classifier's top probability is
-    under ``below`` and a ``labeller`` is given, by the model (score stays the classifier's)."""
+    *,
+    corrected: dict[int, str] | None = None,
+) -> dict[int, SentimentLabel]:
+    """id -> label for rows without a sentiment: a user's correction where there is one, else
+    by rating where the row has a rated scale, else by the classifier on its vector and text;
+    where the classifier's top probability is under ``below`` and a ``labeller`` is given, by
+    the language model (score and probabilities stay the classifier's)."""
+    corrected = corrected or {}
     todo = [r for r in rows if r.sentiment is None]
-    out: dict[int, tuple[str, float]] = {}
+    out: dict[int, SentimentLabel] = {}
     unrated = []
     for r in todo:
-        if r.rating is not None and r.rating_min is not None and r.rating_max is not None:
-            out[r.id] = from_rating(r.rating, r.rating_min, r.rating_max)
+        if r.id in corrected:
+            out[r.id] = SentimentLabel.corrected(corrected[r.id])
+        elif r.rating is not None and r.rating_min is not None and r.rating_max is not None:
+            out[r.id] = SentimentLabel.exact(
+                *from_rating(r.rating, r.rating_min, r.rating_max), "rating"
+            )
         else:
             unrated.append(r)
     if unrated:
-        proba = model.proba(
+        labels = model.label(
             np.stack([vectors[r.content_hash] for r in unrated]),
             [embed_text(r.text, r.title) for r in unrated],
             [r.language for r in unrated],
         )
-        predicted = model.labels(proba)
-        out.update(
-            {
-                r.id: (label, round(score, 4))
-                for r, (label, score) in zip(unrated, predicted, strict=True)
-            }
-        )
+        out.update({r.id: label for r, label in zip(unrated, labels, strict=True)})
         if labeller is not None:
             unsure = [
-                (r, score)
-                for r, p, (_, score) in zip(unrated, proba, predicted, strict=True)
-                if p.max() < below
+                (r, label)
+                for r, label in zip(unrated, labels, strict=True)
+                if max(label.probs) < below
             ]
             relabelled = labeller.label([r.text for r, _ in unsure])
-            for (r, score), label in zip(unsure, relabelled, strict=True):
-                if label is not None:
-                    out[r.id] = (label, round(score, 4))
+            for (r, label), by_llm in zip(unsure, relabelled, strict=True):
+                if by_llm is not None:
+                    out[r.id] = SentimentLabel(
+                        by_llm, label.score, label.probs, "model", f"{label.model}+llm"
+                    )
     return out

@@ -116,8 +116,7 @@ def write_batch(
             "_id": mid,
             "updated_at": now,
             "indexed_hash": None,
-            "sentiment": None,
-            "sentiment_score": None,
+            **dict.fromkeys(mention_store.SENTIMENT_COLUMNS),
         }
         if old_dedup_key != p.columns["dedup_key"]:
             # New text: it is nobody's copy now, and its old copies are not its copies.

@@ -143,14 +143,14 @@ def sync_index(
             stats.clauses_embedded += notes.clauses_embedded
         labels = notes.sentiments if notes is not None else {}
         metas = [
-            index_metadata(r, {"sentiment": labels[r.id][0]} if r.id in labels else None)
+            index_metadata(r, {"sentiment": labels[r.id].label} if r.id in labels else None)
             for r in rows
         ]
         t0 = time.perf_counter()
         index.upsert([r.id for r in rows], np.stack([vectors[r.content_hash] for r in rows]), metas)
         with engine.begin() as conn:
             mention_store.set_sentiments(
-                conn, items=[(r.id, *labels[r.id], r.updated_at) for r in rows if r.id in labels]
+                conn, items=[(r.id, labels[r.id], r.updated_at) for r in rows if r.id in labels]
             )
             if notes is not None and notes.topic_version is not None:
                 enrichment_store.replace_topics(

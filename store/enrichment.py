@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import Connection, Table, and_, func, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.db import chunks, utcnow
@@ -100,10 +100,18 @@ def replace_topics(
 
 
 def topics_pending(
-    conn: Connection, *, workspace: str, version: int, after_id: int, limit: int
+    conn: Connection,
+    *,
+    workspace: str,
+    version: int,
+    after_id: int,
+    limit: int,
+    everything: bool = False,
 ) -> list[Any]:
-    """Indexed canonical mentions whose topics were not assigned under ``version``."""
+    """Canonical mentions whose topics were not assigned under ``version`` (``everything``:
+    all canonical mentions, e.g. after the topic examples were refit)."""
     m = mentions.c
+    pending = (m.topics_version.is_(None)) | (m.topics_version != version)
     return list(
         conn.execute(
             select(mentions)
@@ -111,7 +119,7 @@ def topics_pending(
                 m.workspace == workspace,
                 m.duplicate_of.is_(None),
                 m.id > after_id,
-                (m.topics_version.is_(None)) | (m.topics_version != version),
+                true() if everything else pending,
             )
             .order_by(m.id)
             .limit(limit)
@@ -161,6 +169,49 @@ def replace_entities(
         common={"catalog_version": version, "workspace": workspace},
         items=items,
     )
+    apply_brand_corrections(conn, workspace=workspace, ids=[mid for mid, _ in items])
+
+
+def apply_brand_corrections(conn: Connection, *, workspace: str, ids: Sequence[int]) -> None:
+    """A user's main-brand correction wins over the matcher: the corrected entity becomes the
+    mention's only main entity (added if the matcher did not find it); a correction to "no
+    brand" leaves the matched entities but none of them main."""
+    from store.tables import label_corrections
+
+    c, e = label_corrections.c, mention_entities.c
+    for chunk in chunks(list(ids)):
+        found = conn.execute(
+            select(c.mention_id, c.value).where(
+                c.workspace == workspace, c.field == "brand", c.mention_id.in_(chunk)
+            )
+        ).all()
+        for mid, value in found:
+            brand = value.get("brand")
+            conn.execute(
+                update(mention_entities)
+                .where(e.mention_id == mid)
+                .values(main=e.entity == brand if brand is not None else False)
+            )
+            if brand is None:
+                continue
+            present = conn.execute(
+                select(e.entity).where(e.mention_id == mid, e.entity == brand)
+            ).first()
+            if present is None:
+                version = conn.execute(
+                    select(mentions.c.entities_version).where(mentions.c.id == mid)
+                ).scalar()
+                conn.execute(
+                    mention_entities.insert().values(
+                        mention_id=mid,
+                        entity=brand,
+                        workspace=workspace,
+                        kind=value.get("kind", "brand"),
+                        main=True,
+                        surface="",
+                        catalog_version=version or 0,
+                    )
+                )
 
 
 def _replace_assignments(

@@ -253,26 +253,102 @@ def set_languages(
         )
 
 
-def set_sentiments(conn: Connection, *, items: Sequence[tuple[int, str, float, Any]]) -> None:
-    """(id, label, score, updated_at as read): rows changed since they were read are left for
-    the next sync, like their index documents."""
+SENTIMENT_COLUMNS = (
+    "sentiment",
+    "sentiment_score",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "sentiment_origin",
+    "sentiment_model",
+)
+
+
+def sentiment_values(label: Any) -> dict[str, Any]:
+    """Column values of a SentimentLabel (enrichment.workspace_sentiment)."""
+    return {
+        "sentiment": label.label,
+        "sentiment_score": label.score,
+        "p_negative": label.probs[0],
+        "p_neutral": label.probs[1],
+        "p_positive": label.probs[2],
+        "sentiment_origin": label.origin,
+        "sentiment_model": label.model,
+    }
+
+
+def set_sentiments(conn: Connection, *, items: Sequence[tuple[int, Any, Any]]) -> None:
+    """(id, SentimentLabel, updated_at as read): rows changed since they were read are left
+    for the next sync, like their index documents."""
     if items:
         m = mentions.c
         conn.execute(
             update(mentions)
             .where(m.id == bindparam("_id"), m.updated_at == bindparam("_u"))
-            .values(sentiment=bindparam("_s"), sentiment_score=bindparam("_score")),
-            [{"_id": i, "_s": s, "_score": sc, "_u": u} for i, s, sc, u in items],
+            .values(**{c: bindparam(f"_{c}") for c in SENTIMENT_COLUMNS}),
+            [
+                {"_id": i, "_u": u, **{f"_{c}": v for c, v in sentiment_values(label).items()}}
+                for i, label, u in items
+            ],
         )
 
 
 def clear_sentiments(conn: Connection, *, workspace: str) -> None:
-    """Forget derived sentiments (model changed): the next sync labels and re-indexes all."""
+    """Forget derived sentiments (model changed): the next sync labels and re-indexes all.
+    Users' corrections are labelled again from label_corrections."""
     conn.execute(
         update(mentions)
         .where(mentions.c.workspace == workspace)
-        .values(sentiment=None, sentiment_score=None, indexed_hash=None)
+        .values(**dict.fromkeys(SENTIMENT_COLUMNS), indexed_hash=None)
     )
+
+
+def model_labelled(conn: Connection, *, workspace: str, after_id: int, limit: int) -> list[Any]:
+    """Mentions whose sentiment the classifier gave: labelled, not by a user, and without a
+    rated scale (labels from stars never change with the model)."""
+    m = mentions.c
+    return list(
+        conn.execute(
+            select(m.id, m.content_hash, m.text, m.title, m.language, m.sentiment)
+            .where(
+                m.workspace == workspace,
+                m.id > after_id,
+                m.sentiment.is_not(None),
+                m.sentiment_origin.is_(None) | (m.sentiment_origin == "model"),
+                m.rating.is_(None) | m.rating_min.is_(None) | m.rating_max.is_(None),
+            )
+            .order_by(m.id)
+            .limit(limit)
+        )
+    )
+
+
+def relabel(
+    conn: Connection, *, items: Sequence[tuple[int, Any, str | None]], unlabel: Sequence[int]
+) -> None:
+    """(id, SentimentLabel, label as read): write new labels, re-indexing the mentions whose
+    label changed; ``unlabel``: forget the label (the next sync labels and indexes them)."""
+    m = mentions.c
+    for changed in (True, False):
+        batch = [(i, label) for i, label, old in items if (label.label != old) is changed]
+        if not batch:
+            continue
+        values: dict[str, Any] = {c: bindparam(f"_{c}") for c in SENTIMENT_COLUMNS}
+        if changed:
+            values["indexed_hash"] = None
+        conn.execute(
+            update(mentions).where(m.id == bindparam("_id")).values(**values),
+            [
+                {"_id": i, **{f"_{c}": v for c, v in sentiment_values(label).items()}}
+                for i, label in batch
+            ],
+        )
+    if unlabel:
+        conn.execute(
+            update(mentions)
+            .where(m.id.in_(list(unlabel)))
+            .values(**dict.fromkeys(SENTIMENT_COLUMNS), indexed_hash=None)
+        )
 
 
 def workspaces_with_pending(conn: Connection) -> list[str]:

@@ -1,0 +1,186 @@
+"""A workspace's own sentiment head over the shipped model, refit from its users' corrections.
+
+The shipped model is trained on other people's data; a workspace's brands, slang and mix of
+classes differ. The head adds to the shipped model's class scores a bias (the workspace's
+class mix) and a linear correction over the standardised mention vector, both pulled toward
+zero (L2), so that 50 corrections shift the priors and a few hundred also learn what this
+workspace's negatives look like, while the shipped model still speaks where they are silent.
+It is fitted by L-BFGS on the corrections alone (training data for their workspace only).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from enrichment.sentiment import LABELS, SentimentModel, softmax
+
+# Pulls of the head toward the shipped model: on the bias (class mix) and on the vector
+# weights. Chosen on the learning curves of evals.learning_curve (airline and SentiRuEval,
+# each workspace scored on its own held-out part).
+BIAS_L2 = 0.05
+WEIGHT_L2 = 3.0
+
+
+@dataclass(frozen=True)
+class SentimentLabel:
+    """A mention's sentiment with where it came from: "rating" (its stars), "model" (the
+    classifier, with its calibrated probabilities) or "correction" (a user said so)."""
+
+    label: str
+    score: float
+    probs: tuple[float, float, float]
+    origin: str
+    model: str | None = None
+
+    @classmethod
+    def exact(cls, label: str, score: float, origin: str) -> SentimentLabel:
+        one_hot = tuple(1.0 if c == label else 0.0 for c in LABELS)
+        return cls(label, score, (one_hot[0], one_hot[1], one_hot[2]), origin)
+
+    @classmethod
+    def corrected(cls, label: str) -> SentimentLabel:
+        return cls.exact(
+            label, {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[label], "correction"
+        )
+
+
+@dataclass(frozen=True)
+class SentimentHead:
+    version: int
+    mean: np.ndarray  # (dim,) standardisation of the workspace's vectors
+    scale: np.ndarray  # (dim,)
+    weights: np.ndarray  # (dim, 3)
+    bias: np.ndarray  # (3,)
+
+    def adjust(self, vectors: np.ndarray) -> np.ndarray:
+        z = (np.asarray(vectors, np.float32) - self.mean) / self.scale
+        return np.asarray(z @ self.weights + self.bias, np.float64)
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf, mean=self.mean, scale=self.scale, weights=self.weights, bias=self.bias
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, version: int, body: bytes) -> SentimentHead:
+        with np.load(io.BytesIO(body)) as a:
+            return cls(version, a["mean"], a["scale"], a["weights"], a["bias"])
+
+
+def fit_head(
+    base_logits: np.ndarray,
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    *,
+    version: int,
+    background: np.ndarray | None = None,
+    bias_l2: float = BIAS_L2,
+    weight_l2: float = WEIGHT_L2,
+) -> SentimentHead:
+    """Fit a head on corrected mentions: their shipped-model class scores, vectors and the
+    labels users gave. ``background``: more of the workspace's vectors, for a steadier
+    standardisation than the corrections alone give."""
+    x = np.asarray(vectors, np.float64)
+    pool = x if background is None or not len(background) else np.asarray(background, np.float64)
+    mean, scale = pool.mean(axis=0), pool.std(axis=0) + 1e-3
+    z = (x - mean) / scale
+    n, dim = z.shape
+    y = np.array([LABELS.index(v) for v in labels])
+    onehot = np.eye(len(LABELS))[y]
+    base = np.asarray(base_logits, np.float64)
+    k = len(LABELS)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta[: dim * k].reshape(dim, k)
+        b = theta[dim * k :]
+        p = softmax(base + z @ w + b)
+        ce = -np.sum(onehot * np.log(np.maximum(p, 1e-12))) / n
+        g = (p - onehot) / n
+        # The weight penalty scales with 1/n: a few corrections barely move the vector
+        # weights; the bias (the workspace's class mix) moves first.
+        value = ce + weight_l2 / n * np.sum(w * w) + bias_l2 * np.sum(b * b)
+        grad_w = z.T @ g + 2 * weight_l2 / n * w
+        grad_b = g.sum(axis=0) + 2 * bias_l2 * b
+        return float(value), np.concatenate([grad_w.ravel(), grad_b])
+
+    result = minimize(
+        loss, np.zeros(dim * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 300}
+    )
+    theta = result.x
+    return SentimentHead(
+        version,
+        mean.astype(np.float32),
+        scale.astype(np.float32),
+        theta[: dim * k].reshape(dim, k).astype(np.float32),
+        theta[dim * k :].astype(np.float32),
+    )
+
+
+@dataclass(frozen=True)
+class WorkspaceSentiment:
+    """The shipped model with a workspace's head (or none yet): the same calls as
+    SentimentModel, so enrichment takes either."""
+
+    base: SentimentModel
+    head: SentimentHead | None = None
+
+    @property
+    def version(self) -> str:
+        return (
+            self.base.version if self.head is None else f"{self.base.version}+ws{self.head.version}"
+        )
+
+    @property
+    def embedder(self) -> str:
+        return self.base.embedder
+
+    def logits(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        base = np.asarray(self.base.logits(vectors, texts, languages), np.float64)
+        return base if self.head is None else base + self.head.adjust(vectors)
+
+    def proba(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        return softmax(self.logits(vectors, texts, languages))
+
+    def predict(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> list[tuple[str, float]]:
+        return SentimentModel.labels(self.proba(vectors, texts, languages))
+
+    def label(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> list[SentimentLabel]:
+        """Labels with their probabilities and this model's version."""
+        p = self.proba(vectors, texts, languages)
+        return [
+            SentimentLabel(
+                label,
+                round(score, 4),
+                (float(row[0]), float(row[1]), float(row[2])),
+                "model",
+                self.version,
+            )
+            for (label, score), row in zip(SentimentModel.labels(p), p, strict=True)
+        ]
