@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         24.0, ge=0, description="Same text from the same author within this window is a copy."
     )
     ingest_batch_size: int = Field(500, ge=1, description="Rows committed per transaction.")
+    sentiment_model: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[a-z0-9._-]+$",
+        description="Shipped sentiment model version to use (enrichment/models), e.g. "
+        "'sentiment.v2'; unset: the newest shipped. Pin it to keep labels stable across "
+        "upgrades.",
+    )
     max_clauses: int = Field(
         8,
         ge=1,

@@ -17,6 +17,7 @@ from services.enrich import EnrichService
 from services.index import IndexService
 from services.ingest import IngestService
 from services.keys import KeyService
+from services.labels import LabelService
 from services.search import SearchService
 from services.workspace_settings import WorkspaceSettingsService
 
@@ -66,6 +67,7 @@ class Container:
             self.enrich.topic_model,
         )
         self.keys = KeyService(lambda: self.engine)
+        self.labels = LabelService(settings, lambda: self.engine, self.enrich, self.index.sync)
 
     @cached_property
     def engine(self) -> Engine:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Engine
 
 from hark.settings import Settings
 from retrieval.indexer import IndexStats, embed_with_cache
+from store import corrections as correction_store
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from enrichment.llm_labeller import LLMSentimentLabeller
     from enrichment.sentiment import SentimentModel
     from enrichment.taxonomy import TopicModel
+    from enrichment.topic_examples import TopicExamples
     from enrichment.vector_stage import VectorEnrichment
+    from enrichment.workspace_sentiment import WorkspaceSentiment
     from ingestion.prepare import PreparedMention
     from retrieval.embedders import Embedder
 
@@ -47,7 +50,8 @@ class EnrichService:
         self._sync = sync
         self._lock = threading.Lock()
         self._reenrich_locks: dict[str, threading.Lock] = {}
-        self._topic_models: dict[tuple[str, int], TopicModel] = {}
+        self._topic_models: dict[tuple[str, int, int], TopicModel] = {}
+        self._sentiment_heads: dict[tuple[str, int], WorkspaceSentiment] = {}
         self._entity_catalogs: dict[tuple[str, int], EntityCatalog] = {}
 
     @cached_property
@@ -63,7 +67,11 @@ class EnrichService:
         from enrichment.sentiment import SentimentModel
 
         try:
-            model = SentimentModel.load()
+            model = (
+                SentimentModel.load(self.settings.sentiment_model)
+                if self.settings.sentiment_model
+                else SentimentModel.load()
+            )
         except FileNotFoundError:
             return None
         return model if model.embedder == self._embedder().name else None
@@ -73,13 +81,52 @@ class EnrichService:
         from enrichment.vector_stage import VectorEnrichment
 
         return VectorEnrichment(
-            sentiment=self.sentiment_model,
+            sentiment=self.sentiment_for,
             topic_model=self.topic_model,
             embed=self.embed_cached,
             max_clauses=self.settings.max_clauses,
             labeller=self._sentiment_labeller(),
             labeller_below=self.settings.llm_sentiment_below,
+            corrections=self.corrections,
         )
+
+    def sentiment_for(self, workspace: str) -> WorkspaceSentiment | None:
+        """The shipped model with the workspace's active head (refit from its corrections),
+        loaded once per head version; None without a shipped model for this embedder."""
+        from enrichment.workspace_sentiment import SentimentHead, WorkspaceSentiment
+
+        base = self.sentiment_model
+        if base is None:
+            return None
+        with self._engine().connect() as conn:
+            stored = correction_store.active_model(conn, workspace=workspace, kind="sentiment")
+        if stored is None:
+            return WorkspaceSentiment(base)
+        key = (workspace, stored.version)
+        with self._lock:
+            model = self._sentiment_heads.get(key)
+            if model is None:
+                head = SentimentHead.from_bytes(stored.version, stored.body)
+                model = self._sentiment_heads[key] = WorkspaceSentiment(base, head)
+        return model
+
+    def corrections(self, workspace: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """mention id -> field -> the value a user set ("sentiment": label, "topics": ids,
+        "brand": entity id or None)."""
+        with self._engine().connect() as conn:
+            found = correction_store.of_mentions(conn, workspace=workspace, ids=ids)
+        out: dict[int, dict[str, Any]] = {}
+        for mid, fields in found.items():
+            for field, c in fields.items():
+                out.setdefault(mid, {})[field] = (
+                    c.value["label"] if field == "sentiment" else c.value[field]
+                )
+        return out
+
+    @property
+    def embedder_name(self) -> str:
+        """The embedder's name: what cached vectors are keyed by."""
+        return self._embedder().name
 
     @property
     def dedup_window(self) -> timedelta:
@@ -92,16 +139,22 @@ class EnrichService:
         )
 
     def topic_model(self, workspace: str) -> TopicModel | None:
-        """The model of the workspace's active taxonomy (None without one); built once per
-        taxonomy version, its phrases embedded through the cache."""
+        """The model of the workspace's active taxonomy (None without one) with the topic
+        examples of its active refit (users' topic corrections); built once per taxonomy and
+        refit version, its phrases embedded through the cache."""
         from enrichment.taxonomy import Taxonomy, TopicModel
         from enrichment.topic_space import load_centre
 
         with self._engine().connect() as conn:
             active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+            refit = (
+                None
+                if active is None
+                else correction_store.active_model(conn, workspace=workspace, kind="topics")
+            )
         if active is None:
             return None
-        key = (workspace, active.version)
+        key = (workspace, active.version, refit.version if refit else 0)
         with self._lock:
             model = self._topic_models.get(key)
         if model is None:
@@ -111,10 +164,27 @@ class EnrichService:
                 embedder,
                 load_centre(embedder.name, embedder.dim),
                 version=active.version,
+                examples=None if refit is None else self._topic_examples(refit.body),
             )
             with self._lock:
                 self._topic_models[key] = model
         return model
+
+    def _topic_examples(self, body: bytes) -> TopicExamples | None:
+        """A topics refit's snapshot (mention content hashes and the topics users gave them)
+        as vectors from the embedding cache."""
+        import json
+
+        from enrichment.topic_examples import TopicExamples
+
+        rows = json.loads(body)
+        if not rows:
+            return None
+        vectors = self.embed_cached({r["content_hash"]: r["text"] for r in rows})
+        return TopicExamples(
+            np.stack([vectors[r["content_hash"]] for r in rows]),
+            [frozenset(r["topics"]) for r in rows],
+        )
 
     def entity_catalog(self, workspace: str) -> tuple[int, EntityCatalog] | None:
         """The workspace's active brands and competitors, compiled once per version."""

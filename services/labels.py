@@ -1,0 +1,640 @@
+"""The label service: users' corrections of a mention's sentiment, topics and main brand,
+the queue of what to label next, and the per-workspace models refit from the corrections
+(versioned, applied by re-enrichment from cached vectors, restorable).
+
+Corrections are training data for their own workspace only, and they stay apart from the
+evaluation labels imported with datasets (mention_labels), which are never read here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from hark import audit_sample
+from hark.documents import embed_text
+from hark.errors import ErrorCode, HarkError
+from hark.settings import Settings
+from retrieval.indexer import IndexStats
+from services.defer import Defer
+from services.enrich import EnrichService
+from store import corrections as correction_store
+from store import enrichment as enrichment_store
+from store.tables import mentions
+
+if TYPE_CHECKING:
+    from enrichment.workspace_sentiment import SentimentLabel
+
+log = logging.getLogger("hark.labels")
+
+KINDS = ("sentiment", "topics")
+# Fewer corrections than this teach a head nothing it can be trusted with.
+MIN_SENTIMENT_CORRECTIONS = 10
+MIN_TOPIC_CORRECTIONS = 5
+# Vectors that set the head's standardisation: a spread sample of the workspace.
+BACKGROUND_SAMPLE = 3000
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class MentionLabels:
+    """A mention's labels now, and which of them users set."""
+
+    mention_id: int
+    sentiment: str | None
+    sentiment_origin: str | None
+    probabilities: dict[str, float] | None
+    topics: list[str]
+    brand: str | None
+    corrected: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    mention_id: int
+    pick: str
+    why: str
+    priority: float
+    text: str
+    title: str | None
+    language: str | None
+    created_at: Any
+    sentiment: str | None
+    probabilities: dict[str, float] | None
+    topics: list[str]
+
+
+@dataclass
+class RefitReport:
+    kind: str
+    version: int
+    corrections: int
+    by_label: dict[str, int] = field(default_factory=dict)
+    # Cross-validated agreement with the corrections, shipped model vs the refit one.
+    agreement_before: float | None = None
+    agreement_after: float | None = None
+    applied: dict[str, int] = field(default_factory=dict)
+
+
+class LabelService:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Callable[[], Engine],
+        enrich: EnrichService,
+        sync: Callable[..., IndexStats],
+    ) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._enrich = enrich
+        self._sync = sync
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    # Corrections --------------------------------------------------------------------
+
+    def correct(
+        self,
+        workspace: str,
+        mention_id: int,
+        *,
+        sentiment: str | None = None,
+        topics: Sequence[str] | None = None,
+        brand: str | None = UNSET,
+        pick: str | None = None,
+        author: str | None = None,
+    ) -> MentionLabels:
+        """Record a user's labels for one mention and apply them at once (they win over the
+        models from now on). ``pick``: "random" or "uncertain" when the mention came from the
+        labeling queue as such; a random pick is checked against the audit sample."""
+        if sentiment is None and topics is None and brand is UNSET:
+            raise HarkError(ErrorCode.VALIDATION, "give at least one of sentiment, topics, brand")
+        row = self._mention(workspace, mention_id)
+        origin = self._origin(mention_id, pick)
+        engine = self._engine()
+        with engine.begin() as conn:
+            if sentiment is not None:
+                correction_store.upsert(
+                    conn,
+                    workspace=workspace,
+                    mention_id=mention_id,
+                    field="sentiment",
+                    value={"label": sentiment},
+                    origin=origin,
+                    model_value={
+                        "label": row.sentiment,
+                        "origin": row.sentiment_origin or ("model" if row.sentiment else None),
+                        "model": row.sentiment_model,
+                        "p": None
+                        if row.p_negative is None
+                        else [row.p_negative, row.p_neutral, row.p_positive],
+                    },
+                    author=author,
+                )
+                self._apply_sentiment(conn, mention_id, sentiment)
+            if topics is not None:
+                version, known = self._taxonomy(workspace)
+                unknown = [t for t in topics if t not in known]
+                if unknown:
+                    raise HarkError(
+                        ErrorCode.VALIDATION,
+                        f"not topics of this workspace's taxonomy: {unknown}",
+                        {"unknown_topics": unknown, "topics": sorted(known)},
+                    )
+                chosen = sorted(dict.fromkeys(topics))
+                current = enrichment_store.topics_of(conn, ids=[mention_id], version=version)
+                correction_store.upsert(
+                    conn,
+                    workspace=workspace,
+                    mention_id=mention_id,
+                    field="topics",
+                    value={"topics": chosen},
+                    origin=origin,
+                    model_value={"topics": [t["topic"] for t in current.get(mention_id, [])]},
+                    author=author,
+                )
+                enrichment_store.replace_topics(
+                    conn,
+                    workspace=workspace,
+                    version=version,
+                    items=[
+                        (
+                            mention_id,
+                            [
+                                {
+                                    "topic": t,
+                                    "similarity": 1.0,
+                                    "sentiment": sentiment or row.sentiment,
+                                    "sentiment_score": None,
+                                    "clause": None,
+                                }
+                                for t in chosen
+                            ],
+                        )
+                    ],
+                )
+            if brand is not UNSET:
+                kind = self._entity_kind(workspace, brand)
+                current_main = [
+                    e["entity"]
+                    for e in enrichment_store.entities_of(conn, ids=[mention_id]).get(
+                        mention_id, []
+                    )
+                    if e.get("main")
+                ]
+                correction_store.upsert(
+                    conn,
+                    workspace=workspace,
+                    mention_id=mention_id,
+                    field="brand",
+                    value={"brand": brand, "kind": kind},
+                    origin=origin,
+                    model_value={"brand": current_main[0] if current_main else None},
+                    author=author,
+                )
+                enrichment_store.apply_brand_corrections(
+                    conn, workspace=workspace, ids=[mention_id]
+                )
+        return self.labels(workspace, mention_id)
+
+    def remove(self, workspace: str, mention_id: int, field_name: str) -> MentionLabels:
+        """Forget a user's label: the models label the mention again at the next sync."""
+        if field_name not in correction_store.FIELDS:
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"field must be one of {list(correction_store.FIELDS)}",
+            )
+        self._mention(workspace, mention_id)
+        engine = self._engine()
+        with engine.begin() as conn:
+            removed = correction_store.remove(
+                conn, workspace=workspace, mention_id=mention_id, field=field_name
+            )
+            if not removed:
+                raise HarkError(
+                    ErrorCode.NOT_FOUND, f"mention {mention_id} has no {field_name} correction"
+                )
+            m = mentions.c
+            values: dict[str, Any] = {"indexed_hash": None}
+            if field_name == "sentiment":
+                values.update(dict.fromkeys(_sentiment_columns()))
+            if field_name == "topics":
+                values["topics_version"] = None
+            conn.execute(mentions.update().where(m.id == mention_id).values(**values))
+            if field_name == "brand":
+                conn.execute(
+                    mentions.update().where(m.id == mention_id).values(entities_version=None)
+                )
+        self._sync(workspace)
+        if field_name == "brand":
+            self._enrich.reenrich(workspace)
+        return self.labels(workspace, mention_id)
+
+    def labels(self, workspace: str, mention_id: int) -> MentionLabels:
+        row = self._mention(workspace, mention_id)
+        with self._engine().connect() as conn:
+            version = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+            topics = (
+                enrichment_store.topics_of(conn, ids=[mention_id], version=version.version)
+                if version is not None
+                else {}
+            )
+            entities = enrichment_store.entities_of(conn, ids=[mention_id])
+            corrected = correction_store.of_mentions(conn, workspace=workspace, ids=[mention_id])
+        main = [e["entity"] for e in entities.get(mention_id, []) if e.get("main")]
+        return MentionLabels(
+            mention_id=mention_id,
+            sentiment=row.sentiment,
+            sentiment_origin=row.sentiment_origin,
+            probabilities=_probabilities(row),
+            topics=sorted(t["topic"] for t in topics.get(mention_id, [])),
+            brand=main[0] if main else None,
+            corrected={
+                f: _public_value(f, c.value) for f, c in corrected.get(mention_id, {}).items()
+            },
+        )
+
+    # Queue ----------------------------------------------------------------------------
+
+    def queue(self, workspace: str, *, limit: int = 20) -> list[QueueItem]:
+        """What to label next: the mentions the model is least sure of, weighted by how much
+        the counts lean on them, with every fourth a random audit pick."""
+        from enrichment.labeling_queue import Candidate, choose
+
+        with self._engine().connect() as conn:
+            uncertain, audit, latest = correction_store.queue_candidates(
+                conn, workspace=workspace, limit=max(limit * 10, 100)
+            )
+        picks = choose(
+            [
+                Candidate(r.id, (r.p_negative, r.p_neutral, r.p_positive), r.created_at)
+                for r in uncertain
+            ],
+            audit,
+            limit=limit,
+            latest=latest,
+        )
+        if not picks:
+            return []
+        ids = [p.id for p in picks]
+        with self._engine().connect() as conn:
+            rows = {r.id: r for r in conn.execute(select(mentions).where(mentions.c.id.in_(ids)))}
+            version = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+            topics = (
+                enrichment_store.topics_of(conn, ids=ids, version=version.version)
+                if version is not None
+                else {}
+            )
+        return [
+            QueueItem(
+                mention_id=p.id,
+                pick=p.pick,
+                why=p.why,
+                priority=p.priority,
+                text=rows[p.id].text,
+                title=rows[p.id].title,
+                language=rows[p.id].language,
+                created_at=rows[p.id].created_at,
+                sentiment=rows[p.id].sentiment,
+                probabilities=_probabilities(rows[p.id]),
+                topics=sorted(t["topic"] for t in topics.get(p.id, [])),
+            )
+            for p in picks
+            if p.id in rows
+        ]
+
+    def stats(self, workspace: str) -> dict[str, Any]:
+        """Corrections by field and how they were picked, the active model versions, and the
+        model's agreement with the random audit picks (its measured accuracy here)."""
+        with self._engine().connect() as conn:
+            counts = correction_store.counts(conn, workspace=workspace)
+            audits = correction_store.random_audits(conn, workspace=workspace)
+            active = correction_store.active_versions(conn, workspace=workspace)
+        from enrichment.sentiment import LABELS
+
+        agree = [LABELS[int(np.argmax(p))] == label for p, label in audits]
+        return {
+            "corrections": counts,
+            "active_models": active,
+            "random_audits": len(audits),
+            "audit_accuracy": round(float(np.mean(agree)), 4) if agree else None,
+        }
+
+    # Refit and restore ------------------------------------------------------------------
+
+    def refit(
+        self, workspace: str, kinds: Sequence[str] = KINDS, *, defer: Defer | None = None
+    ) -> list[RefitReport]:
+        """Fit new versions of the workspace's models from its corrections and apply them:
+        re-label from cached vectors (nothing embedded), re-index what changed. With
+        ``defer``, applying is queued (the reports come back at once)."""
+        reports = []
+        for kind in kinds:
+            if kind not in KINDS:
+                raise HarkError(ErrorCode.VALIDATION, f"kind must be one of {list(KINDS)}")
+        with self._lock(workspace):
+            for kind in kinds:
+                fitted = self._refit_sentiment(workspace) if kind == "sentiment" else None
+                if kind == "topics":
+                    fitted = self._refit_topics(workspace)
+                if fitted is not None:
+                    reports.append(fitted)
+        if not reports:
+            return reports
+        kinds_done = [r.kind for r in reports]
+        if defer is not None:
+            defer(lambda: self._apply_in_background(workspace, kinds_done))
+        else:
+            applied = self.apply(workspace, kinds_done)
+            for r in reports:
+                r.applied = applied
+        return reports
+
+    def models(self, workspace: str, kind: str | None = None) -> list[dict[str, Any]]:
+        with self._engine().connect() as conn:
+            stored = correction_store.models(conn, workspace=workspace, kind=kind)
+        return [
+            {
+                "kind": s.kind,
+                "version": s.version,
+                "active": s.active,
+                "created_at": s.created_at,
+                "report": s.report,
+            }
+            for s in stored
+        ]
+
+    def restore(
+        self, workspace: str, kind: str, version: int | None, *, defer: Defer | None = None
+    ) -> dict[str, int]:
+        """Make an earlier version (or none: the shipped model alone) the active one and
+        re-label under it."""
+        if kind not in KINDS:
+            raise HarkError(ErrorCode.VALIDATION, f"kind must be one of {list(KINDS)}")
+        with self._lock(workspace), self._engine().begin() as conn:
+            if not correction_store.activate(conn, workspace=workspace, kind=kind, version=version):
+                raise HarkError(ErrorCode.NOT_FOUND, f"no {kind} model version {version}")
+        if defer is not None:
+            defer(lambda: self._apply_in_background(workspace, [kind]))
+            return {}
+        return self.apply(workspace, [kind])
+
+    def apply(self, workspace: str, kinds: Sequence[str]) -> dict[str, int]:
+        """Re-label stored mentions under the active models: sentiment from cached vectors,
+        re-index what changed, then topics (their polarity follows the sentiment)."""
+        from enrichment.reenrich import reenrich_sentiment, reenrich_topics
+
+        out: dict[str, int] = {}
+        engine = self._engine()
+        with self._lock(workspace):
+            if "sentiment" in kinds:
+                model = self._enrich.sentiment_for(workspace)
+                if model is not None:
+                    stats = reenrich_sentiment(
+                        engine,
+                        workspace=workspace,
+                        model=model,
+                        model_name=self._enrich.embedder_name,
+                    )
+                    out["sentiment_relabelled"] = stats.seen
+                    out["sentiment_changed"] = stats.changed
+                    out["reindexed"] = self._sync(workspace).indexed
+            topics = reenrich_topics(
+                engine,
+                workspace=workspace,
+                enrichment=self._enrich.vector_enrichment,
+                everything=True,
+            )
+            out["topics_assigned"] = topics.seen
+        return out
+
+    def _apply_in_background(self, workspace: str, kinds: Sequence[str]) -> None:
+        try:
+            self.apply(workspace, kinds)
+        except Exception:
+            log.exception("%s: applying refit models failed; run `hark label apply`", workspace)
+
+    def _refit_sentiment(self, workspace: str) -> RefitReport | None:
+        from enrichment.sentiment import LABELS
+        from enrichment.workspace_sentiment import fit_head
+
+        base = self._enrich.sentiment_model
+        if base is None:
+            raise HarkError(ErrorCode.VALIDATION, "no sentiment model for this embedder")
+        engine = self._engine()
+        with engine.connect() as conn:
+            rows = correction_store.training_rows(conn, workspace=workspace, field="sentiment")
+            background = correction_store.vector_sample(
+                conn, workspace=workspace, limit=BACKGROUND_SAMPLE
+            )
+        if len(rows) < MIN_SENTIMENT_CORRECTIONS:
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"a sentiment refit needs at least {MIN_SENTIMENT_CORRECTIONS} corrections; "
+                f"this workspace has {len(rows)}",
+                {"corrections": len(rows), "needed": MIN_SENTIMENT_CORRECTIONS},
+            )
+        vectors = self._enrich.embed_cached(
+            {r.content_hash: embed_text(r.text, r.title) for r in rows}
+        )
+        x = np.stack([vectors[r.content_hash] for r in rows])
+        texts = [embed_text(r.text, r.title) for r in rows]
+        langs = [r.language for r in rows]
+        labels = [r.value["label"] for r in rows]
+        base_logits = base.logits(x, texts, langs)
+        with engine.connect() as conn:
+            from store import embeddings as embedding_store
+
+            pool = embedding_store.get_vectors(
+                conn, model=self._enrich.embedder_name, content_hashes=background
+            )
+        bg = np.stack(list(pool.values())) if pool else None
+        before, after = _cross_validated(base_logits, x, labels, bg)
+        # The version number only names the stored row; the head itself does not carry it.
+        head = fit_head(base_logits, x, labels, version=0, background=bg)
+        by_label = {label: labels.count(label) for label in LABELS}
+        with engine.begin() as conn:
+            version = correction_store.save_model(
+                conn,
+                workspace=workspace,
+                kind="sentiment",
+                body=head.to_bytes(),
+                report={
+                    "corrections": len(rows),
+                    "by_label": by_label,
+                    "agreement_before": before,
+                    "agreement_after": after,
+                    "base_model": base.version,
+                },
+            )
+        return RefitReport("sentiment", version, len(rows), by_label, before, after)
+
+    def _refit_topics(self, workspace: str) -> RefitReport | None:
+        engine = self._engine()
+        version, known = self._taxonomy(workspace)
+        with engine.connect() as conn:
+            rows = correction_store.training_rows(conn, workspace=workspace, field="topics")
+        if len(rows) < MIN_TOPIC_CORRECTIONS:
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"a topic refit needs at least {MIN_TOPIC_CORRECTIONS} topic corrections; "
+                f"this workspace has {len(rows)}",
+                {"corrections": len(rows), "needed": MIN_TOPIC_CORRECTIONS},
+            )
+        snapshot = [
+            {
+                "mention_id": r.mention_id,
+                "content_hash": r.content_hash,
+                "text": embed_text(r.text, r.title),
+                "topics": [t for t in r.value["topics"] if t in known],
+            }
+            for r in rows
+        ]
+        by_topic: dict[str, int] = {}
+        for r in rows:
+            for t in r.value["topics"]:
+                if t in known:
+                    by_topic[t] = by_topic.get(t, 0) + 1
+        with engine.begin() as conn:
+            new = correction_store.save_model(
+                conn,
+                workspace=workspace,
+                kind="topics",
+                body=json.dumps(snapshot).encode(),
+                report={"corrections": len(rows), "by_topic": by_topic, "taxonomy": version},
+            )
+        return RefitReport("topics", new, len(rows), by_topic)
+
+    # Helpers --------------------------------------------------------------------------
+
+    def _lock(self, workspace: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(workspace, threading.Lock())
+
+    def _mention(self, workspace: str, mention_id: int) -> Any:
+        with self._engine().connect() as conn:
+            row = conn.execute(
+                select(mentions).where(
+                    mentions.c.workspace == workspace, mentions.c.id == mention_id
+                )
+            ).first()
+        if row is None:
+            raise HarkError(ErrorCode.NOT_FOUND, f"no mention {mention_id} in this workspace")
+        if row.duplicate_of is not None:
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"mention {mention_id} is a copy of {row.duplicate_of}: label that one",
+                {"canonical_id": row.duplicate_of},
+            )
+        return row
+
+    @staticmethod
+    def _origin(mention_id: int, pick: str | None) -> str:
+        if pick is None or pick == "manual":
+            return "manual"
+        if pick == "uncertain":
+            return "uncertain"
+        if pick == "random":
+            if not audit_sample.is_member(mention_id):
+                raise HarkError(
+                    ErrorCode.VALIDATION,
+                    f"mention {mention_id} is not in the random audit sample; "
+                    "send pick only as the labeling queue gave it",
+                )
+            return "random"
+        raise HarkError(ErrorCode.VALIDATION, "pick must be random, uncertain or manual")
+
+    def _taxonomy(self, workspace: str) -> tuple[int, set[str]]:
+        with self._engine().connect() as conn:
+            active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+        if active is None:
+            raise HarkError(
+                ErrorCode.VALIDATION, "this workspace has no taxonomy: set one before topics"
+            )
+        return active.version, {t["id"] for t in active.body["topics"]}
+
+    def _entity_kind(self, workspace: str, brand: str | None) -> str | None:
+        if brand is None:
+            return None
+        found = self._enrich.entity_catalog(workspace)
+        entities = {} if found is None else {e.id: e.kind for e in found[1].entities}
+        if brand not in entities:
+            raise HarkError(
+                ErrorCode.VALIDATION,
+                f"{brand!r} is not an entity of this workspace's catalog",
+                {"entities": sorted(entities)},
+            )
+        return entities[brand]
+
+    @staticmethod
+    def _apply_sentiment_row(label: SentimentLabel) -> dict[str, Any]:
+        from store.mentions import sentiment_values
+
+        return sentiment_values(label)
+
+    def _apply_sentiment(self, conn: Any, mention_id: int, sentiment: str) -> None:
+        from enrichment.workspace_sentiment import SentimentLabel
+
+        conn.execute(
+            mentions.update()
+            .where(mentions.c.id == mention_id)
+            .values(
+                **self._apply_sentiment_row(SentimentLabel.corrected(sentiment)),
+                indexed_hash=None,
+            )
+        )
+
+
+def _sentiment_columns() -> tuple[str, ...]:
+    from store.mentions import SENTIMENT_COLUMNS
+
+    return SENTIMENT_COLUMNS
+
+
+def _probabilities(row: Any) -> dict[str, float] | None:
+    if row.p_negative is None:
+        return None
+    return {
+        "negative": round(row.p_negative, 4),
+        "neutral": round(row.p_neutral, 4),
+        "positive": round(row.p_positive, 4),
+    }
+
+
+def _public_value(field_name: str, value: dict[str, Any]) -> Any:
+    return value["label"] if field_name == "sentiment" else value[field_name]
+
+
+def _cross_validated(
+    base_logits: np.ndarray, x: np.ndarray, labels: list[str], background: np.ndarray | None
+) -> tuple[float | None, float | None]:
+    """Agreement with the corrections of the shipped model and of a head fit on the other
+    folds (5-fold): what a refit buys, measured on corrections it did not see."""
+    from enrichment.sentiment import LABELS
+    from enrichment.workspace_sentiment import fit_head
+
+    n = len(labels)
+    if n < 20:
+        return None, None
+    y = np.array([LABELS.index(v) for v in labels])
+    before = float(np.mean(base_logits.argmax(1) == y))
+    folds = np.arange(n) % 5
+    hits = 0
+    for k in range(5):
+        train, test = folds != k, folds == k
+        head = fit_head(
+            base_logits[train],
+            x[train],
+            [labels[i] for i in np.flatnonzero(train)],
+            version=0,
+            background=background,
+        )
+        pred = (base_logits[test] + head.adjust(x[test])).argmax(1)
+        hits += int((pred == y[test]).sum())
+    return round(before, 4), round(hits / n, 4)
