@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli import ask, catalogs, enrich, index, ingest, keys, search, topics, workspace
+from cli import ask, catalogs, enrich, index, ingest, keys, label, search, topics, workspace
 from cli.common import container, handles_errors
 
 # Plain help (no rich markup): rendering it with rich imports markdown-it and friends, which
@@ -30,6 +30,7 @@ app.add_typer(catalogs.taxonomy, name="taxonomy")
 app.add_typer(catalogs.entities, name="entities")
 app.add_typer(topics.app, name="topics")
 app.add_typer(workspace.app, name="workspace")
+app.add_typer(label.app, name="label")
 
 
 @app.command()

@@ -1,0 +1,250 @@
+"""Users' labels on real airline tweets: corrections win for their own mention and survive
+re-enrichment, the labeling queue mixes uncertain and random picks, a refit makes a versioned
+head that re-labels from cached vectors, and an earlier version can be restored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from hark import audit_sample
+from hark.errors import HarkError
+from services.container import Container
+from store.tables import label_corrections, mention_labels, mentions
+from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
+
+pytestmark = pytest.mark.integration
+
+
+def _rows(rt: Container, workspace: str = "acme") -> dict[int, Any]:
+    with rt.engine.connect() as conn:
+        return {
+            r.id: r
+            for r in conn.execute(
+                select(mentions).where(
+                    mentions.c.workspace == workspace, mentions.c.duplicate_of.is_(None)
+                )
+            )
+        }
+
+
+def _crowd(rt: Container) -> dict[int, str]:
+    """The crowd's sentiment of each tweet (evaluation labels): here, what a user says."""
+    with rt.engine.connect() as conn:
+        return {
+            mid: labels["sentiment"]
+            for mid, labels in conn.execute(
+                select(mention_labels.c.mention_id, mention_labels.c.labels)
+            )
+        }
+
+
+def test_model_labels_carry_calibrated_probabilities_and_their_origin(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rows = list(_rows(rt).values())
+    assert rows
+    model = rt.enrich.sentiment_model
+    assert model is not None
+    for r in rows:
+        assert r.sentiment_origin == "model" and r.sentiment_model == model.version
+        probs = (r.p_negative, r.p_neutral, r.p_positive)
+        assert abs(sum(probs) - 1) < 1e-6
+        assert r.sentiment == ("negative", "neutral", "positive")[probs.index(max(probs))]
+
+
+def test_a_correction_wins_and_survives_reenrichment(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rows = _rows(rt)
+    target = next(r for r in rows.values() if r.sentiment == "negative")
+    got = rt.labels.correct("acme", target.id, sentiment="positive")
+    assert got.sentiment == "positive" and got.sentiment_origin == "correction"
+    assert got.probabilities == {"negative": 0.0, "neutral": 0.0, "positive": 1.0}
+    assert got.corrected == {"sentiment": "positive"}
+    with rt.engine.connect() as conn:
+        stored = conn.execute(
+            select(label_corrections).where(label_corrections.c.mention_id == target.id)
+        ).one()
+    # What the model said is kept beside the correction: with random picks, these pairs
+    # measure the model's error in this workspace.
+    assert stored.model_value["label"] == "negative" and stored.model_value["origin"] == "model"
+    assert stored.origin == "manual"
+    rt.enrich.reenrich("acme", everything=True)
+    again = _rows(rt)[target.id]
+    assert (again.sentiment, again.sentiment_origin) == ("positive", "correction")
+    # Search filters read the index, which was told.
+    hits = rt.search.mentions("acme", [target.id])
+    assert hits[0].sentiment == "positive"
+
+
+def test_bad_corrections_are_refused_and_change_nothing(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rows = _rows(rt)
+    some = next(iter(rows))
+    with pytest.raises(HarkError, match="no mention"):
+        rt.labels.correct("acme", 10**9, sentiment="negative")
+    with pytest.raises(HarkError, match="no taxonomy"):
+        rt.labels.correct("acme", some, topics=["delays"])
+    with pytest.raises(HarkError, match="random audit sample"):
+        outsider = next(i for i in rows if not audit_sample.is_member(i))
+        rt.labels.correct("acme", outsider, sentiment="negative", pick="random")
+    # Another workspace cannot label this one's mentions.
+    with pytest.raises(HarkError, match="no mention"):
+        rt.labels.correct("other", some, sentiment="negative")
+    with rt.engine.connect() as conn:
+        assert conn.execute(select(label_corrections)).first() is None
+
+
+def test_queue_mixes_uncertain_and_random_picks(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rows = _rows(rt)
+    queue = rt.labels.queue("acme", limit=12)
+    assert len(queue) == 12 and len({q.mention_id for q in queue}) == 12
+    picks = [q.pick for q in queue]
+    assert "random" in picks and "uncertain" in picks
+    for q in queue:
+        if q.pick == "random":
+            assert audit_sample.is_member(q.mention_id)
+    uncertain = [q for q in queue if q.pick == "uncertain"]
+    margins = [
+        sorted(q.probabilities.values())[-1] - sorted(q.probabilities.values())[-2]
+        for q in uncertain
+        if q.probabilities
+    ]
+    all_margins = sorted(
+        sorted((r.p_negative, r.p_neutral, r.p_positive))[-1]
+        - sorted((r.p_negative, r.p_neutral, r.p_positive))[-2]
+        for r in rows.values()
+    )
+    # The uncertain picks come from the least sure half of the workspace.
+    assert max(margins) <= all_margins[len(all_margins) // 2]
+    # Labelled mentions leave the queue; a random pick is recorded as one.
+    first_random = next(q for q in queue if q.pick == "random")
+    rt.labels.correct("acme", first_random.mention_id, sentiment="neutral", pick="random")
+    after = {q.mention_id for q in rt.labels.queue("acme", limit=50)}
+    assert first_random.mention_id not in after
+    assert rt.labels.stats("acme")["random_audits"] == 1
+
+
+def test_refit_relabels_from_cached_vectors_and_restores(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    crowd = _crowd(rt)
+    rows = _rows(rt)
+    with pytest.raises(HarkError, match="at least 10"):
+        rt.labels.refit("acme", ["sentiment"])
+    base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    taught = [i for i in sorted(rows) if i in crowd][:40]
+    for i in taught:
+        rt.labels.correct("acme", i, sentiment=crowd[i])
+    embedded_before = rt.embedder.calls if hasattr(rt.embedder, "calls") else None
+    (report,) = rt.labels.refit("acme", ["sentiment"])
+    assert (report.kind, report.version, report.corrections) == ("sentiment", 1, 40)
+    assert report.applied["sentiment_relabelled"] == len(rows) - len(taught)
+    if embedded_before is not None:
+        assert rt.embedder.calls == embedded_before  # nothing embedded
+    after = _rows(rt)
+    for i, r in after.items():
+        if i in taught:
+            assert (r.sentiment, r.sentiment_origin) == (crowd[i], "correction")
+        else:
+            assert r.sentiment_model == f"{base_version}+ws1"
+    # A second refit is version 2; version 1 stays and can be restored, or none at all.
+    rt.labels.correct("acme", taught[0], sentiment="neutral")
+    rt.labels.refit("acme", ["sentiment"])
+    versions = {(m["version"], m["active"]) for m in rt.labels.models("acme", "sentiment")}
+    assert versions == {(1, False), (2, True)}
+    rt.labels.restore("acme", "sentiment", 1)
+    assert {r.sentiment_model for i, r in _rows(rt).items() if i not in taught} == {
+        f"{base_version}+ws1"
+    }
+    rt.labels.restore("acme", "sentiment", None)
+    assert {r.sentiment_model for i, r in _rows(rt).items() if i not in taught} == {base_version}
+    with pytest.raises(HarkError, match="no sentiment model version 9"):
+        rt.labels.restore("acme", "sentiment", 9)
+
+
+def test_topic_and_brand_corrections_win(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rt.catalogs.set(
+        "acme",
+        "taxonomy",
+        data={
+            "topics": [
+                {"name": "Delays", "examples": ["my flight was delayed for hours"]},
+                {"name": "Baggage", "examples": ["they lost my bag"]},
+            ]
+        },
+        defer=lambda f: f(),
+    )
+    rt.catalogs.set(
+        "acme",
+        "entities",
+        data={
+            "entities": [
+                {"name": "United", "kind": "brand", "aliases": ["@united"]},
+                {"name": "Delta", "kind": "competitor", "aliases": ["@delta"]},
+            ]
+        },
+        defer=lambda f: f(),
+    )
+    some = sorted(_rows(rt))[3]
+    with pytest.raises(HarkError, match="not topics of this workspace"):
+        rt.labels.correct("acme", some, topics=["food"])
+    got = rt.labels.correct("acme", some, topics=["baggage", "delays"], brand="delta")
+    assert got.topics == ["baggage", "delays"] and got.brand == "delta"
+    rt.enrich.reenrich("acme", everything=True)
+    again = rt.labels.labels("acme", some)
+    assert again.topics == ["baggage", "delays"] and again.brand == "delta"
+    cleared = rt.labels.correct("acme", some, topics=[], brand=None)
+    assert cleared.topics == [] and cleared.brand is None
+
+
+def test_labels_over_http(client: TestClient, rt: Container) -> None:
+    auth = api_auth(rt, "acme")
+    ingest_airline_excerpt(rt)
+    queue = client.get("/v1/labeling/queue?limit=4", headers=auth).json()
+    assert len(queue) == 4 and {"mention_id", "pick", "why", "probabilities"} <= set(queue[0])
+    item = queue[0]
+    put = client.put(
+        f"/v1/mentions/{item['mention_id']}/labels",
+        json={"sentiment": "negative", "pick": item["pick"]},
+        headers=auth,
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["corrected"] == {"sentiment": "negative"}
+    assert_error(
+        client.put(
+            f"/v1/mentions/{item['mention_id']}/labels", json={"sentiment": "awful"}, headers=auth
+        ),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.put(f"/v1/mentions/{item['mention_id']}/labels", json={}, headers=auth),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.put("/v1/mentions/999999/labels", json={"sentiment": "neutral"}, headers=auth),
+        404,
+        "not_found",
+    )
+    # Another workspace's key sees no such mention.
+    assert_error(
+        client.put(
+            f"/v1/mentions/{item['mention_id']}/labels",
+            json={"sentiment": "neutral"},
+            headers=api_auth(rt, "other"),
+        ),
+        404,
+        "not_found",
+    )
+    refit = client.post("/v1/labeling/refit?kind=sentiment&wait=true", headers=auth)
+    assert_error(refit, 422, "validation_error")
+    gone = client.delete(f"/v1/mentions/{item['mention_id']}/labels/sentiment", headers=auth)
+    assert gone.status_code == 200 and gone.json()["corrected"] == {}
+    assert gone.json()["sentiment_origin"] == "model"
+    stats = client.get("/v1/labeling/stats", headers=auth).json()
+    assert stats["corrections"] == {}
