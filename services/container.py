@@ -67,7 +67,13 @@ class Container:
             self.enrich.topic_model,
         )
         self.keys = KeyService(lambda: self.engine)
-        self.labels = LabelService(settings, lambda: self.engine, self.enrich, self.index.sync)
+        self.labels = LabelService(
+            settings,
+            lambda: self.engine,
+            self.enrich,
+            self.index.sync,
+            self.index.sync_in_background,
+        )
 
     @cached_property
     def engine(self) -> Engine:

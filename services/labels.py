@@ -89,11 +89,13 @@ class LabelService:
         engine: Callable[[], Engine],
         enrich: EnrichService,
         sync: Callable[..., IndexStats],
+        sync_in_background: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self._engine = engine
         self._enrich = enrich
         self._sync = sync
+        self._sync_later = sync_in_background
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -109,10 +111,12 @@ class LabelService:
         brand: str | None = UNSET,
         pick: str | None = None,
         author: str | None = None,
+        defer: Defer | None = None,
     ) -> MentionLabels:
         """Record a user's labels for one mention and apply them at once (they win over the
         models from now on). ``pick``: "random" or "uncertain" when the mention came from the
-        labeling queue as such; a random pick is checked against the audit sample."""
+        labeling queue as such; a random pick is checked against the audit sample. The
+        index learns a new sentiment at the next sync (queued on ``defer`` when given)."""
         if sentiment is None and topics is None and brand is UNSET:
             raise HarkError(ErrorCode.VALIDATION, "give at least one of sentiment, topics, brand")
         row = self._mention(workspace, mention_id)
@@ -201,6 +205,9 @@ class LabelService:
                 enrichment_store.apply_brand_corrections(
                     conn, workspace=workspace, ids=[mention_id]
                 )
+        if defer is not None and sentiment is not None and self._sync_later is not None:
+            sync_later = self._sync_later
+            defer(lambda: sync_later(workspace))
         return self.labels(workspace, mention_id)
 
     def remove(self, workspace: str, mention_id: int, field_name: str) -> MentionLabels:

@@ -121,9 +121,11 @@ def put_labels(
     body: LabelsIn,
     service: ServiceDep,
     workspace: WorkspaceDep,
+    background: BackgroundTasks,
 ) -> LabelsOut:
-    """Correct a mention's labels. A correction wins for its own mention from now on and is
-    training data for this workspace only (`POST /v1/labeling/refit`)."""
+    """Correct a mention's labels. A correction wins for its own mention from now on (counts,
+    quotes and search filters) and is training data for this workspace only
+    (`POST /v1/labeling/refit`)."""
     return _labels(
         service.correct(
             workspace,
@@ -132,6 +134,7 @@ def put_labels(
             topics=body.topics,
             brand=body.brand if "brand" in body.model_fields_set else UNSET,
             pick=body.pick,
+            defer=background.add_task,
         )
     )
 

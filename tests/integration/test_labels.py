@@ -241,6 +241,13 @@ def test_labels_over_http(client: TestClient, rt: Container) -> None:
         404,
         "not_found",
     )
+    # The index learns the correction: a sentiment filter finds the mention under its new
+    # label (every positive fits in k), not its old one.
+    client.put(
+        f"/v1/mentions/{item['mention_id']}/labels", json={"sentiment": "positive"}, headers=auth
+    )
+    found = client.get("/v1/mentions/search?q=flight&sentiment=positive&k=100", headers=auth).json()
+    assert item["mention_id"] in [h["mention"]["id"] for h in found["hits"]]
     refit = client.post("/v1/labeling/refit?kind=sentiment&wait=true", headers=auth)
     assert_error(refit, 422, "validation_error")
     gone = client.delete(f"/v1/mentions/{item['mention_id']}/labels/sentiment", headers=auth)
