@@ -1,12 +1,18 @@
 """From a plan to evidence: the numbers (computed by analytics, exact SQL counts) and the
 quotes that show them. Every number a composer may write is a Fact's number.
 
+Beside every sentiment count, share and change it also sets what that count stands for once
+the classifier's errors are allowed for (analytics/prevalence.py): an estimate with its 90 %
+interval, from the workspace's random audits where it has enough, else from the general
+model's measured error; and it flags a change the labels' own error could make.
+
 Analysis only builds typed facts (ask/facts.py); what they say comes from ask/phrases, so
 nothing here is phrased in any language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -25,7 +31,16 @@ from analytics.counts import (
 )
 from analytics.coverage import Coverage, collection_span, coverage, is_all_time, local_days
 from analytics.drivers import drivers
-from analytics.scope import Scope
+from analytics.prevalence import (
+    Audit,
+    ClassSums,
+    Estimate,
+    GeneralError,
+    LabelErrors,
+    change_within_error,
+    estimate,
+)
+from analytics.scope import Period, Scope, checked
 from analytics.spikes import spikes
 from ask.facts import (
     BreakdownFact,
@@ -42,6 +57,7 @@ from ask.facts import (
     FactBase,
     Granularity,
     HalvesFact,
+    LabelEstimate,
     NameMatchFact,
     PeakFact,
     PeriodFact,
@@ -62,6 +78,7 @@ from ask.quotes import QuotePicker
 from ask.untrusted import inert
 from hark.domain import AuthorType, Sentiment
 from store import coverage as coverage_store
+from store import prevalence as prevalence_store
 from store.analytics import ALL_TIME_END, ALL_TIME_START
 
 ALL_TIME = PlanWindow(start=ALL_TIME_START, end=ALL_TIME_END, label="all time")
@@ -104,6 +121,7 @@ class Analysis:
     tz: tzinfo = UTC_ZONE
     themes: ThemesFn | None = None
     coverage: dict[tuple[datetime, datetime], Coverage] = field(default_factory=dict)
+    labels: LabelErrors = field(default_factory=LabelErrors)
 
     def next_id(self) -> str:
         return f"f{len(self.evidence.facts) + 1}"
@@ -143,9 +161,30 @@ def analyse(
     display: dict[str, str] | None = None,
     tz: tzinfo = UTC_ZONE,
     themes: ThemesFn | None = None,
+    prevalence_error: GeneralError | None = None,
+    model_version: str | None = None,
 ) -> Evidence:
+    """``prevalence_error`` is the sentiment model's relative error of a count per language
+    (``SentimentModel.prevalence_error``); without it, analytics.prevalence's default.
+    ``model_version``: the workspace's sentiment model now; only random audits of its labels
+    correct the counts."""
+    with engine.connect() as conn:
+        audits = [
+            Audit(r.p, r.label, r.language)
+            for r in prevalence_store.random_audits(
+                conn, workspace=scope.workspace, model_version=model_version
+            )
+        ]
     a = Analysis(
-        plan, scope, quotes, topic_names, Evidence(), display=display or {}, tz=tz, themes=themes
+        plan,
+        scope,
+        quotes,
+        topic_names,
+        Evidence(),
+        display=display or {},
+        tz=tz,
+        themes=themes,
+        labels=LabelErrors(general=prevalence_error, audits=audits),
     )
     window = plan.window or ALL_TIME
     a.add(WindowFact(id=a.next_id(), window=window))
@@ -227,12 +266,86 @@ def _asked(a: Analysis, counts: dict[str, int]) -> int:
     return counts.get(a.plan.sentiment.value, 0) if a.plan.sentiment else counts["total"]
 
 
+# (window index, *key values) -> language -> the store's sums of that group.
+Groups = dict[tuple[Any, ...], dict[str | None, prevalence_store.Sums]]
+
+
+def _prevalence(
+    a: Analysis,
+    engine: Engine,
+    scope: Scope,
+    windows: Sequence[Period],
+    keys: Sequence[str] = (),
+) -> Groups:
+    """The sums behind bias-aware counts (store/prevalence.py) over the same scope, windows
+    and keys as the exact counts, by group and language."""
+    spans = [checked(w) for w in windows]
+    with engine.connect() as conn:
+        version = topic_version(conn, scope, *keys)
+        rows = prevalence_store.prevalence_sums(
+            conn, scope=scope, windows=spans, keys=keys, version=version, tz=a.tz
+        )
+    out: Groups = {}
+    for key, sums in rows.items():
+        out.setdefault(key[:-1], {})[key[-1]] = sums
+    return out
+
+
+def _estimate(
+    a: Analysis, languages: dict[str | None, prevalence_store.Sums] | None, sentiment: str
+) -> Estimate | None:
+    """The estimate of one sentiment over one group's sums; None for an empty group."""
+    if not languages:
+        return None
+    parts = {lang: ClassSums.of(s.classes[sentiment]) for lang, s in languages.items()}
+    model = sum(s.model for s in languages.values())
+    return estimate(parts, sentiment, a.labels, model_total=model)
+
+
+def _count_estimate(e: Estimate | None) -> LabelEstimate | None:
+    """A count's estimate as facts show it: whole numbers, the interval rounded outwards."""
+    if e is None:
+        return None
+    return LabelEstimate(
+        value=float(round(e.value)),
+        low=float(math.floor(e.low + 1e-9)),
+        high=float(math.ceil(e.high - 1e-9)),
+        method=e.method,
+        level=e.level,
+    )
+
+
+def _share_estimate(e: Estimate | None, total: int) -> LabelEstimate | None:
+    """The same estimate as a percent of ``total`` (one decimal, rounded outwards)."""
+    if e is None or total <= 0:
+        return None
+    s = e.scaled(100.0 / total)
+    return LabelEstimate(
+        value=round(s.value, 1),
+        low=math.floor(s.low * 10 + 1e-9) / 10,
+        high=math.ceil(s.high * 10 - 1e-9) / 10,
+        method=e.method,
+        level=e.level,
+    )
+
+
+def _asked_estimate(
+    a: Analysis, engine: Engine, window: PlanWindow, scope: Scope | None = None
+) -> LabelEstimate | None:
+    """The estimate of the asked sentiment's count in ``window`` (None when none is asked)."""
+    if a.plan.sentiment is None:
+        return None
+    groups = _prevalence(a, engine, scope or a.scope, [window])
+    return _count_estimate(_estimate(a, groups.get((0,)), a.plan.sentiment.value))
+
+
 def _count_fact(
     a: Analysis,
     total: int,
     window: PlanWindow,
     series: list[SeriesPoint] | None = None,
     granularity: Granularity | None = None,
+    estimate: LabelEstimate | None = None,
 ) -> CountFact:
     """Mentions of the asked sentiment in ``window`` (a trend adds its series)."""
     return CountFact(
@@ -242,6 +355,7 @@ def _count_fact(
         period=window.label,
         series=series,
         granularity=granularity,
+        estimate=estimate,
     )
 
 
@@ -263,12 +377,25 @@ def _caveat(
 def _count(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)
     total = _asked(a, counts)
-    fact = a.add(_count_fact(a, total, window))
+    languages = _prevalence(a, engine, a.scope, [window]).get((0,))
+    asked = a.plan.sentiment.value if a.plan.sentiment else None
+    est = _count_estimate(_estimate(a, languages, asked)) if asked else None
+    fact = a.add(_count_fact(a, total, window, estimate=est))
     a.cite(fact, a.quotes.pick(window, k=TOP))
     if not a.plan.sentiment and total:
         for s in Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE:
             n = counts.get(s.value, 0)
-            a.add(SentimentShareFact(id=a.next_id(), sentiment=s, count=n, share=pct(n / total)))
+            e = _estimate(a, languages, s.value)
+            a.add(
+                SentimentShareFact(
+                    id=a.next_id(),
+                    sentiment=s,
+                    count=n,
+                    share=pct(n / total),
+                    estimate=_count_estimate(e),
+                    share_estimate=_share_estimate(e, total),
+                )
+            )
     if total == 0:
         _caveat(a, "empty")
 
@@ -276,7 +403,7 @@ def _count(a: Analysis, engine: Engine, window: PlanWindow) -> None:
 def _summarise(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)
     total = _asked(a, counts)
-    count = a.add(_count_fact(a, total, window))
+    count = a.add(_count_fact(a, total, window, estimate=_asked_estimate(a, engine, window)))
     if total == 0:
         _caveat(a, "empty")
         return
@@ -359,18 +486,34 @@ def _themes(a: Analysis, window: PlanWindow, baseline: PlanWindow | None, total:
     return True
 
 
-def _change(a: Analysis, engine: Engine, current: PlanWindow, baseline: PlanWindow) -> Comparison:
+# A change's two estimates (current, baseline) of the asked sentiment's count.
+Pair = tuple[Estimate, Estimate]
+
+
+def _change(
+    a: Analysis, engine: Engine, current: PlanWindow, baseline: PlanWindow
+) -> tuple[Comparison, Pair | None]:
     """``current`` against ``baseline`` (per day with data where either is covered in
-    part), added as the answer's change fact."""
+    part), added as the answer's change fact, with the asked sentiment's estimates."""
     covered = _covered_days(a, current, baseline)
+    sentiment = a.plan.sentiment.value if a.plan.sentiment else None
     cmp = compare_periods(
         engine,
         a.scope,
         current,
         baseline,
-        sentiment=a.plan.sentiment.value if a.plan.sentiment else None,
+        sentiment=sentiment,
         covered_days=None if covered is None else (covered[0], covered[1]),
     )
+    pair: Pair | None = None
+    if sentiment is not None:
+        groups = _prevalence(a, engine, a.scope, [current, baseline])
+        now, before = (
+            _estimate(a, groups.get((0,)), sentiment),
+            _estimate(a, groups.get((1,)), sentiment),
+        )
+        if now is not None and before is not None:
+            pair = (now, before)
     a.add(
         ChangeFact(
             id=a.next_id(),
@@ -385,24 +528,45 @@ def _change(a: Analysis, engine: Engine, current: PlanWindow, baseline: PlanWind
             per_day=cmp.lengths_differ,
             current_rate=round(cmp.current.rate, 1),
             baseline_rate=round(cmp.baseline.rate, 1),
+            current_estimate=_count_estimate(pair[0]) if pair else None,
+            baseline_estimate=_count_estimate(pair[1]) if pair else None,
         )
     )
-    return cmp
+    return cmp, pair
 
 
-def _change_caveats(a: Analysis, cmp: Comparison) -> None:
-    """Too few mentions to call it a trend, or a change within chance."""
+def _change_caveats(a: Analysis, cmp: Comparison, pair: Pair | None = None) -> None:
+    """Too few mentions to call it a trend, or a change within chance; a change the counts
+    call real but that the sentiment labels' own error could make (of the counts, per day
+    when the periods differ, or of the share) is flagged as such."""
     if not cmp.enough_data:
         _caveat(a, "small", SMALL)
-    elif not cmp.significant:
+        return
+    if not cmp.significant:
         _caveat(a, "noise")
+    if pair is not None and _within_label_error(cmp, pair):
+        _caveat(a, "within_label_error")
+
+
+def _within_label_error(cmp: Comparison, pair: Pair) -> bool:
+    """The change the answer leads with (of the counts, per day when the periods differ;
+    else of the share, when only the share moved beyond chance) against the labels' error."""
+    now, before = pair
+    if cmp.significant:
+        scales = (1 / cmp.current.days, 1 / cmp.baseline.days) if cmp.lengths_differ else (1, 1)
+        return change_within_error(now, before, current_scale=scales[0], baseline_scale=scales[1])
+    if cmp.share_significant and cmp.current.total and cmp.baseline.total:
+        return change_within_error(
+            now, before, current_scale=1 / cmp.current.total, baseline_scale=1 / cmp.baseline.total
+        )
+    return False
 
 
 def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     baseline = a.plan.baseline
     assert baseline is not None
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    cmp = _change(a, engine, window, baseline)
+    cmp, pair = _change(a, engine, window, baseline)
     if cmp.lengths_differ:
         a.add(
             RateChangeFact(
@@ -419,9 +583,11 @@ def _why_change(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                 current=pct(cmp.current.share),
                 baseline=pct(cmp.baseline.share),
                 significant=cmp.share_significant,
+                current_estimate=_share_estimate(pair[0], cmp.current.total) if pair else None,
+                baseline_estimate=_share_estimate(pair[1], cmp.baseline.total) if pair else None,
             )
         )
-    _change_caveats(a, cmp)
+    _change_caveats(a, cmp, pair)
     if window.start < baseline.end and baseline.start < window.end:
         _caveat(a, "overlap")
     for dimension in DIMENSIONS:
@@ -488,7 +654,8 @@ def _trend(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     total = sum(v for _, v in values)
     # Buckets are named by their local first day (the reader's calendar), not a UTC date.
     points = [SeriesPoint(start=b.day, count=getattr(b, key)) for b in buckets]
-    a.add(_count_fact(a, total, window, points, granularity))
+    est = _asked_estimate(a, engine, window) if total else None
+    a.add(_count_fact(a, total, window, points, granularity, est))
     if not total:
         _caveat(a, "empty")
         return
@@ -558,6 +725,7 @@ def _side_series(
                 series=points,
                 granularity=granularity,
                 side=name,
+                estimate=_asked_estimate(a, engine, window, scope),
             )
         )
         a.cite(fact, a.quotes.pick(window, k=1, scope=scope))
@@ -596,6 +764,7 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         counts = sentiment_counts(engine, scope, window)
         total = counts["total"]
         neg, posv = counts.get("negative", 0), counts.get("positive", 0)
+        languages = _prevalence(a, engine, scope, [window]).get((0,))
         fact = a.add(
             ComparisonFact(
                 id=a.next_id(),
@@ -607,6 +776,8 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                 positive=posv,
                 negative_share=pct(neg / total if total else None),
                 positive_share=pct(posv / total if total else None),
+                negative_estimate=_count_estimate(_estimate(a, languages, "negative")),
+                positive_estimate=_count_estimate(_estimate(a, languages, "positive")),
             )
         )
         a.cite(fact, a.quotes.pick(window, k=QUOTES_PER_DRIVER, scope=scope))
@@ -614,7 +785,8 @@ def _compare(a: Analysis, engine: Engine, window: PlanWindow) -> None:
 
 def _examples(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     counts = sentiment_counts(engine, a.scope, window)
-    fact = a.add(_count_fact(a, _asked(a, counts), window))
+    est = _asked_estimate(a, engine, window)
+    fact = a.add(_count_fact(a, _asked(a, counts), window, estimate=est))
     a.cite(fact, a.quotes.pick(window, k=5, query=a.plan.search_text or a.plan.question))
 
 
@@ -630,7 +802,7 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     if dim == "theme":
         counts = sentiment_counts(engine, a.scope, window)
         total = _asked(a, counts)
-        a.add(_count_fact(a, total, window))
+        a.add(_count_fact(a, total, window, estimate=_asked_estimate(a, engine, window)))
         if not _themes(a, window, None, total):
             _caveat(a, "no_topics")
         return
@@ -671,6 +843,8 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         items.sort(key=lambda i: (-(i.rating or 0.0), i.name))
     else:
         grouped = window_counts(engine, a.scope, [window], [dim, "sentiment"])
+        groups = _prevalence(a, engine, a.scope, [window], [dim]) if sentiment else {}
+        by_value = {str(k[1]): v for k, v in groups.items() if k[1] is not None}
         totals: dict[str, int] = {}
         hits: dict[str, int] = {}
         for (_, value, label), n in grouped.items():
@@ -682,6 +856,9 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                 hits[key] = hits.get(key, 0) + n
         for key, total in totals.items():
             count = hits.get(key, 0)
+            est = None
+            if sentiment is not None:
+                est = _estimate(a, by_value.get(key), sentiment)
             items.append(
                 RankItem(
                     value=key,
@@ -689,6 +866,8 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                     count=count,
                     total=total,
                     share=pct(count / total) if sentiment is not None else None,
+                    estimate=_count_estimate(est),
+                    share_estimate=_share_estimate(est, total),
                 )
             )
         named = a.plan.entities if dim == "entity" else a.plan.brands if dim == "brand" else []
@@ -752,9 +931,20 @@ def _share(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         _caveat(a, "empty")
         return
     asked = [a.plan.sentiment] if a.plan.sentiment else list(Sentiment)
+    languages = _prevalence(a, engine, a.scope, [window]).get((0,))
     for s in asked:
         n = counts.get(s.value, 0)
-        fact = a.add(SentimentShareFact(id=a.next_id(), sentiment=s, count=n, share=pct(n / total)))
+        e = _estimate(a, languages, s.value)
+        fact = a.add(
+            SentimentShareFact(
+                id=a.next_id(),
+                sentiment=s,
+                count=n,
+                share=pct(n / total),
+                estimate=_count_estimate(e),
+                share_estimate=_share_estimate(e, total),
+            )
+        )
     a.cite(fact, a.quotes.pick(window, k=TOP))
 
 
@@ -763,7 +953,9 @@ def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
     first: per day when the data covers either only in part."""
     periods = a.plan.periods
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None
-    for p in periods:
+    groups = _prevalence(a, engine, a.scope, periods) if sentiment else {}
+    for i, p in enumerate(periods):
+        est = _estimate(a, groups.get((i,)), sentiment) if sentiment else None
         counts = sentiment_counts(engine, a.scope, p)
         count, total = _asked(a, counts), counts["total"]
         c = a.covered(p)
@@ -780,12 +972,14 @@ def _periods(a: Analysis, engine: Engine, window: PlanWindow) -> None:
                 share=pct(count / total) if sentiment and total else None,
                 per_day=round(count / max(days, 1e-9), 1),
                 partial=bool(c and c.partial),
+                estimate=_count_estimate(est),
+                share_estimate=_share_estimate(est, total) if sentiment else None,
             )
         )
         if p is periods[-1]:
             a.cite(fact, a.quotes.pick(p, k=QUOTES_PER_DRIVER))
     first, last = periods[0], periods[-1]
-    _change_caveats(a, _change(a, engine, last, first))
+    _change_caveats(a, *_change(a, engine, last, first))
 
 
 def _rating_series(a: Analysis, engine: Engine, window: PlanWindow) -> list[RatingPoint] | None:

@@ -25,7 +25,7 @@ from prompts import Prompt, load_prompt
 
 log = logging.getLogger("hark.llm")
 
-ANSWER_PROMPT = ("answer", 2)
+ANSWER_PROMPT = ("answer", 3)
 RETRY_PROMPT = ("answer_retry", 1)
 _SPLIT = "\n=== user ===\n"
 # Reasoning models served by vLLM/Ollama may leave their thinking in the content.

@@ -28,6 +28,7 @@ from ask.facts import (
     Evidence,
     FactBase,
     HalvesFact,
+    LabelEstimate,
     NameMatchFact,
     PeakFact,
     PeriodFact,
@@ -133,6 +134,9 @@ class _Answer:
     cited: set[str] = field(default_factory=set)
     tz: tzinfo = UTC_ZONE  # the plan's: local dates in the reader's words
     split: dict[str, tuple[str, str]] = field(default_factory=dict)  # sentiment: count, share
+    split_estimates: list[str] = field(default_factory=list)  # the split's estimates that matter
+    trend_estimate: LabelEstimate | None = None
+    pending: list[str] = field(default_factory=list)  # said before the caveats (or at the end)
 
     def n(self, value: float | None) -> str:
         return num(value, self.language)
@@ -145,6 +149,49 @@ class _Answer:
 
     def say(self, key: str, **values: Any) -> None:
         self.lines.append(str(self.p[key]).format(**values))
+
+    def estimate_line(self, est: LabelEstimate | None, exact: float, sentiment: str | None) -> str:
+        """ "Allowing for labelling errors: about 95 negative mentions (80–110)." where the
+        estimate matters (ask.facts.LabelEstimate.matters), else nothing."""
+        if est is None or not est.matters(exact):
+            return ""
+        return str(self.p["estimate_line"]).format(
+            mentions=self.mentions(est.value, sentiment), low=self.n(est.low), high=self.n(est.high)
+        )
+
+    def estimate_note(
+        self,
+        est: LabelEstimate | None,
+        exact: float,
+        key: str = "estimate_note",
+        *,
+        shown: bool | None = None,
+    ) -> str:
+        """ " (about 95, 80–110)" after a listed count (or share) where its estimate matters
+        (``shown`` decides instead, for a share that goes with its count's estimate)."""
+        if est is None:
+            return ""
+        if shown is None:
+            shown = est.matters(exact, "share" if key.endswith("share") else "count")
+        if not shown:
+            return ""
+        return str(self.p[key]).format(
+            value=self.n(est.value), low=self.n(est.low), high=self.n(est.high)
+        )
+
+    def estimate_item(self, est: LabelEstimate | None, exact: float, sentiment: str) -> str:
+        if est is None or not est.matters(exact):
+            return ""
+        return str(self.p["estimate_item"]).format(
+            value=self.n(est.value),
+            low=self.n(est.low),
+            high=self.n(est.high),
+            sentiment=str(self.p["sentiment"][sentiment]).strip(),
+        )
+
+    def flush(self) -> None:
+        self.lines.extend(self.pending)
+        self.pending.clear()
 
     def cite(self, fact: FactBase) -> None:
         """The quotes chosen for ``fact``, each on its line with its [id] (once per fact)."""
@@ -179,8 +226,11 @@ class TemplateComposer:
         a = _Answer(plan, lang, p, ctx, {q.id: q for q in evidence.quotes}, tz=tz)
         a.grouped = any(isinstance(f, BreakdownFact | ThemeFact) for f in evidence.facts)
         for fact in evidence.facts:
+            if isinstance(fact, CaveatFact):
+                a.flush()  # what qualifies the numbers comes after all of them
             _render(fact, a)
             a.previous = fact
+        a.flush()
         if (
             plan.intent == Intent.WHY_CHANGE
             and not a.drivers_started
@@ -221,7 +271,8 @@ def _count(fact: CountFact, a: _Answer) -> None:
             "rank_line",
             rank=a.sides,
             name=inert(fact.side),
-            mentions=a.mentions(fact.total, _sentiment(fact)),
+            mentions=a.mentions(fact.total, _sentiment(fact))
+            + a.estimate_note(fact.estimate, fact.total),
             share_text="",
         )
         for pt in (fact.series or [])[:SERIES_ASKED]:
@@ -243,12 +294,18 @@ def _count(fact: CountFact, a: _Answer) -> None:
             a.say("no_data", **a.ctx)
     elif key:
         a.say(key, **a.ctx, mentions=a.mentions(fact.total, _sentiment(fact)))
+        estimate = a.estimate_line(fact.estimate, fact.total, _sentiment(fact))
+        if estimate and key == "count":
+            a.lines.append(estimate)  # right under the count it qualifies
+        elif estimate:
+            a.pending.append(estimate)  # after the list or examples that follow the head
         # A summary's quotes come with its topics, or after the line saying there are none.
         if key != "summary_head" and a.plan.intent is not Intent.SUMMARISE:
             a.cite(fact)
     if a.plan.intent == Intent.TREND and fact.total:
         a.trend_total = fact.total
         a.trend_sentiment = _sentiment(fact)
+        a.trend_estimate = fact.estimate
         # Listed when asked for by step ("by day"), else when short enough to read.
         limit = SERIES_ASKED if a.plan.granularity else SERIES_LINES
         if fact.series and len(fact.series) <= limit:
@@ -270,18 +327,34 @@ def _share(fact: SentimentShareFact, a: _Answer) -> None:
             count=a.n(fact.count),
             share=a.n(fact.share),
         )
+        est, share = fact.estimate, fact.share_estimate
+        if est is not None and share is not None and est.matters(fact.count):
+            a.say(
+                "estimate_share_line",
+                share=a.n(share.value),
+                share_low=a.n(share.low),
+                share_high=a.n(share.high),
+                count=a.n(est.value),
+                low=a.n(est.low),
+                high=a.n(est.high),
+            )
         if isinstance(a.previous, CountFact):
             a.cite(a.previous)
         a.cite(fact)
         return
     # One line for the three sentiments together, written once the last has come.
     a.split[fact.sentiment.value] = (a.n(fact.count), a.n(fact.share))
+    item = a.estimate_item(fact.estimate, fact.count, fact.sentiment.value)
+    if item:
+        a.split_estimates.append(item)
     if len(a.split) == 3:
         a.say(
             "share",
             **{s: v[0] for s, v in a.split.items()},
             **{f"{s}_share": v[1] for s, v in a.split.items()},
         )
+        if a.split_estimates:
+            a.say("estimate_split", items=", ".join(a.split_estimates))
 
 
 @_render.register
@@ -323,6 +396,18 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
         relative=rel,
     )
     a.lines.append(line)
+    now_est, before_est = fact.current_estimate, fact.baseline_estimate
+    if now_est is not None and before_est is not None and fact.estimates_matter():
+        a.say(
+            "estimate_change",
+            **ctx,
+            current=a.n(now_est.value),
+            current_low=a.n(now_est.low),
+            current_high=a.n(now_est.high),
+            baseline=a.n(before_est.value),
+            baseline_low=a.n(before_est.low),
+            baseline_high=a.n(before_est.high),
+        )
 
 
 @_render.register
@@ -333,6 +418,17 @@ def _halves(fact: HalvesFact, a: _Answer) -> None:
 @_render.register
 def _share_change(fact: ShareChangeFact, a: _Answer) -> None:
     a.say("share_change", current=a.n(fact.current), baseline=a.n(fact.baseline))
+    now_est, before_est = fact.current_estimate, fact.baseline_estimate
+    if now_est is not None and before_est is not None and fact.estimates_matter():
+        a.say(
+            "estimate_share_change",
+            current=a.n(now_est.value),
+            current_low=a.n(now_est.low),
+            current_high=a.n(now_est.high),
+            baseline=a.n(before_est.value),
+            baseline_low=a.n(before_est.low),
+            baseline_high=a.n(before_est.high),
+        )
 
 
 @_render.register
@@ -366,6 +462,9 @@ def _peak(fact: PeakFact, a: _Answer) -> None:
         start=fact.start.isoformat(),
         count=a.n(fact.count),
     )
+    estimate = a.estimate_line(a.trend_estimate, a.trend_total, a.trend_sentiment)
+    if estimate:
+        a.lines.append(estimate)
     for start, count in a.series:
         a.say("series_line", start=start, count=count)
     a.cite(fact)
@@ -392,6 +491,16 @@ def _comparison(fact: ComparisonFact, a: _Answer) -> None:
         positive=a.n(fact.positive),
         positive_share=a.n(fact.positive_share),
     )
+    items = [
+        item
+        for item in (
+            a.estimate_item(fact.negative_estimate, fact.negative, "negative"),
+            a.estimate_item(fact.positive_estimate, fact.positive, "positive"),
+        )
+        if item
+    ]
+    if items:
+        a.lines.append("  " + str(a.p["estimate_split"]).format(items=", ".join(items)))
     a.cite(fact)
 
 
@@ -427,6 +536,12 @@ def _ranking(fact: RankingFact, a: _Answer) -> None:
                 count=a.n(item.count),
                 total=a.n(item.total),
             )
+            a.lines[-1] += a.estimate_note(
+                item.share_estimate,
+                item.share or 0.0,
+                "estimate_note_share",
+                shown=item.estimate is not None and item.estimate.matters(item.count),
+            )
         else:
             share = (
                 ""
@@ -437,7 +552,8 @@ def _ranking(fact: RankingFact, a: _Answer) -> None:
                 "rank_line",
                 rank=rank,
                 name=inert(item.name),
-                mentions=a.mentions(item.count, sentiment),
+                mentions=a.mentions(item.count, sentiment)
+                + a.estimate_note(item.estimate, item.count),
                 share_text=share,
             )
     if fact.others:
@@ -465,7 +581,8 @@ def _period(fact: PeriodFact, a: _Answer) -> None:
             a.language,
             a.tz,
         ),
-        mentions=a.mentions(fact.count, _sentiment(fact)),
+        mentions=a.mentions(fact.count, _sentiment(fact))
+        + a.estimate_note(fact.estimate, fact.count),
         share_text=share,
         per_day_text=a.p["period_per_day"].format(per_day=a.n(fact.per_day)),
         partial=a.p["partial_mark"] if fact.partial else "",
@@ -563,6 +680,7 @@ def _caveat(fact: CaveatFact, a: _Answer) -> None:
         "sample",
         "overlap",
         "no_nps",
+        "within_label_error",
     ):
         threshold = "" if fact.threshold is None else a.n(fact.threshold)
         subject = inert(fact.subject or "")

@@ -51,6 +51,7 @@ CaveatReason = Literal[
     "sample",  # themes were found on a sample of the mentions
     "overlap",  # the periods compared overlap
     "no_nps",  # NPS was asked of scores not on a 0-10 scale
+    "within_label_error",  # a change the sentiment labels' own error could make
 ]
 
 
@@ -90,6 +91,87 @@ class FactBase(BaseModel):
         return []
 
 
+# When an estimate is worth saying beside its label count (``LabelEstimate.matters``): it
+# differs from the count by more than this part of it (and this many mentions or points)...
+ESTIMATE_TOLERANCE = 0.05
+ESTIMATE_GAP = {"count": 2.0, "share": 0.5}
+# ...or its interval's half-width is more than this part of the count (and this many).
+ESTIMATE_WIDE = 0.10
+ESTIMATE_HALF_WIDTH = {"count": 3.0, "share": 1.0}
+
+
+class LabelEstimate(BaseModel):
+    """What a sentiment label count (or share) stands for once the classifier's errors are
+    allowed for (analytics/prevalence.py): the estimated true count (or share, in percent)
+    and its interval. Counts are whole numbers; shares have one decimal."""
+
+    value: float
+    low: float
+    high: float
+    method: Literal["exact", "pcc", "audited"] = Field(
+        description="exact: every label is a rating or a correction; pcc: the sum of the "
+        "classifier's calibrated probabilities, with its general error; audited: that sum "
+        "corrected by the workspace's random audits, with their sampling error."
+    )
+    level: float = Field(default=0.9, description="The interval's coverage.")
+
+    def matters(self, exact: float, unit: Literal["count", "share"] = "count") -> bool:
+        """Worth saying beside ``exact`` (the label count or share): it differs from it by
+        more than a small tolerance, or its interval is wide for it."""
+        if self.method == "exact":
+            return False
+        base = abs(exact)
+        gap = max(ESTIMATE_GAP[unit], ESTIMATE_TOLERANCE * base)
+        half = max(ESTIMATE_HALF_WIDTH[unit], ESTIMATE_WIDE * base)
+        return abs(self.value - exact) > gap or (self.high - self.low) / 2 > half
+
+    @property
+    def level_percent(self) -> int:
+        return round(100 * self.level)
+
+    def numbers(self) -> list[float]:
+        return [self.value, self.low, self.high, self.level_percent]
+
+    def texts(self, language: str, suffix: str = "") -> dict[str, str]:
+        """value, low, high and level as a statement shows them."""
+        return {
+            "value": _raw(self.value, language) + suffix,
+            "low": _raw(self.low, language) + suffix,
+            "high": _raw(self.high, language) + suffix,
+            "level": str(self.level_percent),
+        }
+
+
+def _raw(value: float, language: str) -> str:
+    return raw(int(value) if float(value).is_integer() else value, language)
+
+
+def _shown(estimate: LabelEstimate | None, exact: float, unit: str = "count") -> bool:
+    return estimate is not None and estimate.matters(exact, unit)  # type: ignore[arg-type]
+
+
+def _estimate_text(
+    p: dict[str, Any],
+    language: str,
+    estimate: LabelEstimate | None,
+    exact: float,
+    share: LabelEstimate | None = None,
+) -> str:
+    """The statement's note on a count's estimate (and its share's), where it matters."""
+    if estimate is None or not estimate.matters(exact):
+        return ""
+    text = str(p["fact"]["estimate"]).format(**estimate.texts(language))
+    if share is not None:
+        text += str(p["fact"]["estimate_share"]).format(**share.texts(language, "%"))
+    return text
+
+
+def _estimate_numbers(estimate: LabelEstimate | None, exact: float, *shares: Any) -> list[float]:
+    if estimate is None or not estimate.matters(exact):
+        return []
+    return [*estimate.numbers(), *(n for s in shares if s is not None for n in s.numbers())]
+
+
 def _sentiment(p: dict[str, Any], sentiment: Sentiment | None) -> str:
     """The sentiment word before "mentions" ("negative "), empty when none was asked."""
     return str(p["sentiment"][sentiment.value if sentiment else "none"])
@@ -124,22 +206,22 @@ class CountFact(FactBase):
     side: str | None = Field(
         default=None, description="The brand this count is of, when series compare brands."
     )
+    estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The estimated true count allowing for the sentiment labels' errors, "
+        "with its interval; null when no sentiment is counted.",
+    )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
-        if self.side:
-            return f"{self.side}: " + str(p["fact"]["count"]).format(
-                total=raw(self.total, language),
-                sentiment=_sentiment(p, self.sentiment),
-                period=self.period,
-            )
-        return str(p["fact"]["count"]).format(
+        text = str(p["fact"]["count"]).format(
             total=raw(self.total, language),
             sentiment=_sentiment(p, self.sentiment),
             period=self.period,
-        )
+        ) + _estimate_text(p, language, self.estimate, self.total)
+        return f"{self.side}: {text}" if self.side else text
 
     def _numbers(self) -> list[float]:
-        return [self.total]
+        return [self.total, *_estimate_numbers(self.estimate, self.total)]
 
 
 class SentimentShareFact(FactBase):
@@ -149,16 +231,25 @@ class SentimentShareFact(FactBase):
     sentiment: Sentiment
     count: int
     share: float = Field(description="Percent of the count, one decimal.")
+    estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The estimated true count allowing for the sentiment labels' errors, "
+        "with its interval; null when no sentiment is counted.",
+    )
+    share_estimate: LabelEstimate | None = Field(
+        default=None, description="The same estimate as a percent of the count."
+    )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         return str(p["fact"]["share"]).format(
             count=raw(self.count, language),
             sentiment=_sentiment(p, self.sentiment).strip(),
             share=raw(self.share, language),
-        )
+        ) + _estimate_text(p, language, self.estimate, self.count, self.share_estimate)
 
     def _numbers(self) -> list[float]:
-        return [self.count, self.share]
+        extra = _estimate_numbers(self.estimate, self.count, self.share_estimate)
+        return [self.count, self.share, *extra]
 
 
 class ChangeFact(FactBase):
@@ -180,6 +271,18 @@ class ChangeFact(FactBase):
     per_day: bool = Field(description="The periods differ in length, so rates compare.")
     current_rate: float
     baseline_rate: float
+    current_estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The current count's estimate allowing for the sentiment labels' errors.",
+    )
+    baseline_estimate: LabelEstimate | None = Field(
+        default=None, description="The baseline count's estimate, likewise."
+    )
+
+    def estimates_matter(self) -> bool:
+        return _pair_matters(
+            self.current_estimate, self.baseline_estimate, self.current, self.baseline
+        )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         f = p["fact"]
@@ -195,11 +298,18 @@ class ChangeFact(FactBase):
             period=self.period,
             baseline_period=self.baseline_period,
             relative=relative,
+        ) + _pair_text(
+            p, language, self.current_estimate, self.baseline_estimate, self.estimates_matter()
         )
 
     def _numbers(self) -> list[float]:
         rel = [] if self.relative is None else [abs(self.relative)]
-        return [self.current, self.baseline, *rel]
+        return [
+            self.current,
+            self.baseline,
+            *rel,
+            *_pair_numbers(self.current_estimate, self.baseline_estimate, self.estimates_matter()),
+        ]
 
 
 class RateChangeFact(FactBase):
@@ -227,16 +337,76 @@ class ShareChangeFact(FactBase):
     current: float
     baseline: float
     significant: bool
+    current_estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The current share's estimate (percent) allowing for the labels' errors.",
+    )
+    baseline_estimate: LabelEstimate | None = Field(
+        default=None, description="The baseline share's estimate, likewise."
+    )
+
+    def estimates_matter(self) -> bool:
+        return _pair_matters(
+            self.current_estimate, self.baseline_estimate, self.current, self.baseline, "share"
+        )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         return str(p["fact"]["share_change"]).format(
             sentiment=_sentiment(p, self.sentiment).strip(),
             current=raw(self.current, language),
             baseline=raw(self.baseline, language),
+        ) + _pair_text(
+            p, language, self.current_estimate, self.baseline_estimate, self.estimates_matter(), "%"
         )
 
     def _numbers(self) -> list[float]:
-        return [self.current, self.baseline]
+        extra = _pair_numbers(
+            self.current_estimate, self.baseline_estimate, self.estimates_matter()
+        )
+        return [self.current, self.baseline, *extra]
+
+
+def _pair_matters(
+    current: LabelEstimate | None,
+    baseline: LabelEstimate | None,
+    current_exact: float,
+    baseline_exact: float,
+    unit: str = "count",
+) -> bool:
+    """A change's estimates are said when either side's matters."""
+    if current is None or baseline is None:
+        return False
+    return _shown(current, current_exact, unit) or _shown(baseline, baseline_exact, unit)
+
+
+def _pair_text(
+    p: dict[str, Any],
+    language: str,
+    current: LabelEstimate | None,
+    baseline: LabelEstimate | None,
+    shown: bool,
+    suffix: str = "",
+) -> str:
+    if not shown or current is None or baseline is None:
+        return ""
+    now, before = current.texts(language, suffix), baseline.texts(language, suffix)
+    return str(p["fact"]["estimate_change"]).format(
+        current=now["value"],
+        current_low=now["low"],
+        current_high=now["high"],
+        baseline=before["value"],
+        baseline_low=before["low"],
+        baseline_high=before["high"],
+        level=now["level"],
+    )
+
+
+def _pair_numbers(
+    current: LabelEstimate | None, baseline: LabelEstimate | None, shown: bool
+) -> list[float]:
+    if not shown or current is None or baseline is None:
+        return []
+    return [*current.numbers(), *baseline.numbers()]
 
 
 class HalvesFact(FactBase):
@@ -338,9 +508,16 @@ class ComparisonFact(FactBase):
     positive: int
     negative_share: float
     positive_share: float
+    negative_estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The negative count's estimate allowing for the sentiment labels' errors.",
+    )
+    positive_estimate: LabelEstimate | None = Field(
+        default=None, description="The positive count's estimate, likewise."
+    )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
-        return str(p["fact"]["comparison"]).format(
+        text = str(p["fact"]["comparison"]).format(
             name=self.name,
             total=raw(self.total, language),
             negative=raw(self.negative, language),
@@ -348,6 +525,15 @@ class ComparisonFact(FactBase):
             positive=raw(self.positive, language),
             positive_share=raw(self.positive_share, language),
         )
+        for sentiment, est, n in (
+            (Sentiment.NEGATIVE, self.negative_estimate, self.negative),
+            (Sentiment.POSITIVE, self.positive_estimate, self.positive),
+        ):
+            if est is not None and est.matters(n):
+                text += str(p["fact"]["estimate_of"]).format(
+                    sentiment=_sentiment(p, sentiment).strip(), **est.texts(language)
+                )
+        return text
 
     def _numbers(self) -> list[float]:
         return [
@@ -356,6 +542,8 @@ class ComparisonFact(FactBase):
             self.negative_share,
             self.positive,
             self.positive_share,
+            *_estimate_numbers(self.negative_estimate, self.negative),
+            *_estimate_numbers(self.positive_estimate, self.positive),
         ]
 
 
@@ -391,6 +579,14 @@ class RankItem(BaseModel):
         default=None, description="Percent of total that is of the asked sentiment."
     )
     rating: float | None = Field(default=None, description="Average rating (rating measure).")
+    estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The count's estimate allowing for the sentiment labels' errors "
+        "(a sentiment asked).",
+    )
+    share_estimate: LabelEstimate | None = Field(
+        default=None, description="The share's estimate, likewise (percent)."
+    )
 
 
 class RankingFact(FactBase):
@@ -428,6 +624,7 @@ class RankingFact(FactBase):
                         total=raw(item.total, language),
                         share=raw(item.share or 0.0, language),
                     )
+                    + _estimate_text(p, language, item.estimate, item.count, item.share_estimate)
                 )
         return str(f["ranking"]).format(
             sentiment=_sentiment(p, self.sentiment),
@@ -444,6 +641,7 @@ class RankingFact(FactBase):
                 out.append(item.share)
             if item.rating is not None:
                 out.append(item.rating)
+            out += _estimate_numbers(item.estimate, item.count, item.share_estimate)
         return out
 
 
@@ -460,6 +658,14 @@ class PeriodFact(FactBase):
     share: float | None = Field(default=None, description="Percent of total (a sentiment asked).")
     per_day: float = Field(description="count per day the data covers in the period.")
     partial: bool = Field(description="The data covers the period only in part.")
+    estimate: LabelEstimate | None = Field(
+        default=None,
+        description="The estimated true count allowing for the sentiment labels' errors, "
+        "with its interval; null when no sentiment is counted.",
+    )
+    share_estimate: LabelEstimate | None = Field(
+        default=None, description="The share's estimate, likewise (percent of total)."
+    )
 
     def _phrase(self, p: dict[str, Any], language: str) -> str:
         f = p["fact"]
@@ -477,11 +683,12 @@ class PeriodFact(FactBase):
             share_text=share,
             per_day=raw(self.per_day, language),
             partial=f["partial"] if self.partial else "",
-        )
+        ) + _estimate_text(p, language, self.estimate, self.count, self.share_estimate)
 
     def _numbers(self) -> list[float]:
         share = [] if self.share is None else [self.share, self.total]
-        return [self.count, self.per_day, *share]
+        extra = _estimate_numbers(self.estimate, self.count, self.share_estimate)
+        return [self.count, self.per_day, *share, *extra]
 
 
 class CoverageFact(FactBase):

@@ -75,8 +75,14 @@ class Asker:
         reference_setting: str | None = None,
         timezone_for: Callable[[str], tzinfo] | None = None,
         themes: Callable[..., Any] | None = None,
+        prevalence_error: Callable[[str | None], dict[str, float]] | None = None,
+        sentiment_version: Callable[[str], str | None] | None = None,
     ) -> None:
         self.engine = engine
+        # The sentiment model's measured error per language, and the version labelling a
+        # workspace now: what bias-aware counts allow for (analytics.prevalence).
+        self.prevalence_error = prevalence_error
+        self.sentiment_version = sentiment_version
         self.planner = planner
         self.vocabulary = vocabulary
         self.vectors_for = vectors_for
@@ -180,6 +186,8 @@ class Asker:
             display=display,
             tz=ZoneInfo(plan.timezone) if plan.timezone != "UTC" else tz,
             themes=self._themes_for(workspace),
+            prevalence_error=self.prevalence_error,
+            model_version=self.sentiment_version(workspace) if self.sentiment_version else None,
         )
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 

@@ -4,6 +4,10 @@ Mention text is untrusted and the model may invent, so only what the answer clai
 every citation must name a citable quote, and every number must be one the facts show.
 
 Number rules (see tests/unit/test_verifier.py):
+- Estimates are numbers like any other: where a fact carries a sentiment count's estimate
+  allowing for the classifier's errors (``ask.facts.LabelEstimate``, said where it matters),
+  its value, both interval bounds and the interval's level (90) are among the fact's numbers,
+  so "about 520 (480–560)" passes and a bound the fact does not give is refused.
 - Formatting is tolerated: thousands separators (``1,234``, ``1 234``, ``1.234``, NBSP/thin
   spaces), a decimal comma (``12,5``), ``%``, a trailing ``.0``, a ``k``/``M``/``тыс``/``млн``
   scale suffix, and signs (``+12``, ``−12``, "fell by 12" for a fact of -12: absolute values).

@@ -73,6 +73,8 @@ class AskService:
             reference_setting=self.settings.ask_reference_date,
             themes=theme_report,
             timezone_for=self._timezone_for,
+            prevalence_error=self.prevalence_error,
+            sentiment_version=self._sentiment_version,
         )
 
     def answer(
@@ -84,6 +86,23 @@ class AskService:
         use_llm: bool = True,
     ) -> AskResult:
         return self.asker.ask(workspace, question, reference=reference, use_llm=use_llm)
+
+    def prevalence_error(self, language: str | None) -> dict[str, float]:
+        """The shipped sentiment model's relative error of a class count in ``language``
+        (``SentimentModel.prevalence_error``): what bias-aware counts (analytics/prevalence.py)
+        allow for where a workspace has too few random audits. Empty without a model or
+        figures, and analytics.prevalence then uses its documented default."""
+        model = self._enrich.sentiment_model
+        if model is None:
+            return {}
+        try:
+            return dict(model.prevalence_error(language))
+        except (AttributeError, KeyError):  # a model without the measurement
+            return {}
+
+    def _sentiment_version(self, workspace: str) -> str | None:
+        model = self._enrich.sentiment_for(workspace)
+        return None if model is None else model.version
 
     def refresh_vocabulary(self, workspace: str) -> None:
         """Forget the workspace's question vocabulary (it is rebuilt on the next question);

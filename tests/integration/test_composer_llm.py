@@ -104,7 +104,7 @@ def test_a_good_answer_passes_first_time_and_is_logged(
     assert (answer.text, answer.attempts, answer.fell_back, answer.problems) == (GOOD, 1, False, [])
     assert (answer.prompt_name, answer.prompt_version, answer.model) == (
         "answer",
-        "v2",
+        "v3",
         "gpt-4o-mini",
     )
     assert answer.prompt_tokens > 0 and answer.completion_tokens > 0
@@ -118,7 +118,7 @@ def test_a_good_answer_passes_first_time_and_is_logged(
     assert server.requests[0]["model"] == "gpt-4o-mini" and server.requests[0]["temperature"] == 0
     [record] = [r for r in caplog.records if r.name == "hark.llm"]
     logged = record.getMessage()
-    for part in ("prompt=answer", "version=v2", "model=gpt-4o-mini", "prompt_tokens=", "reported"):
+    for part in ("prompt=answer", "version=v3", "model=gpt-4o-mini", "prompt_tokens=", "reported"):
         assert part in logged
 
 

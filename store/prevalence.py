@@ -1,0 +1,211 @@
+"""The sums behind bias-aware sentiment counts (analytics/prevalence.py), and the workspace's
+random sentiment audits.
+
+``prevalence_sums`` runs one statement per call over exactly the mentions the exact counts
+count (``store.analytics.scope_condition``: canonical mentions, noise out unless asked,
+author types, filters, topics, entities, names in the texts; the same windows and keys), and
+returns, per (window index, *key values, language), for each class: the label count, how many
+of those labels are exact (a rating or a user's correction), and Σ p and Σ p(1 - p) of the
+class over the model-labelled mentions. Probabilities stored as NULL (labelled before they
+were kept) read as one-hot of the label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, tzinfo
+from itertools import pairwise
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, FromClause, and_, case, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from store.analytics import GROUP_KEYS, ScopeSpec, Span, in_window, local_day, scope_condition
+from store.tables import label_corrections, mention_entities, mention_topics, mentions
+
+CLASSES = ("negative", "neutral", "positive")
+# Origins whose label is the truth; a NULL origin with a rated scale was labelled by the
+# rating too (before origins were stored).
+EXACT_ORIGINS = ("rating", "correction")
+_P = {"negative": "p_negative", "neutral": "p_neutral", "positive": "p_positive"}
+
+
+class ClassTotals(NamedTuple):
+    labelled: int  # top label is the class (any origin)
+    exact: int  # of them, from a rating or a correction
+    p_sum: float  # Σ p over model-labelled mentions
+    p_var: float  # Σ p (1 - p) over model-labelled mentions
+
+
+class Sums(NamedTuple):
+    total: int  # counted mentions in the group (labelled or not)
+    model: int  # of them model-labelled
+    classes: dict[str, ClassTotals]
+
+
+class AuditRow(NamedTuple):
+    mention_id: int
+    p: tuple[float, float, float]
+    label: str
+    language: str | None
+
+
+def _exact() -> ColumnElement[Any]:
+    m = mentions.c
+    rated = and_(m.rating.is_not(None), m.rating_min.is_not(None), m.rating_max.is_not(None))
+    return case(
+        (m.sentiment_origin.in_(EXACT_ORIGINS), 1),
+        (and_(m.sentiment_origin.is_(None), rated), 1),
+        else_=0,
+    )
+
+
+def _overlap(windows: Sequence[Span]) -> bool:
+    spans = sorted((w.start, w.end) for w in windows)
+    return any(b[0] < a[1] for a, b in pairwise(spans))
+
+
+def prevalence_sums(
+    conn: Connection,
+    *,
+    scope: ScopeSpec,
+    windows: Sequence[Span],
+    keys: Sequence[str] = (),
+    version: int | None = None,
+    tz: tzinfo = UTC,
+) -> dict[tuple[Any, ...], Sums]:
+    """Sums per (window index, *values of ``keys``, language); only non-empty groups appear.
+    Keys are those of ``store.analytics.grouped_counts`` but "sentiment" (every row carries
+    all three classes); a "topic" key needs the active taxonomy ``version``."""
+    unknown = set(keys) - (GROUP_KEYS - {"sentiment"})
+    if unknown or ("topic" in keys and "entity" in keys):
+        raise ValueError(f"cannot sum by {list(keys)}")
+    if not windows:
+        return {}
+    if len(windows) > 1 and _overlap(windows):
+        out: dict[tuple[Any, ...], Sums] = {}
+        for i, w in enumerate(windows):
+            one = prevalence_sums(conn, scope=scope, windows=[w], keys=keys, version=version, tz=tz)
+            out.update({(i, *k[1:]): s for k, s in one.items()})
+        return out
+    m, t, e = mentions.c, mention_topics.c, mention_entities.c
+    source: FromClause = mentions
+    where = [scope_condition(scope, version)]
+    values: list[ColumnElement[Any]] = []
+    for key in keys:
+        if key == "day":
+            values.append(local_day(conn.dialect.name, tz, windows))
+        elif key == "topic":
+            if version is None:
+                return {}
+            source = source.outerjoin(
+                mention_topics, and_(t.mention_id == m.id, t.taxonomy_version == version)
+            )
+            values.append(t.topic)
+        elif key == "entity":
+            on = e.mention_id == m.id
+            if scope.main_entity_only:
+                on = and_(on, e.main.is_(True))
+            source = source.outerjoin(mention_entities, on)
+            values.append(e.entity)
+        else:
+            values.append(mentions.c[key])
+    if len(windows) == 1:
+        period: ColumnElement[Any] = literal(0)
+        where.append(in_window(windows[0]))
+    else:
+        period = case(*[(in_window(w), i) for i, w in enumerate(windows)])
+        where.append(or_(*[in_window(w) for w in windows]))
+    probs = [
+        func.coalesce(mentions.c[_P[c]], case((m.sentiment == c, 1.0), else_=0.0)).label(f"p{i}")
+        for i, c in enumerate(CLASSES)
+    ]
+    inner = (
+        select(
+            period.label("period"),
+            *[v.label(f"k{i}") for i, v in enumerate(values)],
+            m.language.label("lang"),
+            m.sentiment.label("label"),
+            _exact().label("exact"),
+            *probs,
+        )
+        .select_from(source)
+        .where(*where)
+        .subquery()
+    )
+    c = inner.c
+    model = and_(c.label.is_not(None), c.exact == 0)
+    groups = [c.period, *[c[f"k{i}"] for i in range(len(values))], c.lang]
+    sums: list[ColumnElement[Any]] = [
+        func.count(),
+        func.sum(case((model, 1), else_=0)),
+    ]
+    for i, cls in enumerate(CLASSES):
+        p = c[f"p{i}"]
+        sums += [
+            func.sum(case((c.label == cls, 1), else_=0)),
+            func.sum(case((and_(c.label == cls, c.exact == 1), 1), else_=0)),
+            func.sum(case((model, p), else_=0.0)),
+            func.sum(case((model, p * (1.0 - p)), else_=0.0)),
+        ]
+    rows = conn.execute(select(*groups, *sums).group_by(*groups))
+    out = {}
+    day_at = list(keys).index("day") + 1 if "day" in keys else None
+    width = len(groups)
+    for row in rows:
+        group: tuple[Any, ...] = tuple(row[:width])
+        if day_at is not None and isinstance(group[day_at], str):  # SQLite: 'YYYY-MM-DD'
+            group = (*group[:day_at], date.fromisoformat(group[day_at]), *group[day_at + 1 :])
+        nums = row[width:]
+        classes = {
+            cls: ClassTotals(
+                int(nums[2 + 4 * i] or 0),
+                int(nums[3 + 4 * i] or 0),
+                float(nums[4 + 4 * i] or 0.0),
+                float(nums[5 + 4 * i] or 0.0),
+            )
+            for i, cls in enumerate(CLASSES)
+        }
+        out[group] = Sums(int(nums[0]), int(nums[1] or 0), classes)
+    return out
+
+
+def random_audits(
+    conn: Connection, *, workspace: str, model_version: str | None = None
+) -> list[AuditRow]:
+    """The workspace's sentiment corrections of mentions the labeling queue picked at random
+    (``origin = "random"``) that kept what the classifier said: (model p, corrected label,
+    language). With ``model_version``, only audits of that model: a refit model's
+    probabilities are not the ones an older audit measured. Rows whose stored values are not
+    of that shape, or whose label came from a rating, are skipped."""
+    lc, m = label_corrections.c, mentions.c
+    rows = conn.execute(
+        select(lc.mention_id, lc.value, lc.model_value, m.language)
+        .select_from(label_corrections.join(mentions, mentions.c.id == lc.mention_id))
+        .where(
+            lc.workspace == workspace,
+            lc.field == "sentiment",
+            lc.origin == "random",
+            lc.model_value.is_not(None),
+        )
+        .order_by(lc.mention_id)
+    )
+    out = []
+    for r in rows:
+        label = r.value.get("label") if isinstance(r.value, dict) else None
+        said = r.model_value if isinstance(r.model_value, dict) else {}
+        if said.get("origin", "model") != "model":
+            continue
+        if model_version is not None and said.get("model") != model_version:
+            continue
+        p = said.get("p")
+        if label not in CLASSES or not isinstance(p, list) or len(p) != len(CLASSES):
+            continue
+        try:
+            probs = tuple(float(x) for x in p)
+        except (TypeError, ValueError):
+            continue
+        if not all(0.0 <= x <= 1.0 for x in probs):
+            continue
+        out.append(AuditRow(int(r.mention_id), (probs[0], probs[1], probs[2]), label, r.language))
+    return out
