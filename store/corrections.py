@@ -198,7 +198,7 @@ def queue_candidates(
     audit = list(
         conn.execute(
             select(m.id)
-            .where(counted, m.sentiment.is_not(None), rank < audit_sample.BELOW)
+            .where(counted, m.sentiment_origin == "model", rank < audit_sample.BELOW)
             .order_by(rank, m.id)
             .limit(limit)
         ).scalars()
@@ -305,7 +305,7 @@ def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:
     """kind -> active version (cheap: what caches are keyed by)."""
     w = workspace_models.c
     rows = conn.execute(select(w.kind, w.version).where(w.workspace == workspace, w.active))
-    return {kind: version for kind, version in rows}
+    return {r.kind: r.version for r in rows}
 
 
 def models(conn: Connection, *, workspace: str, kind: str | None = None) -> list[StoredModel]:
