@@ -17,12 +17,13 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from enrichment.labeling_queue import Candidate, choose
-from enrichment.sentiment import LABELS, softmax
+from enrichment.sentiment import CURRENT, LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import fit_head
 from evals.common import OUT, macro_f1
 from evals.sentiment import Data, table
@@ -54,10 +55,26 @@ def _next_batch(
     return [p.id for p in choose(uncertain, randoms, limit=need, latest=None)]
 
 
-def curve(data: Data, name: str, seeds: int, steps: Sequence[int] = STEPS) -> dict[str, Any]:
+def loo_model(data: Data, name: str) -> SentimentModel:
+    """The general model trained on every set's train part but ``name``'s (what a new
+    customer with that data gets), cached under evals/out/loo/ per shipped model version."""
+    directory = OUT / "loo"
+    version = f"{CURRENT}.without-{name}"
+    try:
+        return SentimentModel.load(version, directory)
+    except FileNotFoundError:
+        pass
     others = [s for s in data.sets if s != name]
+    model = replace(
+        data.fit(data.rows(held_out=False, sets=others), Params(refit=False)), version=version
+    )
+    model.save({"trained_without": name}, directory)
+    return model
+
+
+def curve(data: Data, name: str, seeds: int, steps: Sequence[int] = STEPS) -> dict[str, Any]:
     t0 = time.perf_counter()
-    base = data.fit(data.rows(held_out=False, sets=others), Params(refit=False))
+    base = loo_model(data, name)
     fit_s = time.perf_counter() - t0
     pool = data.rows(held_out=False, sets=[name])
     test = data.rows(held_out=True, sets=[name])

@@ -1,0 +1,66 @@
+"""A workspace's sentiment head: it moves the shipped model toward the workspace's
+corrections, a little with few of them, and round-trips through its stored bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from enrichment.sentiment import LABELS, SentimentModel, softmax
+from enrichment.workspace_sentiment import (
+    SentimentHead,
+    SentimentLabel,
+    WorkspaceSentiment,
+    fit_head,
+)
+
+
+def _toy() -> tuple[SentimentModel, np.ndarray, list[str]]:
+    """A 'shipped' model that knows negative from positive on the first axis but has never
+    seen this workspace's neutral mentions, which live on the second axis."""
+    rng = np.random.default_rng(0)
+    w = np.zeros((8, 3), np.float32)
+    w[0] = [-3, 0, 3]
+    base = SentimentModel("toy", "toy", w, np.zeros(3, np.float32))
+    x = rng.normal(0, 0.3, (300, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 300)
+    x[y == 0, 0] -= 1.5
+    x[y == 2, 0] += 1.5
+    x[y == 1, 1] += 2.0
+    return base, x, [LABELS[i] for i in y]
+
+
+def _accuracy(model: WorkspaceSentiment, x: np.ndarray, y: list[str]) -> float:
+    pred = [label for label, _ in model.predict(x, [""] * len(x))]
+    return float(np.mean([p == t for p, t in zip(pred, y, strict=True)]))
+
+
+def test_head_learns_what_the_shipped_model_misses() -> None:
+    base, x, y = _toy()
+    train, test = slice(0, 200), slice(200, 300)
+    logits = base.logits(x[train], [""] * 200)
+    alone = WorkspaceSentiment(base)
+    head = fit_head(logits, x[train], y[train], version=1)
+    refit = WorkspaceSentiment(base, head)
+    assert _accuracy(refit, x[test], y[test]) > _accuracy(alone, x[test], y[test]) + 0.2
+    assert refit.version == "toy+ws1" and alone.version == "toy"
+    again = SentimentHead.from_bytes(1, head.to_bytes())
+    assert np.allclose(again.adjust(x[test]), head.adjust(x[test]))
+
+
+def test_few_corrections_move_the_model_little() -> None:
+    base, x, y = _toy()
+    few = fit_head(base.logits(x[:5], [""] * 5), x[:5], y[:5], version=1)
+    many = fit_head(base.logits(x[:200], [""] * 200), x[:200], y[:200], version=1)
+    assert np.abs(few.weights).sum() < np.abs(many.weights).sum() / 3
+
+
+def test_labels_carry_probabilities_and_their_model() -> None:
+    base, x, _ = _toy()
+    got = WorkspaceSentiment(base).label(x[:3], [""] * 3)
+    for label in got:
+        assert label.origin == "model" and label.model == "toy"
+        assert abs(sum(label.probs) - 1) < 1e-6
+        assert label.label == LABELS[int(np.argmax(label.probs))]
+    assert np.allclose(softmax(base.logits(x[:3], [""] * 3))[:, 0], [g.probs[0] for g in got])
+    corrected = SentimentLabel.corrected("neutral")
+    assert corrected.probs == (0.0, 1.0, 0.0) and corrected.origin == "correction"
