@@ -15,12 +15,17 @@ A topic's prototype is the mean of its name/description and examples, embedded a
 queries (mentions are e5 passages). Scores are
 cosines after removing the mean e5 direction (e5 vectors crowd into a narrow cone where every
 cosine is ~0.8; centring spreads them so one threshold means the same across taxonomies).
+
+Labelled mentions (users' corrections, promoted clusters' members) refine the topics:
+``TopicModel.build(..., examples=TopicExamples(...))`` or ``model.with_examples(...)`` (no
+embedding, cheap to redo after each refit); see enrichment/topic_examples.py. Scores stay on
+the same scale and are compared with the one threshold.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,8 @@ import yaml
 from pydantic import ValidationError
 
 from enrichment.catalog_models import TaxonomySpec, explain
+from enrichment.topic_examples import TopicExamples, TopicHeads
+from enrichment.topic_examples import fit as fit_heads
 from hark.protocols import Embedder
 from hark.text import slug
 
@@ -156,12 +163,14 @@ def _unit(m: np.ndarray) -> np.ndarray:
 
 @dataclass
 class TopicModel:
-    """Scores vectors against a taxonomy's topic prototypes."""
+    """Scores vectors against a taxonomy's topics: its prototypes, refined by labelled
+    examples where there are any (enrichment/topic_examples.py)."""
 
     taxonomy: Taxonomy
     version: int
     prototypes: np.ndarray  # (topics, dim), centred and unit-length
     centre: np.ndarray  # (dim,) the mean direction removed before comparing
+    heads: TopicHeads | None = None  # what labelled examples add; None: prototypes only
     ids: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +178,13 @@ class TopicModel:
 
     @classmethod
     def build(
-        cls, taxonomy: Taxonomy, embedder: Embedder, centre: np.ndarray, *, version: int = 0
+        cls,
+        taxonomy: Taxonomy,
+        embedder: Embedder,
+        centre: np.ndarray,
+        *,
+        version: int = 0,
+        examples: TopicExamples | None = None,
     ) -> TopicModel:
         phrases = [t.phrases() for t in taxonomy.topics]
         flat = [p for ps in phrases for p in ps]
@@ -181,19 +196,80 @@ class TopicModel:
             block = _unit(vectors[at : at + len(ps)] - centre)
             protos.append(block.mean(axis=0))
             at += len(ps)
-        return cls(taxonomy, version, _unit(np.stack(protos)), centre)
+        model = cls(taxonomy, version, _unit(np.stack(protos)), centre)
+        return model.with_examples(examples)
+
+    def with_examples(self, examples: TopicExamples | None) -> TopicModel:
+        """This model refined by labelled mentions (no embedding: cheap to redo per refit)."""
+        if examples is None or not len(examples.topics):
+            return replace(self, heads=None)
+        index = {t: i for i, t in enumerate(self.ids)}
+        labels = np.zeros((len(examples.topics), len(self.ids)), dtype=bool)
+        for row, found in enumerate(examples.topics):
+            for t in found:
+                if t in index:
+                    labels[row, index[t]] = True
+        centred = self._centred(examples.vectors)
+        heads = fit_heads(centred, centred @ self.prototypes.T, labels, self.taxonomy.threshold)
+        return replace(self, heads=heads)
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """(topics,) each topic's decision point on ``scores``: the taxonomy's threshold for
+        every topic (calibration moves a topic's scores, not its threshold)."""
+        return np.full(len(self.ids), self.taxonomy.threshold)
+
+    def stages(self) -> dict[str, str]:
+        """topic id -> what decides it: prototype | nearest | classifier | calibrated."""
+        if self.heads is None:
+            return dict.fromkeys(self.ids, "prototype")
+        return dict(zip(self.ids, self.heads.stage, strict=True))
+
+    def _centred(self, vectors: np.ndarray) -> np.ndarray:
+        return _unit(np.atleast_2d(np.asarray(vectors, dtype=np.float64)) - self.centre)
+
+    def prototype_scores(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, topics) centred cosine similarities to the prototypes alone."""
+        return self._centred(vectors) @ self.prototypes.T
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, topics) centred cosine similarities."""
-        return _unit(np.atleast_2d(vectors) - self.centre) @ self.prototypes.T
+        """(n, topics) on the centred-cosine scale, compared with ``thresholds``: the
+        prototype similarity, moved by labelled examples where the model has any."""
+        centred = self._centred(vectors)
+        proto = centred @ self.prototypes.T
+        if self.heads is None:
+            return proto
+        return self.heads.adjust(centred, proto)
 
-    def assign(self, scores: np.ndarray) -> list[list[tuple[str, float]]]:
-        """Topics per row: at least the threshold and within the margin of the row's best."""
+    def assign(
+        self, scores: np.ndarray, *, floor: float | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """Topics per row, best first: each topic at or above its threshold and within the
+        margin of the row's best. With ``floor``, a row's best topic also counts when it
+        reaches only the floor (a clause of a review is nearly always about something;
+        cross-lingual cosines run lower than the threshold was tuned for)."""
         out: list[list[tuple[str, float]]] = []
+        scores = np.atleast_2d(scores)
         best = scores.max(axis=1, initial=-1.0)
+        th = self.thresholds
         for row, top in zip(scores, best, strict=True):
-            keep = np.flatnonzero(
-                (row >= self.taxonomy.threshold) & (row >= top - self.taxonomy.margin)
-            )
-            out.append(sorted(((self.ids[i], float(row[i])) for i in keep), key=lambda x: -x[1]))
+            keep = (row >= th) & (row >= top - self.taxonomy.margin)
+            if floor is not None and len(row) and top >= floor:
+                keep[int(row.argmax())] = True
+            found = ((self.ids[i], float(row[i])) for i in np.flatnonzero(keep))
+            out.append(sorted(found, key=lambda x: -x[1]))
         return out
+
+    def assign_clauses(
+        self, scores: np.ndarray, *, floor: float | None = None
+    ) -> list[tuple[str, float, int]]:
+        """Topics of one text from its clauses' scores (clauses, topics): a topic is present
+        when any clause is about it (``assign`` per clause), with its best score and the
+        index of the clause that speaks of it most; best first. A review that speaks of
+        several aspects, one per sentence, gets them all."""
+        best: dict[str, tuple[float, int]] = {}
+        for ci, found in enumerate(self.assign(scores, floor=floor)):
+            for topic, score in found:
+                if topic not in best or score > best[topic][0]:
+                    best[topic] = (score, ci)
+        return sorted(((t, s, ci) for t, (s, ci) in best.items()), key=lambda x: -x[1])

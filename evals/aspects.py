@@ -1,0 +1,333 @@
+"""Aspect topics on domains the topic thresholds were never tuned on.
+
+    python -m evals.aspects                   # both sets, every rule, markdown tables
+    python -m evals.aspects --only hotels     # one set
+
+Sets (../shared/data; all rows, none used to choose anything):
+- **restaurants**: SentiRuEval-2015 Russian restaurant reviews, review level (404 reviews; the
+  review-level ``cat_*`` columns give each category's presence and polarity).
+- **hotels**: SemEval-2016 Arabic hotel reviews, review level: the set's sentences grouped by
+  their ``review_id`` (1,839 reviews), one line per sentence; a review has an entity when any
+  of its opinions is about it (HOTEL, SERVICE, ...), with that polarity (mixed ones: "both").
+
+Taxonomies are what a new user would write from the category names alone: a name and a
+one-line description in English, no examples, nothing mined from the data. Thresholds are
+Hark's defaults (tuned on airline tweets only).
+
+Rules compared (VectorEnrichment.topics's rule, written out in ``annotate``):
+- ``shipped``: as vector_stage split before (only a text with a contrast word, or whose whole
+  vector is near two topics, is split into clauses); per text and per clause, topics within
+  the taxonomy's margin of the best.
+- ``split``: every text of more than one sentence/clause is split (what vector_stage does
+  now), same margin: a topic is present when any clause is about it. Its "clause + review"
+  polarity is what vector_stage stores now.
+- ``split, per topic``: split, and each topic decided on its own score (no margin).
+- ``split, per topic, best of each clause``: also a clause's best topic when it reaches only
+  ``BEST_FLOOR`` (``TopicModel.assign(floor=...)``; not what enrichment does today).
+
+Presence: F1 per category and macro, beside "majority per category" and "every category
+present". Polarity, for the aspects a rule found correctly whose gold polarity is one of
+negative/neutral/positive ("both" left out): the topic's clause sentiment (vector_stage: the
+clause that speaks of it most; whole-text sentiment when it was found on the whole text);
+"clause + review": the argmax of that clause's class probabilities plus the whole review's
+(a fixed rule, not tuned); beside the review-sentiment baseline (every aspect gets the
+review's own sentiment) on the same aspects. Sentiment is the shipped model
+(SentimentModel.load()). Caveat: the sentiment model was trained on the SemEval hotel
+sentences of its training split (evals/sentiment_data.py), so hotel polarity is optimistic
+for every column alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from enrichment.clauses import has_contrast, split_clauses
+from enrichment.sentiment import SentimentModel
+from enrichment.taxonomy import Taxonomy, TopicModel
+from enrichment.topic_space import load_centre
+from evals.common import cache_engine, embed_texts, embedder, macro_f1
+from evals.sentiment_data import DATA
+from hark.documents import content_hash
+from retrieval.indexer import IndexStats, embed_with_cache
+
+POLARITIES = ("negative", "neutral", "positive")
+MAX_CLAUSES = 8  # VectorEnrichment.max_clauses
+NEAR_THRESHOLD = 0.05  # vector_stage.NEAR_THRESHOLD
+# "best of each clause": a clause's best topic counts from a centred cosine of 0, i.e. when
+# the clause is closer to the topic than the average mention is (a rule, not a tuned value).
+BEST_FLOOR = 0.0
+
+RESTAURANT_TAXONOMY = """
+topics:
+  - name: Food
+    description: the food and drinks, taste of the dishes, the menu
+  - name: Interior
+    description: the interior, decor and atmosphere of the place, music, comfort
+  - name: Price
+    description: prices, the bill, value for money
+  - name: Whole
+    description: the restaurant as a whole, overall impression, whether to come back
+  - name: Service
+    description: the service, waiters and staff, how fast and polite they are
+"""
+
+HOTEL_TAXONOMY = """
+topics:
+  - name: Hotel
+    id: hotel
+    description: the hotel in general, overall impression, value for money
+  - name: Service
+    id: service
+    description: the staff and service, reception, how helpful and friendly they are
+  - name: Facilities
+    id: facilities
+    description: hotel facilities such as the pool, gym, parking, internet, lifts
+  - name: Rooms
+    id: rooms
+    description: the rooms, their size, cleanliness, comfort and view
+  - name: Location
+    id: location
+    description: the location of the hotel, what is nearby, how far from the centre
+  - name: Food and drinks
+    id: food_drinks
+    description: breakfast, restaurant, food and drinks at the hotel
+  - name: Room amenities
+    id: rooms_amenities
+    description: things in the room such as the bed, bathroom, air conditioning, TV, minibar
+"""
+
+
+@dataclass(frozen=True)
+class Review:
+    id: str
+    text: str
+    gold: dict[str, str]  # topic id -> polarity (negative | neutral | positive | both)
+
+
+@dataclass(frozen=True)
+class AspectSet:
+    name: str
+    language: str
+    taxonomy: str
+    reviews: list[Review]
+    unit: str
+
+
+def restaurants() -> AspectSet:
+    cats = {"Food": "food", "Interior": "interior", "Price": "price", "Whole": "whole"}
+    cats["Service"] = "service"
+    reviews = []
+    with (DATA / "sentirueval-ru-restaurant-aspects" / "reviews.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            gold = {t: r[f"cat_{c}"] for c, t in cats.items() if r[f"cat_{c}"] != "absence"}
+            reviews.append(Review(r["review_id"], r["text"], gold))
+    return AspectSet("restaurants (ru)", "ru", RESTAURANT_TAXONOMY, reviews, "review")
+
+
+def hotels() -> AspectSet:
+    reviews = []
+    with (DATA / "semeval16-ar-hotel-aspects" / "reviews.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            text = "\n".join(s["text"] for s in json.loads(r["sentences_json"]))
+            found: dict[str, set[str]] = {}
+            for o in json.loads(r["opinions_json"]):
+                found.setdefault(o["category"].split("#")[0].lower(), set()).add(o["polarity"])
+            gold = {
+                t: next(iter(ps)) if len(ps) == 1 and ps <= set(POLARITIES) else "both"
+                for t, ps in found.items()
+            }
+            reviews.append(Review(r["review_id"], text, gold))
+    return AspectSet("hotels (ar)", "ar", HOTEL_TAXONOMY, reviews, "review (sentences by id)")
+
+
+SETS: dict[str, Callable[[], AspectSet]] = {"restaurants": restaurants, "hotels": hotels}
+
+
+def embed_clauses(items: dict[str, str], chunk: int = 256) -> dict[str, np.ndarray]:
+    """content hash -> vector through the eval cache, in short transactions."""
+    keys = list(items)
+    out: dict[str, np.ndarray] = {}
+    for i in range(0, len(keys), chunk):
+        part = {k: items[k] for k in keys[i : i + chunk]}
+        out.update(embed_with_cache(cache_engine(), embedder(), part, IndexStats()))
+    return out
+
+
+@dataclass(frozen=True)
+class Found:
+    clause: str  # the label vector_stage stores: the clause's (or the text's) sentiment
+    mixed: str  # clause and whole-text probabilities summed (the proposed rule)
+
+
+def annotate(
+    data: AspectSet,
+    model: TopicModel,
+    sentiment: SentimentModel,
+    split: Callable[[str, np.ndarray], bool],
+    vectors: np.ndarray,
+    own: np.ndarray,
+    floor: float | None = None,
+) -> list[dict[str, Found]]:
+    """topic id -> its sentiment, per review, as VectorEnrichment.topics derives them (its
+    rule, written out here so this eval does not depend on its signature): topics of the whole
+    text with the text's own sentiment; if ``split`` says so, topics of each clause too, each
+    topic taking the sentiment of the clause that scores it highest. ``own``: the texts'
+    class probabilities."""
+    whole = model.scores(vectors)
+    out: list[dict[str, Found]] = []
+    for r, sims, p_own in zip(data.reviews, whole, own, strict=True):
+        found = {t: (s, p_own, False) for t, s in model.assign(sims[None, :], floor=floor)[0]}
+        parts = split_clauses(r.text, max_clauses=MAX_CLAUSES) if split(r.text, sims) else []
+        if len(parts) > 1:
+            got = embed_clauses({content_hash(c, None): c for c in parts})
+            cvec = np.stack([got[content_hash(c, None)] for c in parts])
+            p_clause = sentiment.proba(cvec, parts, [data.language] * len(parts))
+            for topic, score, ci in model.assign_clauses(model.scores(cvec), floor=floor):
+                prev = found.get(topic)
+                if prev is None or not prev[2] or score > prev[0]:
+                    found[topic] = (max(score, prev[0] if prev else score), p_clause[ci], True)
+        out.append(
+            {
+                t: Found(POLARITIES[int(p.argmax())], POLARITIES[int((p + p_own).argmax())])
+                for t, (_, p, _) in found.items()
+            }
+        )
+    return out
+
+
+def shipped_split(model: TopicModel) -> Callable[[str, np.ndarray], bool]:
+    """vector_stage's rule today: a contrast word, or a whole vector near two topics."""
+    return lambda text, sims: (
+        has_contrast(text) or int((sims >= model.taxonomy.threshold - NEAR_THRESHOLD).sum()) >= 2
+    )
+
+
+def always_split(text: str, sims: np.ndarray) -> bool:
+    return True
+
+
+def presence(
+    data: AspectSet, ids: list[str], predicted: list[set[str]]
+) -> tuple[float, list[float]]:
+    y_true = np.array([[t in r.gold for t in ids] for r in data.reviews], dtype=bool)
+    y_pred = np.array([[t in p for t in ids] for p in predicted], dtype=bool)
+    per = f1_score(y_true, y_pred, average=None, zero_division=0)
+    return float(np.mean(per)), [float(x) for x in per]
+
+
+def polarity(data: AspectSet, found: list[dict[str, Found]], own: np.ndarray) -> dict[str, Any]:
+    truth: list[str] = []
+    pred: dict[str, list[str]] = {"clause": [], "clause + review": [], "review": []}
+    for r, f, p_own in zip(data.reviews, found, own, strict=True):
+        for t, got in f.items():
+            if r.gold.get(t) in POLARITIES:
+                truth.append(r.gold[t])
+                pred["clause"].append(got.clause)
+                pred["clause + review"].append(got.mixed)
+                pred["review"].append(POLARITIES[int(p_own.argmax())])
+    out: dict[str, Any] = {"n": len(truth)}
+    for name, p in pred.items():
+        out[name] = {
+            "accuracy": float(np.mean([a == b for a, b in zip(p, truth, strict=True)]))
+            if truth
+            else 0.0,
+            "macro_f1": macro_f1(truth, p, POLARITIES) if truth else 0.0,
+        }
+    return out
+
+
+def shipped_sentiment() -> SentimentModel:
+    """The shipped model; while a newer version is being trained and its files are not there
+    yet, the one before it (said on stderr)."""
+    try:
+        return SentimentModel.load()
+    except FileNotFoundError as exc:
+        print(f"({exc.filename} missing: using sentiment.v1)", file=sys.stderr)
+        return SentimentModel.load("sentiment.v1")
+
+
+def evaluate(data: AspectSet) -> dict[str, Any]:
+    e = embedder()
+    model = TopicModel.build(Taxonomy.from_yaml(data.taxonomy), e, load_centre(e.name, e.dim))
+    ids = model.ids
+    sentiment = shipped_sentiment()
+    texts = [r.text for r in data.reviews]
+    # Every clause embedded up front, in short transactions (the cache is shared).
+    embed_clauses({content_hash(c, None): c for t in texts for c in split_clauses(t)})
+    vectors = embed_texts(texts)
+    own = sentiment.proba(vectors, texts, [data.language] * len(texts))
+    counts = Counter(t for r in data.reviews for t in r.gold)
+    n = len(data.reviews)
+    majority = {t for t in ids if counts[t] * 2 > n}
+    rows: dict[str, dict[str, Any]] = {}
+    for name, predicted in (
+        ("majority per category", [majority] * n),
+        ("every category present", [set(ids)] * n),
+    ):
+        macro, per = presence(data, ids, predicted)
+        rows[name] = {"macro": macro, "per": per, "coverage": float(bool(predicted[0]))}
+    multi = replace(model, taxonomy=replace(model.taxonomy, margin=1.0))
+    for name, rule, m, floor in (
+        ("hark, shipped", shipped_split(model), model, None),
+        ("hark, split", always_split, model, None),
+        ("hark, split, per topic", always_split, multi, None),
+        ("hark, split, per topic, best of each clause", always_split, multi, BEST_FLOOR),
+    ):
+        found = annotate(data, m, sentiment, rule, vectors, own, floor)
+        macro, per = presence(data, ids, [set(f) for f in found])
+        rows[name] = {
+            "macro": macro,
+            "per": per,
+            "coverage": float(np.mean([bool(f) for f in found])),
+            "polarity": polarity(data, found, own),
+        }
+    gold_counts = [counts[t] for t in ids]
+    print(f"\n### {data.name}: n={n} ({data.unit}), {len(ids)} categories, {sentiment.version}\n")
+    print(
+        "| presence | macro-F1 | "
+        + " | ".join(f"{t} ({c})" for t, c in zip(ids, gold_counts, strict=True))
+        + " | reviews with a topic |"
+    )
+    print("|---|---:|" + "---:|" * len(ids) + "---:|")
+    for name, r in rows.items():
+        cells = " | ".join(f"{x:.3f}" for x in r["per"])
+        print(f"| {name} | {r['macro']:.3f} | {cells} | {r['coverage']:.2f} |")
+    print(
+        "\n| polarity of found aspects (gold not 'both'): accuracy / macro-F1 | n "
+        "| clause (shipped) | clause + review | review sentiment (baseline) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for name, r in rows.items():
+        if "polarity" in r:
+            p = r["polarity"]
+            cells = " | ".join(
+                f"{p[k]['accuracy']:.3f} / {p[k]['macro_f1']:.3f}"
+                for k in ("clause", "clause + review", "review")
+            )
+            print(f"| {name} | {p['n']} | {cells} |")
+    return {"n": n, "unit": data.unit, "topics": ids, "gold": gold_counts, "rows": rows}
+
+
+def run(only: str | None = None) -> dict[str, Any]:
+    return {name: evaluate(make()) for name, make in SETS.items() if only in (None, name)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=sorted(SETS))
+    args = parser.parse_args()
+    print(json.dumps(run(args.only)))
+
+
+if __name__ == "__main__":
+    main()

