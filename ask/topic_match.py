@@ -145,7 +145,8 @@ def topic_scores(
     for i, (s, t) in enumerate(zip(per_phrase, phrases.owner, strict=True)):
         if s > closest[t]:
             closest[t], via_example[t] = s, phrases.is_example[i]
-    proto = model.scores(qv[None, :])[0]
+    # Questions are e5 queries: the prototypes alone, not heads fit on passages.
+    proto = model.prototype_scores(qv[None, :])[0]
     return PROTOTYPE_WEIGHT * proto + (1 - PROTOTYPE_WEIGHT) * closest, via_example
 
 

@@ -4,7 +4,8 @@ aspect-level topics. It runs where vectors are at hand: while indexing, and on r
 A mention that speaks with one voice gets its topics from its own vector and its own
 sentiment. One with several sentences or contrasting clauses ("the staff were lovely but
 delivery took two weeks") is split; each clause is embedded (through the same content-hash
-cache), and each topic takes the polarity of the clause that speaks of it most.
+cache), and each topic takes the polarity of the clause that speaks of it most, read together
+with the whole mention's.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.clauses import has_contrast, split_clauses
+from enrichment.clauses import split_clauses
 from enrichment.llm_labeller import LLMSentimentLabeller
-from enrichment.sentiment import from_rating
+from enrichment.sentiment import LABELS, from_rating
 from enrichment.taxonomy import TopicModel
 from enrichment.workspace_sentiment import SentimentLabel, WorkspaceSentiment
 from hark.documents import content_hash, embed_text
@@ -83,12 +84,16 @@ class VectorEnrichment:
         )
         return out
 
-    @staticmethod
-    def _may_mix(text: str, sims: np.ndarray, model: TopicModel) -> bool:
-        """Worth splitting into clauses (each clause costs an embedding): the text turns its
-        opinion around, or its whole vector sits near two topics. Others speak with one voice
-        about at most one topic, and their own vector and sentiment say all."""
-        return has_contrast(text) or _near_topics(sims, model) >= 2
+    def _clauses(self, row: Any) -> list[str]:
+        """The parts a mention's topics are read from: every sentence and contrasting clause
+        (each costs an embedding, through the cache). Splitting only texts that turn their
+        opinion around missed the second and third aspect of most reviews: presence F1 of
+        name-only taxonomies 0.094 -> 0.201 on Arabic hotel reviews, 0.163 -> 0.227 on Russian
+        restaurant reviews (evals.aspects)."""
+        parts = ([row.title] if row.title else []) + split_clauses(
+            row.text, max_clauses=self.max_clauses
+        )
+        return parts if len(parts) > 1 else [row.text]
 
     def topics(
         self,
@@ -104,14 +109,7 @@ class VectorEnrichment:
         user labelled gets exactly the topics the user gave (those still in the taxonomy)."""
         corrected_topics = corrected_topics or {}
         whole = model.scores(np.stack([vectors[r.content_hash] for r in rows]))
-        clauses = {
-            r.id: (
-                ([r.title] if r.title else []) + split_clauses(r.text, max_clauses=self.max_clauses)
-            )
-            if r.id not in corrected_topics and self._may_mix(r.text, sims, model)
-            else [r.text]
-            for r, sims in zip(rows, whole, strict=True)
-        }
+        clauses = {r.id: [r.text] if r.id in corrected_topics else self._clauses(r) for r in rows}
         wanted = {content_hash(c, None): c for cs in clauses.values() if len(cs) > 1 for c in cs}
         clause_vectors = self.embed(wanted) if wanted else {}
         results = []
@@ -155,7 +153,10 @@ class VectorEnrichment:
                 cvec = np.stack([clause_vectors[content_hash(c, None)] for c in parts])
                 csims = model.scores(cvec)
                 polarity = (
-                    sentiment.predict(cvec, parts, [r.language] * len(parts))
+                    _clause_polarity(
+                        sentiment.proba(cvec, parts, [r.language] * len(parts)),
+                        _model_probs(r, fresh_label),
+                    )
                     if sentiment is not None
                     else None
                 )
@@ -178,13 +179,22 @@ class VectorEnrichment:
         return results, len(wanted)
 
 
-# A mention whose whole vector comes this close to the threshold for two topics may speak of
-# both, with different polarities.
-NEAR_THRESHOLD = 0.05
+def _model_probs(row: Any, fresh: SentimentLabel | None) -> np.ndarray | None:
+    """The classifier's probabilities for the whole mention, where the classifier labelled it
+    (a rating or a correction says nothing about one aspect's tone)."""
+    if fresh is not None:
+        return np.array(fresh.probs) if fresh.origin == "model" else None
+    if getattr(row, "p_negative", None) is None or row.sentiment_origin != "model":
+        return None
+    return np.array([row.p_negative, row.p_neutral, row.p_positive])
 
 
-def _near_topics(sims: np.ndarray, model: TopicModel) -> int:
-    return int((sims >= model.taxonomy.threshold - NEAR_THRESHOLD).sum())
+def _clause_polarity(clause_p: np.ndarray, whole_p: np.ndarray | None) -> list[tuple[str, float]]:
+    """Each clause's polarity, read with the whole mention's: a short clause ("the room")
+    alone is often neutral where its review is not. Beat the review's own sentiment as aspect
+    polarity on both aspect sets, where the clause alone did not (evals.aspects)."""
+    p = clause_p if whole_p is None else (clause_p + whole_p) / 2
+    return [(LABELS[int(row.argmax())], float(row[2] - row[0])) for row in p]
 
 
 def label_sentiment(

@@ -154,20 +154,27 @@ class EnrichService:
             )
         if active is None:
             return None
+        base_key = (workspace, active.version, 0)
         key = (workspace, active.version, refit.version if refit else 0)
         with self._lock:
             model = self._topic_models.get(key)
-        if model is None:
+            base = self._topic_models.get(base_key)
+        if model is not None:
+            return model
+        if base is None:
             embedder = self._embedder()
-            model = TopicModel.build(
+            base = TopicModel.build(
                 Taxonomy.from_stored(active.body),
                 embedder,
                 load_centre(embedder.name, embedder.dim),
                 version=active.version,
-                examples=None if refit is None else self._topic_examples(refit.body),
             )
             with self._lock:
-                self._topic_models[key] = model
+                self._topic_models[base_key] = base
+        # A refit's examples refine the phrase-built model without embedding its phrases again.
+        model = base if refit is None else base.with_examples(self._topic_examples(refit.body))
+        with self._lock:
+            self._topic_models[key] = model
         return model
 
     def _topic_examples(self, body: bytes) -> TopicExamples | None:
