@@ -5,7 +5,7 @@ A mention that speaks with one voice gets its topics from its own vector and its
 sentiment. One with several sentences or contrasting clauses ("the staff were lovely but
 delivery took two weeks") is split; each clause is embedded (through the same content-hash
 cache), and each topic takes the polarity of the clause that speaks of it most, read together
-with the whole mention's.
+with the whole mention's unless the mention turns its opinion around.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.clauses import split_clauses
+from enrichment.clauses import has_contrast, split_clauses
 from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import LABELS, from_rating
 from enrichment.taxonomy import TopicModel
@@ -155,7 +155,9 @@ class VectorEnrichment:
                 polarity = (
                     _clause_polarity(
                         sentiment.proba(cvec, parts, [r.language] * len(parts)),
-                        _model_probs(r, fresh_label),
+                        # A text that turns its opinion around ("..., but ...") has no one
+                        # tone to lend its clauses.
+                        None if has_contrast(r.text) else _model_probs(r, fresh_label),
                     )
                     if sentiment is not None
                     else None
