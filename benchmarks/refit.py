@@ -64,6 +64,10 @@ def main() -> None:
     report = ingest_15k(rt, ws)
     rt.index.sync(ws)
     ingest_s = time.perf_counter() - t0
+    print(
+        f"ingested and indexed in {ingest_s:.0f} s ({seeded} vectors from the eval cache)",
+        flush=True,
+    )
     embedded_at_ingest = rt.index.counts(ws).mentions
     # Embedding cost on this machine, from a timed sample (the cache may have spared it).
     sample = [f"benchmark sample sentence number {i} about a delayed flight" for i in range(256)]
@@ -80,6 +84,7 @@ def main() -> None:
     t0 = time.perf_counter()
     rt.enrich.reenrich(ws)
     taxonomy_s = time.perf_counter() - t0
+    print(f"taxonomy applied in {taxonomy_s:.0f} s", flush=True)
 
     # A labelling session: the queue's picks, answered with the crowd's labels.
     with rt.engine.connect() as conn:
@@ -118,6 +123,7 @@ def main() -> None:
 
     stats_before = rt.index.counts(ws)
     cached_before = _cached(rt)
+    print(f"{done} sentiment and {len(some)} topic corrections; refitting", flush=True)
     t0 = time.perf_counter()
     reports = rt.labels.refit(ws, ["sentiment", "topics"])
     refit_s = time.perf_counter() - t0
