@@ -40,10 +40,11 @@ model is calibrated, whatever the class mix: estimate N̂ = E + S (E the exact o
    classify-and-count by the calibration the audits observe). Its own sampling variance, by
    the delta method, is Var(R̂) = n/(n-1) · Σ (y - R̂ p)² / (Σ p)², so the model part carries
    S²·Var(R̂), and the Poisson-binomial term becomes Σ R̂p (1 - R̂p) (computed from S and V:
-   Σ p² = S - V). Uncertain or manual corrections are never used here: they were not picked at
-   random, so they measure the errors of hard cases, not the model's error rate. The audit's
-   ratio is assumed to hold across the workspace's scopes and periods (the same calibration
-   shift everywhere), which is what a random audit can vouch for.
+   Σ p² = S - V). A scope may be read better or worse than the workspace's average, so the
+   ratio's bias also carries sd ``TRANSFER_SHARE``·|R̂ - 1| (a large correction varies more
+   between brands and days than a small one). Uncertain or manual corrections are never used
+   here: they were not picked at random, so they measure the errors of hard cases, not the
+   model's error rate.
 
 Bounds are clamped to what is possible: no fewer than the exact ones, no more than the exact
 ones plus every model-labelled mention.
@@ -76,6 +77,10 @@ DEFAULT_REL_SD = 0.2
 MIN_AUDITS = 30
 # ...and the least Σ p of the class among them (a ratio over almost nothing is no ratio).
 MIN_AUDIT_MASS = 3.0
+# The share of an audited correction (R̂ - 1) that may differ between the scopes of one
+# workspace, as a standard deviation. Without it the interval held only the ratio's sampling
+# error, and per airline-day counts were covered 55 % of the time (evals.label_error).
+TRANSFER_SHARE = 0.5
 # How much of the general model's bias two periods of one workspace share (module docstring).
 PERIOD_CORRELATION = 0.8
 EXACT_ORIGINS = ("rating", "correction")
@@ -245,7 +250,10 @@ def estimate(
         value = exact + r * s
         squares = max(s - v, 0.0)  # Σ p²
         sampling = max(r * s - r * r * squares, 0.0)  # Σ Rp (1 - Rp)
-        bias = s * math.sqrt(audited.var)
+        # The ratio is measured over the whole workspace; a scope (one brand, one day) may
+        # be read worse or better than the average. How much a correction can vary between
+        # scopes grows with how large it is: TRANSFER_SHARE of it.
+        bias = s * math.sqrt(audited.var + (TRANSFER_SHARE * (r - 1)) ** 2)
         method: Method = "audited"
         correlation = 1.0
     else:

@@ -32,18 +32,23 @@ EVAL_CACHE = Path(__file__).resolve().parents[1] / "evals" / "out" / "embeddings
 TAXONOMY = Path(__file__).resolve().parents[1] / "enrichment" / "catalogs" / "airline.taxonomy.yaml"
 
 
-def _seed_cache(rt: Container) -> int:
-    """Copy the evals' cached vectors into this store (same keys: model, content hash)."""
-    if not EVAL_CACHE.exists() or rt.engine.dialect.name != "sqlite":
+def _seed_cache(rt: Container, sources: list[Path]) -> int:
+    """Copy cached vectors (the evals', a previous run's) into this store (same keys: model,
+    content hash)."""
+    if rt.engine.dialect.name != "sqlite":
         return 0
-    with rt.engine.begin() as conn:
-        conn.execute(text("ATTACH DATABASE :p AS evalcache"), {"p": str(EVAL_CACHE)})
-        before = conn.execute(text("SELECT count(*) FROM embeddings")).scalar() or 0
-        conn.execute(text("INSERT OR IGNORE INTO embeddings SELECT * FROM evalcache.embeddings"))
-        after = conn.execute(text("SELECT count(*) FROM embeddings")).scalar() or 0
-    with rt.engine.connect() as conn:
-        conn.execute(text("DETACH DATABASE evalcache"))
-    return after - before
+    copied = 0
+    for source in sources:
+        if not source.exists():
+            continue
+        with rt.engine.begin() as conn:
+            conn.execute(text("ATTACH DATABASE :p AS cached"), {"p": str(source)})
+            before = conn.execute(text("SELECT count(*) FROM embeddings")).scalar() or 0
+            conn.execute(text("INSERT OR IGNORE INTO embeddings SELECT * FROM cached.embeddings"))
+            copied += (conn.execute(text("SELECT count(*) FROM embeddings")).scalar() or 0) - before
+        with rt.engine.connect() as conn:
+            conn.execute(text("DETACH DATABASE cached"))
+    return copied
 
 
 def _cached(rt: Container) -> int:
@@ -56,10 +61,16 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--corrections", type=int, default=200)
     args = parser.parse_args()
+    # A previous run's vectors (clauses included) are kept: the refit, not the first
+    # embedding, is what this measures.
+    previous = args.home.parent / "refit-previous.db"
+    if (args.home / "hark.db").exists():
+        shutil.move(args.home / "hark.db", previous)
     shutil.rmtree(args.home, ignore_errors=True)
     rt = Container(Settings(home=args.home, _env_file=None))
     ws = WS_15K
-    seeded = _seed_cache(rt)
+    seeded = _seed_cache(rt, [EVAL_CACHE, previous])
+    previous.unlink(missing_ok=True)
     t0 = time.perf_counter()
     report = ingest_15k(rt, ws)
     rt.index.sync(ws)

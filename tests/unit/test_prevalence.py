@@ -86,8 +86,12 @@ def test_audited_intervals_cover_the_truth_about_90_percent_of_the_time() -> Non
     runs = [_audited(seed, n=1500) for seed in range(500)]
     covered = np.mean([e.low <= truth <= e.high for e, truth, _ in runs])
     bias = np.mean([(e.value - truth) / truth for e, truth, _ in runs])
-    assert 0.85 <= covered <= 0.96, covered
+    # A scope read exactly like the workspace's average: the interval, which also allows for
+    # scopes that are read worse or better (TRANSFER_SHARE), covers at least as often.
+    assert 0.88 <= covered, covered
     assert abs(bias) < 0.03, bias  # the ratio estimator is (nearly) unbiased
+    widths = [(e.high - e.low) / truth for e, truth, _ in runs]
+    assert np.median(widths) < 0.6  # still an interval that says something
 
 
 def test_general_error_intervals_cover_when_the_bias_is_as_large_as_the_model_says() -> None:
