@@ -99,13 +99,11 @@ def main() -> None:
 
     # A labelling session: the queue's picks, answered with the crowd's labels.
     with rt.engine.connect() as conn:
-        crowd: dict[int, str] = dict(
-            conn.execute(
-                select(
-                    mention_labels.c.mention_id, mention_labels.c.labels["sentiment"].as_string()
-                )
-            ).tuples()
+        rows = conn.execute(
+            select(mention_labels.c.mention_id, mention_labels.c.labels["sentiment"].as_string())
         )
+        # Not dict(rows): a result has keys(), so dict() would read it as a mapping.
+        crowd: dict[int, str] = {row[0]: row[1] for row in rows}
     done = 0
     while done < args.corrections:
         queue = rt.labels.queue(ws, limit=50)

@@ -268,6 +268,8 @@ def _refit_line(r: Any) -> str:
         if r.agreement_before is not None and r.agreement_after is not None
         else ""
     )
+    if not r.active:
+        return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
     return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.applied}"
 
 

@@ -49,3 +49,16 @@ def split_clauses(text: str, *, max_clauses: int = 8) -> list[str]:
 def has_contrast(text: str) -> bool:
     """The text turns its opinion around somewhere ("…, but …")."""
     return bool(_CONTRAST.search(text))
+
+
+_LEADING_CONTRAST = re.compile(
+    r"^\W*(?:but|however|although|though|whereas|yet|но|однако|зато|хотя|а вот|але|аднак|"
+    r"бірақ|алайда|дегенмен|لكن|ولكن|لكنه|بينما|اما|ولی|ولي|لیکن|მაგრამ|თუმცა)\b",
+    re.IGNORECASE,
+)
+
+
+def starts_with_contrast(clause: str) -> bool:
+    """The clause opens with a contrast word ("but delivery took three weeks"): it says the
+    opposite of what came before."""
+    return bool(_LEADING_CONTRAST.match(clause))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.clauses import has_contrast, split_clauses
+from enrichment.clauses import has_contrast, split_clauses, starts_with_contrast
 from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import LABELS, from_rating
 from enrichment.taxonomy import TopicModel
@@ -158,6 +158,7 @@ class VectorEnrichment:
                         # A text that turns its opinion around ("..., but ...") has no one
                         # tone to lend its clauses.
                         None if has_contrast(r.text) else _model_probs(r, fresh_label),
+                        parts,
                     )
                     if sentiment is not None
                     else None
@@ -191,12 +192,22 @@ def _model_probs(row: Any, fresh: SentimentLabel | None) -> np.ndarray | None:
     return np.array([row.p_negative, row.p_neutral, row.p_positive])
 
 
-def _clause_polarity(clause_p: np.ndarray, whole_p: np.ndarray | None) -> list[tuple[str, float]]:
+def _clause_polarity(
+    clause_p: np.ndarray, whole_p: np.ndarray | None, parts: Sequence[str]
+) -> list[tuple[str, float]]:
     """Each clause's polarity, read with the whole mention's: a short clause ("the room")
     alone is often neutral where its review is not. Beat the review's own sentiment as aspect
-    polarity on both aspect sets, where the clause alone did not (evals.aspects)."""
+    polarity on both aspect sets, where the clause alone did not (evals.aspects). A clause
+    that opens with a contrast word and reads neutral on its own says the opposite of the
+    clause before it ("вежливый, но доставка заняла три недели")."""
     p = clause_p if whole_p is None else (clause_p + whole_p) / 2
-    return [(LABELS[int(row.argmax())], float(row[2] - row[0])) for row in p]
+    out = [(LABELS[int(row.argmax())], float(row[2] - row[0])) for row in p]
+    for i in range(1, len(out)):
+        label, _ = out[i]
+        before, before_score = out[i - 1]
+        if label == "neutral" and before != "neutral" and starts_with_contrast(parts[i]):
+            out[i] = ("negative" if before == "positive" else "positive", -before_score / 2)
+    return out
 
 
 def label_sentiment(

@@ -264,9 +264,16 @@ def _stored(row: Any) -> StoredModel:
 
 
 def save_model(
-    conn: Connection, *, workspace: str, kind: str, body: bytes, report: dict[str, Any]
+    conn: Connection,
+    *,
+    workspace: str,
+    kind: str,
+    body: bytes,
+    report: dict[str, Any],
+    active: bool = True,
 ) -> int:
-    """A new version of the workspace's ``kind`` model, made the active one."""
+    """A new version of the workspace's ``kind`` model, made the active one unless
+    ``active`` is False (kept, restorable, not used)."""
     w = workspace_models.c
     version = (
         conn.execute(
@@ -274,11 +281,12 @@ def save_model(
         ).scalar()
         or 0
     ) + 1
-    conn.execute(
-        update(workspace_models)
-        .where(w.workspace == workspace, w.kind == kind)
-        .values(active=False)
-    )
+    if active:
+        conn.execute(
+            update(workspace_models)
+            .where(w.workspace == workspace, w.kind == kind)
+            .values(active=False)
+        )
     conn.execute(
         insert(workspace_models).values(
             workspace=workspace,
@@ -286,7 +294,7 @@ def save_model(
             version=version,
             body=body,
             report=report,
-            active=True,
+            active=active,
             created_at=utcnow(),
         )
     )

@@ -89,6 +89,8 @@ class RefitOut(BaseModel):
         description="A head fit on the other folds: agreement on the held-out fold."
     )
     applied: dict[str, int]
+    active: bool = Field(description="False: kept as a version, not used (it did worse).")
+    note: str | None
 
 
 class ModelOut(BaseModel):
@@ -102,7 +104,7 @@ class ModelOut(BaseModel):
 class ActiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: PlainInt | None = Field(
+    version: DbId | None = Field(
         description="Version to make active; null: none (the shipped model alone)."
     )
 

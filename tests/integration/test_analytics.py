@@ -41,6 +41,7 @@ from analytics import (
 )
 from analytics.stats import rate_test, two_proportion_z
 from ask.timewindows import Window as AskWindow
+from enrichment.workspace_sentiment import SentimentLabel
 from hark.domain import MentionCreate, SearchFilters
 from hark.errors import HarkError
 from hark.settings import Settings
@@ -203,7 +204,11 @@ def load(
             )
         )
         ids = {r.external_id: (r.id, r.updated_at) for r in rows}
-        labelled = [(ids[s.eid][0], s.sentiment, 0.9, ids[s.eid][1]) for s in specs if s.sentiment]
+        labelled = [
+            (ids[s.eid][0], SentimentLabel.exact(s.sentiment, 0.9, "model"), ids[s.eid][1])
+            for s in specs
+            if s.sentiment
+        ]
         mention_store.set_sentiments(conn, items=labelled)
         if taxonomy:
             body = {"topics": ["lost_luggage", "late_flight", "customer_service_issue"]}
