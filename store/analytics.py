@@ -223,7 +223,7 @@ def in_window(window: Span) -> ColumnElement[bool]:
     return and_(m.created_at >= window.start, m.created_at < window.end)
 
 
-def _overlap(windows: Sequence[Span]) -> bool:
+def windows_overlap(windows: Sequence[Span]) -> bool:
     spans = sorted((w.start, w.end) for w in windows)
     return any(b[0] < a[1] for a, b in pairwise(spans))
 
@@ -254,7 +254,7 @@ def grouped_counts(
         raise ValueError(f"cannot group by {list(keys)}")
     if not windows:
         return {}
-    if len(windows) > 1 and _overlap(windows):
+    if len(windows) > 1 and windows_overlap(windows):
         out: dict[tuple[Any, ...], int] = {}
         for i, w in enumerate(windows):
             one = grouped_counts(

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, tzinfo
-from itertools import pairwise
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, FromClause, and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.analytics import GROUP_KEYS, ScopeSpec, Span, in_window, local_day, scope_condition
+from store.analytics import (
+    GROUP_KEYS,
+    ScopeSpec,
+    Span,
+    in_window,
+    local_day,
+    scope_condition,
+    windows_overlap,
+)
 from store.tables import label_corrections, mention_entities, mention_topics, mentions
 
 CLASSES = ("negative", "neutral", "positive")
@@ -60,11 +67,6 @@ def _exact() -> ColumnElement[Any]:
     )
 
 
-def _overlap(windows: Sequence[Span]) -> bool:
-    spans = sorted((w.start, w.end) for w in windows)
-    return any(b[0] < a[1] for a, b in pairwise(spans))
-
-
 def prevalence_sums(
     conn: Connection,
     *,
@@ -82,7 +84,7 @@ def prevalence_sums(
         raise ValueError(f"cannot sum by {list(keys)}")
     if not windows:
         return {}
-    if len(windows) > 1 and _overlap(windows):
+    if len(windows) > 1 and windows_overlap(windows):
         out: dict[tuple[Any, ...], Sums] = {}
         for i, w in enumerate(windows):
             one = prevalence_sums(conn, scope=scope, windows=[w], keys=keys, version=version, tz=tz)
