@@ -12,11 +12,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, select
 
+from enrichment.workspace_sentiment import SentimentLabel
 from hark import audit_sample
 from hark.documents import embed_text
 from hark.errors import ErrorCode, HarkError
@@ -26,10 +27,8 @@ from services.defer import Defer
 from services.enrich import EnrichService
 from store import corrections as correction_store
 from store import enrichment as enrichment_store
+from store import mentions as mention_store
 from store.tables import mentions
-
-if TYPE_CHECKING:
-    from enrichment.workspace_sentiment import SentimentLabel
 
 log = logging.getLogger("hark.labels")
 
@@ -238,7 +237,7 @@ class LabelService:
             m = mentions.c
             values: dict[str, Any] = {"indexed_hash": None}
             if field_name == "sentiment":
-                values.update(dict.fromkeys(_sentiment_columns()))
+                values.update(dict.fromkeys(mention_store.SENTIMENT_COLUMNS))
             if field_name == "topics":
                 values["topics_version"] = None
             conn.execute(mentions.update().where(m.id == mention_id).values(**values))
@@ -601,28 +600,15 @@ class LabelService:
         return entities[brand]
 
     @staticmethod
-    def _apply_sentiment_row(label: SentimentLabel) -> dict[str, Any]:
-        from store.mentions import sentiment_values
-
-        return sentiment_values(label)
-
-    def _apply_sentiment(self, conn: Any, mention_id: int, sentiment: str) -> None:
-        from enrichment.workspace_sentiment import SentimentLabel
-
+    def _apply_sentiment(conn: Any, mention_id: int, sentiment: str) -> None:
         conn.execute(
             mentions.update()
             .where(mentions.c.id == mention_id)
             .values(
-                **self._apply_sentiment_row(SentimentLabel.corrected(sentiment)),
+                **mention_store.sentiment_values(SentimentLabel.corrected(sentiment)),
                 indexed_hash=None,
             )
         )
-
-
-def _sentiment_columns() -> tuple[str, ...]:
-    from store.mentions import SENTIMENT_COLUMNS
-
-    return SENTIMENT_COLUMNS
 
 
 def _probabilities(row: Any) -> dict[str, float] | None:
