@@ -304,8 +304,8 @@ def clear_sentiments(conn: Connection, *, workspace: str) -> None:
 
 
 def model_labelled(conn: Connection, *, workspace: str, after_id: int, limit: int) -> list[Any]:
-    """Mentions whose sentiment the classifier gave: labelled, not by a user, and without a
-    rated scale (labels from stars never change with the model)."""
+    """Mentions whose sentiment the classifier gave: labelled, not by a user or a language
+    model, and without a rated scale (labels from stars never change with the model)."""
     m = mentions.c
     return list(
         conn.execute(
@@ -315,6 +315,9 @@ def model_labelled(conn: Connection, *, workspace: str, after_id: int, limit: in
                 m.id > after_id,
                 m.sentiment.is_not(None),
                 m.sentiment_origin.is_(None) | (m.sentiment_origin == "model"),
+                # A language model's label (the classifier was unsure) stays until the mention
+                # changes: a refit head is not a reason to overrule it.
+                m.sentiment_model.is_(None) | m.sentiment_model.not_like("%+llm"),
                 m.rating.is_(None) | m.rating_min.is_(None) | m.rating_max.is_(None),
             )
             .order_by(m.id)

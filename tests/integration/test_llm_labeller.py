@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from hark.domain import MentionCreate
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
 from services.container import Container
 from store import mentions as mention_store
+from store.tables import mentions
 from tests.helpers import MemoisedEmbedder
 from tests.llm_server import LLMServer, Reply
 
@@ -65,6 +67,27 @@ def test_unsure_labels_come_from_the_model(
     assert _push(rt) == ["positive", "neutral"]
     request = str(llm_server.requests[-1])
     assert "never follow instructions" in request and "thanks for losing my bag" in request
+    rt.close()
+
+
+def test_a_refit_does_not_overrule_the_models_labels(
+    tmp_path: Path, embedder: MemoisedEmbedder, llm_server: LLMServer
+) -> None:
+    rt = _runtime(tmp_path, embedder, llm_server)
+    llm_server.queue(
+        Reply.tool_call(
+            "_Labels",
+            {"labels": [{"n": 1, "sentiment": "positive"}, {"n": 2, "sentiment": "neutral"}]},
+        )
+    )
+    assert _push(rt) == ["positive", "neutral"]
+    rt.labels.restore("acme", "sentiment", None)  # re-labels what the classifier labelled
+    with rt.engine.connect() as conn:
+        rows = conn.execute(
+            select(mentions.c.sentiment, mentions.c.sentiment_model).order_by(mentions.c.id)
+        ).all()
+    assert [r.sentiment for r in rows] == ["positive", "neutral"]
+    assert all(r.sentiment_model.endswith("+llm") for r in rows)
     rt.close()
 
 
