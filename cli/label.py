@@ -197,23 +197,12 @@ def refit_models(
     """Fit new versions of the workspace's models from its corrections and re-label stored
     mentions from cached vectors (nothing is embedded)."""
     assert workspace is not None
-    service = container(ctx).labels
-    kinds = kind or ["sentiment", "topics"]
-    reports = []
-    for k in kinds:
-        try:
-            reports += service.refit(workspace, [k])
-        except Exception as exc:
-            if len(kinds) == 1:
-                raise
-            typer.echo(f"{k}: {getattr(exc, 'message', exc)}", err=True)
+    reports = container(ctx).labels.refit(workspace, kind or ["sentiment", "topics"])
     if as_json:
         print_json([r.__dict__ for r in reports])
         return
     for r in reports:
         typer.echo(_refit_line(r))
-    if not reports:
-        raise typer.Exit(2)
 
 
 @app.command("models")

@@ -347,19 +347,36 @@ class LabelService:
     ) -> list[RefitReport]:
         """Fit new versions of the workspace's models from its corrections and apply them:
         re-label from cached vectors (nothing embedded), re-index what changed. With
-        ``defer``, applying is queued (the reports come back at once)."""
+        ``defer``, applying is queued (the reports come back at once). Of several kinds,
+        those without enough corrections are skipped; if none can be refit, the error says
+        why for each."""
         reports = []
         for kind in kinds:
             if kind not in KINDS:
                 raise HarkError(ErrorCode.VALIDATION, f"kind must be one of {list(KINDS)}")
+        refusals: list[HarkError] = []
         with self._lock(workspace):
-            for kind in kinds:
-                fitted = self._refit_sentiment(workspace) if kind == "sentiment" else None
-                if kind == "topics":
-                    fitted = self._refit_topics(workspace)
+            for kind in dict.fromkeys(kinds):
+                try:
+                    fitted = (
+                        self._refit_sentiment(workspace)
+                        if kind == "sentiment"
+                        else self._refit_topics(workspace)
+                    )
+                except HarkError as exc:
+                    refusals.append(exc)
+                    continue
                 if fitted is not None:
                     reports.append(fitted)
         if not reports:
+            if len(refusals) == 1:
+                raise refusals[0]
+            if refusals:
+                raise HarkError(
+                    ErrorCode.VALIDATION,
+                    "; ".join(e.message for e in refusals),
+                    [e.details for e in refusals],
+                )
             return reports
         kinds_done = [r.kind for r in reports if r.active]
         if not kinds_done:

@@ -278,6 +278,11 @@ def test_labels_over_http(client: TestClient, rt: Container) -> None:
     assert item["mention_id"] in [h["mention"]["id"] for h in found["hits"]]
     refit = client.post("/v1/labeling/refit?kind=sentiment&wait=true", headers=auth)
     assert_error(refit, 422, "validation_error")
+    # Neither kind can be refit: one error says why for each.
+    both = assert_error(
+        client.post("/v1/labeling/refit?wait=true", headers=auth), 422, "validation_error"
+    )
+    assert "sentiment refit needs" in both["message"] and "no taxonomy" in both["message"]
     gone = client.delete(f"/v1/mentions/{item['mention_id']}/labels/sentiment", headers=auth)
     assert gone.status_code == 200 and gone.json()["corrected"] == {}
     assert gone.json()["sentiment_origin"] == "model"
