@@ -268,16 +268,68 @@ def grouped_counts(
             )
             out.update({(i, *k[1:]): n for k, n in one.items()})
         return out
+    rows_of = grouped_rows(
+        conn, scope=scope, windows=windows, keys=keys, version=version, tz=tz, sentiment=sentiment
+    )
+    if rows_of is None:
+        return {}
+    source, where, values, period = rows_of
+    if sentiment is not None and "topic" not in keys:
+        where.append(mentions.c.sentiment == sentiment)
+    # Group in an outer query over labelled columns, so that no expression carrying bound
+    # parameters (the CASE, timezone('UTC')) has to be repeated in GROUP BY and matched by
+    # PostgreSQL against its copy in the SELECT list.
+    inner = (
+        select(period.label("period"), *[v.label(f"k{i}") for i, v in enumerate(values)])
+        .select_from(source)
+        .where(*where)
+        .subquery()
+    )
+    groups = [inner.c.period, *[inner.c[f"k{i}"] for i in range(len(values))]]
+    # count(*) counts distinct mentions: the join adds one row per (mention, topic) or
+    # (mention, entity), both primary keys, and a group holds one topic or entity.
+    rows = conn.execute(select(*groups, func.count()).group_by(*groups))
+    return {group_key(row[:-1], keys): int(row[-1]) for row in rows}
+
+
+def group_key(values: Sequence[Any], keys: Sequence[str]) -> tuple[Any, ...]:
+    """A result row's group as ``grouped_counts`` keys it: (window index, *key values, ...),
+    the "day" value a ``date`` (SQLite gives 'YYYY-MM-DD')."""
+    group = tuple(values)
+    if "day" in keys:
+        at = list(keys).index("day") + 1
+        if isinstance(group[at], str):
+            group = (*group[:at], date.fromisoformat(group[at]), *group[at + 1 :])
+    return group
+
+
+def grouped_rows(
+    conn: Connection,
+    *,
+    scope: ScopeSpec,
+    windows: Sequence[Span],
+    keys: Sequence[str],
+    version: int | None,
+    tz: tzinfo,
+    sentiment: str | None = None,
+) -> (
+    tuple[FromClause, list[ColumnElement[Any]], list[ColumnElement[Any]], ColumnElement[Any]] | None
+):
+    """What a grouped query over counted mentions in scope reads: its FROM (joined to topics
+    or entities for those keys), its WHERE (scope and windows), each key's value and the
+    window index of a row (disjoint ``windows``). With ``sentiment``, a topic key joins the
+    topic's own (aspect) sentiment (see ``grouped_counts``). None when a topic key has no
+    taxonomy ``version``."""
     m, t, e = mentions.c, mention_topics.c, mention_entities.c
     source: FromClause = mentions
-    where = [scope_condition(scope, version)]
+    where: list[ColumnElement[Any]] = [scope_condition(scope, version)]
     values: list[ColumnElement[Any]] = []
     for key in keys:
         if key == "day":
             values.append(local_day(conn.dialect.name, tz, windows))
         elif key == "topic":
             if version is None:
-                return {}
+                return None
             on = and_(t.mention_id == m.id, t.taxonomy_version == version)
             if sentiment is not None:
                 on = and_(on, t.sentiment == sentiment)
@@ -292,32 +344,10 @@ def grouped_counts(
             values.append(e.entity)
         else:
             values.append(mentions.c[key])
-    if sentiment is not None and "topic" not in keys:
-        where.append(m.sentiment == sentiment)
     if len(windows) == 1:
         period: ColumnElement[Any] = literal(0)
         where.append(in_window(windows[0]))
     else:
         period = case(*[(in_window(w), i) for i, w in enumerate(windows)])
         where.append(or_(*[in_window(w) for w in windows]))
-    # Group in an outer query over labelled columns, so that no expression carrying bound
-    # parameters (the CASE, timezone('UTC')) has to be repeated in GROUP BY and matched by
-    # PostgreSQL against its copy in the SELECT list.
-    inner = (
-        select(period.label("period"), *[v.label(f"k{i}") for i, v in enumerate(values)])
-        .select_from(source)
-        .where(*where)
-        .subquery()
-    )
-    groups = [inner.c.period, *[inner.c[f"k{i}"] for i in range(len(values))]]
-    # count(*) counts distinct mentions: the join adds one row per (mention, topic) or
-    # (mention, entity), both primary keys, and a group holds one topic or entity.
-    rows = conn.execute(select(*groups, func.count()).group_by(*groups))
-    out = {}
-    day_at = list(keys).index("day") + 1 if "day" in keys else None
-    for row in rows:
-        group: tuple[Any, ...] = tuple(row[:-1])
-        if day_at is not None and isinstance(group[day_at], str):  # SQLite gives 'YYYY-MM-DD'
-            group = (*group[:day_at], date.fromisoformat(group[day_at]), *group[day_at + 1 :])
-        out[group] = int(row[-1])
-    return out
+    return source, where, values, period

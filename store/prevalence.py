@@ -13,22 +13,21 @@ were kept) read as one-hot of the label.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, FromClause, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.analytics import (
     GROUP_KEYS,
     ScopeSpec,
     Span,
-    in_window,
-    local_day,
-    scope_condition,
+    group_key,
+    grouped_rows,
     windows_overlap,
 )
-from store.tables import label_corrections, mention_entities, mention_topics, mentions
+from store.tables import label_corrections, mentions
 
 CLASSES = ("negative", "neutral", "positive")
 # Origins whose label is the truth; a NULL origin with a rated scale was labelled by the
@@ -90,34 +89,11 @@ def prevalence_sums(
             one = prevalence_sums(conn, scope=scope, windows=[w], keys=keys, version=version, tz=tz)
             out.update({(i, *k[1:]): s for k, s in one.items()})
         return out
-    m, t, e = mentions.c, mention_topics.c, mention_entities.c
-    source: FromClause = mentions
-    where = [scope_condition(scope, version)]
-    values: list[ColumnElement[Any]] = []
-    for key in keys:
-        if key == "day":
-            values.append(local_day(conn.dialect.name, tz, windows))
-        elif key == "topic":
-            if version is None:
-                return {}
-            source = source.outerjoin(
-                mention_topics, and_(t.mention_id == m.id, t.taxonomy_version == version)
-            )
-            values.append(t.topic)
-        elif key == "entity":
-            on = e.mention_id == m.id
-            if scope.main_entity_only:
-                on = and_(on, e.main.is_(True))
-            source = source.outerjoin(mention_entities, on)
-            values.append(e.entity)
-        else:
-            values.append(mentions.c[key])
-    if len(windows) == 1:
-        period: ColumnElement[Any] = literal(0)
-        where.append(in_window(windows[0]))
-    else:
-        period = case(*[(in_window(w), i) for i, w in enumerate(windows)])
-        where.append(or_(*[in_window(w) for w in windows]))
+    rows_of = grouped_rows(conn, scope=scope, windows=windows, keys=keys, version=version, tz=tz)
+    if rows_of is None:
+        return {}
+    source, where, values, period = rows_of
+    m = mentions.c
     probs = [
         func.coalesce(mentions.c[_P[c]], case((m.sentiment == c, 1.0), else_=0.0)).label(f"p{i}")
         for i, c in enumerate(CLASSES)
@@ -152,12 +128,9 @@ def prevalence_sums(
         ]
     rows = conn.execute(select(*groups, *sums).group_by(*groups))
     out = {}
-    day_at = list(keys).index("day") + 1 if "day" in keys else None
     width = len(groups)
     for row in rows:
-        group: tuple[Any, ...] = tuple(row[:width])
-        if day_at is not None and isinstance(group[day_at], str):  # SQLite: 'YYYY-MM-DD'
-            group = (*group[:day_at], date.fromisoformat(group[day_at]), *group[day_at + 1 :])
+        group = group_key(row[:width], keys)
         nums = row[width:]
         classes = {
             cls: ClassTotals(
