@@ -93,8 +93,46 @@ def ngram_features(texts: Sequence[str], config: NgramConfig) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
 
 
+class ClassScorer:
+    """Probabilities and labels of any model that gives class scores (``logits``): the
+    shipped model, or it with a workspace's head."""
+
+    def logits(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def proba(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        """(n, 3) calibrated probabilities in LABELS order."""
+        return softmax(self.logits(vectors, texts, languages))
+
+    def predict(
+        self,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(label, score in [-1, 1]: P(positive) - P(negative)) per mention."""
+        return self.labels(self.proba(vectors, texts, languages))
+
+    @staticmethod
+    def labels(p: np.ndarray) -> list[tuple[str, float]]:
+        """(label, score) per row of class probabilities."""
+        return [
+            (LABELS[int(i)], float(row[2] - row[0])) for i, row in zip(p.argmax(1), p, strict=True)
+        ]
+
+
 @dataclass(frozen=True)
-class SentimentModel:
+class SentimentModel(ClassScorer):
     version: str
     embedder: str
     weights: np.ndarray  # (dim, 3), applied to raw vectors (any standardisation folded in)
@@ -159,31 +197,6 @@ class SentimentModel:
             known = which >= 0
             out[known] += self.language_shift[which[known]].astype(np.float32)
         return out
-
-    def proba(
-        self,
-        vectors: np.ndarray,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-    ) -> np.ndarray:
-        """(n, 3) calibrated probabilities in LABELS order."""
-        return softmax(self.logits(vectors, texts, languages))
-
-    def predict(
-        self,
-        vectors: np.ndarray,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-    ) -> list[tuple[str, float]]:
-        """(label, score in [-1, 1]: P(positive) - P(negative)) per mention."""
-        return self.labels(self.proba(vectors, texts, languages))
-
-    @staticmethod
-    def labels(p: np.ndarray) -> list[tuple[str, float]]:
-        """(label, score) per row of class probabilities."""
-        return [
-            (LABELS[int(i)], float(row[2] - row[0])) for i, row in zip(p.argmax(1), p, strict=True)
-        ]
 
     def prevalence_error(self, language: str | None = None) -> dict[str, float]:
         """Relative standard deviation of a class's probabilistic count (the sum of its

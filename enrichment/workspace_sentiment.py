@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from enrichment.sentiment import LABELS, SentimentModel, softmax
+from enrichment.sentiment import LABELS, ClassScorer, SentimentModel, softmax
 
 # Pulls of the head toward the shipped model: on the bias (class mix) and on the vector
 # weights. Chosen on the learning curves of evals.learning_curve (airline and SentiRuEval,
@@ -124,7 +124,7 @@ def fit_head(
 
 
 @dataclass(frozen=True)
-class WorkspaceSentiment:
+class WorkspaceSentiment(ClassScorer):
     """The shipped model with a workspace's head (or none yet): the same calls as
     SentimentModel, so enrichment takes either."""
 
@@ -150,22 +150,6 @@ class WorkspaceSentiment:
         base = np.asarray(self.base.logits(vectors, texts, languages), np.float64)
         return base if self.head is None else base + self.head.adjust(vectors)
 
-    def proba(
-        self,
-        vectors: np.ndarray,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-    ) -> np.ndarray:
-        return softmax(self.logits(vectors, texts, languages))
-
-    def predict(
-        self,
-        vectors: np.ndarray,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-    ) -> list[tuple[str, float]]:
-        return SentimentModel.labels(self.proba(vectors, texts, languages))
-
     def label(
         self,
         vectors: np.ndarray,
@@ -182,5 +166,5 @@ class WorkspaceSentiment:
                 "model",
                 self.version,
             )
-            for (label, score), row in zip(SentimentModel.labels(p), p, strict=True)
+            for (label, score), row in zip(self.labels(p), p, strict=True)
         ]
