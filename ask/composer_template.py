@@ -396,18 +396,8 @@ def _change(fact: ChangeFact, a: _Answer) -> None:
         relative=rel,
     )
     a.lines.append(line)
-    now_est, before_est = fact.current_estimate, fact.baseline_estimate
-    if now_est is not None and before_est is not None and fact.estimates_matter():
-        a.say(
-            "estimate_change",
-            **ctx,
-            current=a.n(now_est.value),
-            current_low=a.n(now_est.low),
-            current_high=a.n(now_est.high),
-            baseline=a.n(before_est.value),
-            baseline_low=a.n(before_est.low),
-            baseline_high=a.n(before_est.high),
-        )
+    if fact.estimates_matter():
+        _say_estimates(a, "estimate_change", fact.current_estimate, fact.baseline_estimate, ctx)
 
 
 @_render.register
@@ -418,17 +408,26 @@ def _halves(fact: HalvesFact, a: _Answer) -> None:
 @_render.register
 def _share_change(fact: ShareChangeFact, a: _Answer) -> None:
     a.say("share_change", current=a.n(fact.current), baseline=a.n(fact.baseline))
-    now_est, before_est = fact.current_estimate, fact.baseline_estimate
-    if now_est is not None and before_est is not None and fact.estimates_matter():
-        a.say(
-            "estimate_share_change",
-            current=a.n(now_est.value),
-            current_low=a.n(now_est.low),
-            current_high=a.n(now_est.high),
-            baseline=a.n(before_est.value),
-            baseline_low=a.n(before_est.low),
-            baseline_high=a.n(before_est.high),
+    if fact.estimates_matter():
+        _say_estimates(
+            a, "estimate_share_change", fact.current_estimate, fact.baseline_estimate, {}
         )
+
+
+def _say_estimates(a: _Answer, key: str, now: Any, before: Any, ctx: dict[str, Any]) -> None:
+    """The two periods' estimates with their intervals, where both have one."""
+    if now is None or before is None:
+        return
+    a.say(
+        key,
+        **ctx,
+        current=a.n(now.value),
+        current_low=a.n(now.low),
+        current_high=a.n(now.high),
+        baseline=a.n(before.value),
+        baseline_low=a.n(before.low),
+        baseline_high=a.n(before.high),
+    )
 
 
 @_render.register
