@@ -98,16 +98,23 @@ class EnrichService:
         base = self.sentiment_model
         if base is None:
             return None
+        # Only the active version is read on this path (every index page, every answer);
+        # the head's body once per version.
         with self._engine().connect() as conn:
-            stored = correction_store.active_model(conn, workspace=workspace, kind="sentiment")
-        if stored is None:
+            version = correction_store.active_versions(conn, workspace=workspace).get("sentiment")
+        if version is None:
             return WorkspaceSentiment(base)
-        key = (workspace, stored.version)
+        key = (workspace, version)
         with self._lock:
             model = self._sentiment_heads.get(key)
-            if model is None:
-                head = SentimentHead.from_bytes(stored.version, stored.body)
-                model = self._sentiment_heads[key] = WorkspaceSentiment(base, head)
+        if model is None:
+            with self._engine().connect() as conn:
+                body = correction_store.model_body(
+                    conn, workspace=workspace, kind="sentiment", version=version
+                )
+            model = WorkspaceSentiment(base, SentimentHead.from_bytes(version, body))
+            with self._lock:
+                self._sentiment_heads[key] = model
         return model
 
     def corrections(self, workspace: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -147,15 +154,11 @@ class EnrichService:
 
         with self._engine().connect() as conn:
             active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
-            refit = (
-                None
-                if active is None
-                else correction_store.active_model(conn, workspace=workspace, kind="topics")
-            )
+            refit = correction_store.active_versions(conn, workspace=workspace).get("topics")
         if active is None:
             return None
         base_key = (workspace, active.version, 0)
-        key = (workspace, active.version, refit.version if refit else 0)
+        key = (workspace, active.version, refit or 0)
         with self._lock:
             model = self._topic_models.get(key)
             base = self._topic_models.get(base_key)
@@ -172,7 +175,14 @@ class EnrichService:
             with self._lock:
                 self._topic_models[base_key] = base
         # A refit's examples refine the phrase-built model without embedding its phrases again.
-        model = base if refit is None else base.with_examples(self._topic_examples(refit.body))
+        if refit is None:
+            model = base
+        else:
+            with self._engine().connect() as conn:
+                body = correction_store.model_body(
+                    conn, workspace=workspace, kind="topics", version=refit
+                )
+            model = base.with_examples(self._topic_examples(body))
         with self._lock:
             self._topic_models[key] = model
         return model

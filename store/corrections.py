@@ -301,12 +301,13 @@ def save_model(
     return version
 
 
-def active_model(conn: Connection, *, workspace: str, kind: str) -> StoredModel | None:
+def model_body(conn: Connection, *, workspace: str, kind: str, version: int) -> bytes:
     w = workspace_models.c
-    row = conn.execute(
-        select(workspace_models).where(w.workspace == workspace, w.kind == kind, w.active)
-    ).first()
-    return None if row is None else _stored(row)
+    return bytes(
+        conn.execute(
+            select(w.body).where(w.workspace == workspace, w.kind == kind, w.version == version)
+        ).scalar_one()
+    )
 
 
 def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:

@@ -288,3 +288,32 @@ def test_labels_over_http(client: TestClient, rt: Container) -> None:
     assert gone.json()["sentiment_origin"] == "model"
     stats = client.get("/v1/labeling/stats", headers=auth).json()
     assert stats["corrections"] == {}
+
+
+def test_topic_refit_refines_the_workspace_topic_model(rt: Container) -> None:
+    ingest_airline_excerpt(rt)
+    rt.catalogs.set(
+        "acme",
+        "taxonomy",
+        data={"topics": [{"name": "Delays"}, {"name": "Baggage"}]},
+        defer=lambda f: f(),
+    )
+    before = rt.enrich.topic_model("acme")
+    assert before is not None and set(before.stages().values()) == {"prototype"}
+    ids = sorted(_rows(rt))[:12]
+    for n, mid in enumerate(ids):
+        rt.labels.correct("acme", mid, topics=["baggage"] if n % 2 else ["delays"])
+    # Both kinds asked: sentiment has too few corrections and is skipped, topics refit.
+    (report,) = rt.labels.refit("acme")
+    assert (report.kind, report.version, report.by_label) == (
+        "topics",
+        1,
+        {"delays": 6, "baggage": 6},
+    )
+    after = rt.enrich.topic_model("acme")
+    assert after is not None and set(after.stages().values()) != {"prototype"}
+    # Corrected mentions keep exactly their topics after the refit re-assigned everything.
+    assert rt.labels.labels("acme", ids[1]).topics == ["baggage"]
+    rt.labels.restore("acme", "topics", None)
+    restored = rt.enrich.topic_model("acme")
+    assert restored is not None and set(restored.stages().values()) == {"prototype"}
