@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, bindparam, select, update
 from enrichment.author_type import addressed_handles, classify_author, official_handles
 from enrichment.enricher import Enricher, match_entities
 from enrichment.entities import EntityCatalog
-from enrichment.vector_stage import VectorEnrichment
+from enrichment.vector_stage import VectorEnrichment, corrected_field
 from enrichment.workspace_sentiment import WorkspaceSentiment
 from hark.documents import embed_text
 from store import embeddings as embedding_cache
@@ -104,7 +104,7 @@ def reenrich_topics(
             vectors,
             {},
             enrichment.sentiment(workspace),
-            corrected_topics={i: f["topics"] for i, f in corrected.items() if "topics" in f},
+            corrected_topics=corrected_field(corrected, "topics"),
         )
         with engine.begin() as conn:
             enrichment_store.replace_topics(

@@ -35,6 +35,11 @@ class Annotations:
     clauses_embedded: int = 0
 
 
+def corrected_field(corrected: dict[int, dict[str, Any]], name: str) -> dict[int, Any]:
+    """mention id -> the value users set for one field, of those that set it."""
+    return {i: fields[name] for i, fields in corrected.items() if name in fields}
+
+
 def _no_corrections(workspace: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     return {}
 
@@ -68,7 +73,7 @@ class VectorEnrichment:
                 sentiment,
                 self.labeller,
                 self.labeller_below,
-                corrected={i: f["sentiment"] for i, f in corrected.items() if "sentiment" in f},
+                corrected=corrected_field(corrected, "sentiment"),
             )
         model = self.topic_model(workspace)
         if model is None:
@@ -80,7 +85,7 @@ class VectorEnrichment:
             vectors,
             out.sentiments,
             sentiment,
-            corrected_topics={i: f["topics"] for i, f in corrected.items() if "topics" in f},
+            corrected_topics=corrected_field(corrected, "topics"),
         )
         return out
 
