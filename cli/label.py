@@ -4,6 +4,7 @@ model is least sure of; refit the workspace's models from the corrections; resto
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +27,14 @@ HELP = (
     "  [n]egative [u] neutral [p]ositive   [enter] the model is right   "
     "[t]opics [b]rand [s]kip [q]uit"
 )
+
+
+def _read_key() -> str:
+    """One key: from the terminal without Enter, or the next character of piped input (so
+    a session can be scripted); the end of the input quits."""
+    if sys.stdin.isatty():
+        return typer.getchar().lower()
+    return (sys.stdin.read(1) or "q").lower()
 
 
 def _probs(p: dict[str, float] | None) -> str:
@@ -58,7 +67,7 @@ def _session(service: LabelService, workspace: str, limit: int) -> dict[str, int
     for at, item in enumerate(queue, 1):
         _show(item, at, len(queue))
         while True:
-            key = typer.getchar().lower()
+            key = _read_key()
             if key == "q":
                 return done
             if key == "s":
@@ -240,7 +249,7 @@ def restore_model(
         raise typer.BadParameter("version must be a number or 'none'")
     chosen = None if version.lower() == "none" else int(version)
     applied = container(ctx).labels.restore(workspace, kind, chosen)
-    typer.echo(f"{kind}: {'none' if chosen is None else f'v{chosen}'} active; {applied}")
+    typer.echo(f"{kind}: {'none' if chosen is None else f'v{chosen}'} active; {_applied(applied)}")
 
 
 @app.command("stats")
@@ -259,7 +268,22 @@ def _refit_line(r: Any) -> str:
     )
     if not r.active:
         return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
-    return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.applied}"
+    return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {_applied(r.applied)}"
+
+
+def _applied(applied: dict[str, int]) -> str:
+    """What re-labelling did, in words."""
+    if not applied:
+        return "re-labelling queued"
+    parts = []
+    if "sentiment_relabelled" in applied:
+        parts.append(
+            f"{applied['sentiment_relabelled']} mentions re-labelled, "
+            f"{applied['sentiment_changed']} changed sentiment, "
+            f"{applied['reindexed']} re-indexed"
+        )
+    parts.append(f"topics assigned to {applied.get('topics_assigned', 0)}")
+    return "; ".join(parts)
 
 
 def _print_labels(got: dict[str, Any], as_json: bool) -> None:

@@ -375,7 +375,7 @@ class LabelService:
                 raise HarkError(
                     ErrorCode.VALIDATION,
                     "; ".join(e.message for e in refusals),
-                    [e.details for e in refusals],
+                    [e.details for e in refusals if e.details is not None] or None,
                 )
             return reports
         kinds_done = [r.kind for r in reports if r.active]

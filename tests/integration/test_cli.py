@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +146,16 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     assert r.exit_code == 2
     r = cli.invoke(app, ["label", "refit", "--kind", "topics"])
     assert r.exit_code == 2 and "no taxonomy" in r.stderr
+
+
+def test_a_labelling_session_can_be_piped(tmp_path: Path) -> None:
+    """Keys on a pipe (no terminal): one character per answer, the input's end quits."""
+    env = {**os.environ, "HARK_HOME": str(tmp_path / "home")}
+    hark = [sys.executable, "-m", "cli"]
+    ingest = [*hark, "ingest", str(AIRLINE_EXCERPT), "-m", "twitter-us-airline-sentiment"]
+    subprocess.run(ingest, env=env, check=True, capture_output=True)
+    done = subprocess.run(
+        [*hark, "label", "--limit", "5"], input="npu", env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "3 labelled" in done.stdout and "-> positive" in done.stdout
