@@ -287,21 +287,29 @@ def change_within_error(
 ) -> bool:
     """Whether the change the labels show (current against baseline, each times its scale:
     1/days for rates, 1/total for shares) lies inside the labels' error: the interval of the
-    estimated change holds zero, or the estimate moves the other way. No change, no flag."""
+    estimated ratio (current over baseline) holds one, or the estimate moves the other way.
+    No change, no flag."""
     shown = current.count * current_scale - baseline.count * baseline_scale
     if shown == 0:
         return False
-    moved = current.value * current_scale - baseline.value * baseline_scale
+    now, before = current.value * current_scale, baseline.value * baseline_scale
+    moved = now - before
     if moved == 0 or (moved > 0) != (shown > 0):
         return True
+    if now <= 0 or before <= 0:
+        return False  # from or to nothing: no relative error can make that
+    # The labels' error is relative (a model that misses a third of the negatives misses a
+    # third in both periods), so the change is tested as a ratio: on the log scale a shared
+    # error cancels in proportion to how much the two periods' errors correlate, whatever
+    # the two counts' sizes.
     rho = min(current.correlation, baseline.correlation)
-    b1, b0 = current.bias_sd * current_scale, baseline.bias_sd * baseline_scale
+    r1, r0 = current.bias_sd / current.value, baseline.bias_sd / baseline.value
     var = (
-        current.sampling_var * current_scale**2
-        + baseline.sampling_var * baseline_scale**2
-        + b1 * b1
-        + b0 * b0
-        - 2 * rho * b1 * b0
+        current.sampling_var / current.value**2
+        + baseline.sampling_var / baseline.value**2
+        + r1 * r1
+        + r0 * r0
+        - 2 * rho * r1 * r0
     )
     level = min(current.level, baseline.level)
-    return abs(moved) < z_value(level) * math.sqrt(max(var, 0.0))
+    return abs(math.log(now / before)) < z_value(level) * math.sqrt(max(var, 0.0))

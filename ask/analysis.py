@@ -803,7 +803,8 @@ def _rank(a: Analysis, engine: Engine, window: PlanWindow) -> None:
         counts = sentiment_counts(engine, a.scope, window)
         total = _asked(a, counts)
         a.add(_count_fact(a, total, window, estimate=_asked_estimate(a, engine, window)))
-        if not _themes(a, window, None, total):
+        # With a period to compare with, each theme says how it grew ("what is new").
+        if not _themes(a, window, a.plan.baseline, total):
             _caveat(a, "no_topics")
         return
     sentiment = a.plan.sentiment.value if a.plan.sentiment else None

@@ -848,6 +848,68 @@ class ThemeFact(FactBase):
         return out
 
 
+class VoiceFact(FactBase):
+    """A brand's (or a catalog competitor's) share of voice among the brands compared, and
+    its negative share, in the period beside the previous one; ``significant`` says whether
+    its negative share moved beyond chance (two-proportion z-test)."""
+
+    kind: Literal["voice"] = "voice"
+    dimension: Literal["brand", "entity"]
+    value: str = Field(description="The brand as stored, or the catalog entity id.")
+    name: str = Field(description="Its display name, inert.")
+    total: int
+    previous_total: int
+    share: float = Field(description="Percent of the mentions of all brands compared.")
+    previous_share: float
+    negative: int
+    negative_share: float = Field(description="Percent of its own mentions.")
+    previous_negative_share: float
+    significant: bool
+    p_value: float | None = None
+    focus: bool = Field(False, description="The brand the brief is written for.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        return str(p["fact"]["voice"]).format(
+            name=self.name,
+            total=raw(self.total, language),
+            previous_total=raw(self.previous_total, language),
+            share=raw(self.share, language),
+            previous_share=raw(self.previous_share, language),
+            negative=raw(self.negative, language),
+            negative_share=raw(self.negative_share, language),
+            previous_negative_share=raw(self.previous_negative_share, language),
+        )
+
+    def _numbers(self) -> list[float]:
+        return [
+            self.total,
+            self.previous_total,
+            self.share,
+            self.previous_share,
+            self.negative,
+            self.negative_share,
+            self.previous_negative_share,
+        ]
+
+
+class NotableFact(FactBase):
+    """A mention worth reading on its own: the widest reach, or among the most negative."""
+
+    kind: Literal["notable"] = "notable"
+    reason: Literal["reach", "negative"]
+    mention: int = Field(description="The mention's id (also its citation).")
+    reach: int | None = Field(None, description="Its reach, where the source gives one.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        key = "notable_reach" if self.reason == "reach" else "notable_negative"
+        return str(p["fact"][key]).format(
+            mention=self.mention, reach=raw(self.reach or 0, language)
+        )
+
+    def _numbers(self) -> list[float]:
+        return [self.reach] if self.reason == "reach" and self.reach is not None else []
+
+
 class CaveatFact(FactBase):
     """Why the numbers say less than they seem to, or why some are missing."""
 
@@ -889,6 +951,8 @@ Fact = Annotated[
     | RatingFact
     | NameMatchFact
     | ThemeFact
+    | VoiceFact
+    | NotableFact
     | CaveatFact,
     Field(discriminator="kind"),
 ]

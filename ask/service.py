@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from analytics.scope import Scope
 from ask.analysis import ThemesFn, analyse
 from ask.composer_template import TemplateComposer
-from ask.facts import Fact
+from ask.facts import Evidence, Fact
 from ask.plan import Plan
 from ask.planner import RulesPlanner, reference_time
 from ask.quotes import QuotePicker, VectorsFor
@@ -101,7 +101,7 @@ class Asker:
 
         return count
 
-    def _themes_for(self, workspace: str) -> ThemesFn | None:
+    def themes_for(self, workspace: str) -> ThemesFn | None:
         if self.themes is None:
             return None
         themes, vectors = self.themes, self.vectors_for(workspace)
@@ -112,6 +112,53 @@ class Asker:
             )
 
         return found
+
+    def evidence(
+        self,
+        workspace: str,
+        plan: Plan,
+        *,
+        vocab: Any | None = None,
+        tz: tzinfo | None = None,
+    ) -> tuple[Evidence, dict[str, str]]:
+        """The facts and quotes of a plan over the workspace (numbers from analytics, quotes
+        from its mentions), and the display names of the catalog ids they use. Briefs and
+        chat build plans of their own and come here, as questions do."""
+        vocab = vocab if vocab is not None else self.vocabulary.get(workspace)
+        tz = tz or self.timezone_for(workspace)
+        # Counting runs without the sentiment filter, so shares ("negative: 58 % of all") have
+        # their denominator; analytics takes the sentiment as an argument. Quotes are drawn
+        # with it: a quote for "negative mentions" is a negative mention.
+        scope = Scope(
+            workspace,
+            plan.filters(with_sentiment=False),
+            topics=tuple(plan.topics),
+            entities=tuple(plan.entities),
+            text_any=tuple(tuple(n.patterns) for n in plan.names),
+        )
+        quote_scope = replace(scope, filters=plan.filters())
+        picker = QuotePicker(
+            self.engine, quote_scope, self.vectors_for(workspace), self.embed_query
+        )
+        names = (
+            {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
+        )
+        display = (
+            {e.id: e.name for e in vocab.entities.entities} if vocab.entities is not None else {}
+        )
+        evidence = analyse(
+            plan,
+            scope,
+            self.engine,
+            picker,
+            names,
+            display=display,
+            tz=ZoneInfo(plan.timezone) if plan.timezone != "UTC" else tz,
+            themes=self.themes_for(workspace),
+            prevalence_error=self.prevalence_error,
+            model_version=self.sentiment_version(workspace) if self.sentiment_version else None,
+        )
+        return evidence, display
 
     def ask(
         self,
@@ -147,7 +194,7 @@ class Asker:
             )
             if self.llm_planner is not None and use_llm:
                 plan = self.llm_planner.refine(plan, vocab)
-            filters = plan.filters(with_sentiment=False)
+            plan.filters(with_sentiment=False)  # an impossible filter fails here
         except ValidationError as exc:
             # The question reads as something impossible ("5-1 star", "last 0 days").
             err = exc.errors()[0]
@@ -157,38 +204,7 @@ class Asker:
         timings["plan"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        # Counting runs without the sentiment filter, so shares ("negative: 58 % of all") have
-        # their denominator; analytics takes the sentiment as an argument. Quotes are drawn
-        # with it: a quote for "negative mentions" is a negative mention.
-        scope = Scope(
-            workspace,
-            filters,
-            topics=tuple(plan.topics),
-            entities=tuple(plan.entities),
-            text_any=tuple(tuple(n.patterns) for n in plan.names),
-        )
-        quote_scope = replace(scope, filters=plan.filters())
-        picker = QuotePicker(
-            self.engine, quote_scope, self.vectors_for(workspace), self.embed_query
-        )
-        names = (
-            {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
-        )
-        display = (
-            {e.id: e.name for e in vocab.entities.entities} if vocab.entities is not None else {}
-        )
-        evidence = analyse(
-            plan,
-            scope,
-            self.engine,
-            picker,
-            names,
-            display=display,
-            tz=ZoneInfo(plan.timezone) if plan.timezone != "UTC" else tz,
-            themes=self._themes_for(workspace),
-            prevalence_error=self.prevalence_error,
-            model_version=self.sentiment_version(workspace) if self.sentiment_version else None,
-        )
+        evidence, display = self.evidence(workspace, plan, vocab=vocab, tz=tz)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()

@@ -61,3 +61,30 @@ def rows_by_id(conn: Connection, *, scope: ScopeSpec, ids: Sequence[int]) -> Seq
             )
         )
     )
+
+
+def notable_rows(
+    conn: Connection, *, scope: ScopeSpec, window: Span, by: str, limit: int
+) -> Sequence[Any]:
+    """The counted mentions in ``scope`` within ``window`` that stand out on their own:
+    ``by="reach"`` the widest reach (mentions without one left out), ``by="negative"`` the
+    surest negatives (labelled negative, highest negative probability; a correction, with no
+    probability, first). Ties go to the newest."""
+    m = mentions.c
+    version = taxonomy_version(conn, workspace=scope.workspace)
+    cond = and_(scope_condition(scope, version), in_window(window))
+    if by == "reach":
+        cond, order = and_(cond, m.reach.is_not(None), m.reach > 0), [m.reach.desc()]
+    elif by == "negative":
+        cond = and_(cond, m.sentiment == "negative")
+        order = [m.p_negative.is_(None).desc(), m.p_negative.desc()]
+    else:
+        raise ValueError(f"unknown notable order {by!r}")
+    return list(
+        conn.execute(
+            select(*(mentions.c[c] for c in (*QUOTE_COLUMNS, "reach")))
+            .where(cond)
+            .order_by(*order, m.created_at.desc(), m.id.desc())
+            .limit(limit)
+        )
+    )

@@ -276,3 +276,24 @@ workspace_settings = Table(
     Column("timezone", String(64)),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Insight briefs, kept whole: `body` is the brief with all its facts and quotes (briefs.model
+# .Brief as JSON), so an old brief is fetched and re-rendered without computing anything,
+# and the next brief of the same schedule (or the same filters) reads what this one flagged.
+briefs = Table(
+    "briefs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("schedule_id", Integer),
+    Column("period_start", UTCDateTime(), nullable=False),
+    Column("period_end", UTCDateTime(), nullable=False),
+    Column("language", String(8), nullable=False),
+    # The filters as canonical JSON text, so "the last brief with these filters" is one
+    # equality, on every database.
+    Column("filters_key", String(1024), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_briefs_ws_created", briefs.c.workspace, briefs.c.created_at)
