@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import CatchUnexpected, install_error_handlers
 from api.limits import CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
-from api.routers import ask, enrichment, health, labels, mentions, workspace
+from api.routers import ask, briefs, enrichment, health, labels, mentions, workspace
 from hark import __version__
 from hark.settings import Settings, get_settings
 from services.container import Container
@@ -55,4 +55,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(ask.router)
     app.include_router(workspace.router)
     app.include_router(labels.router)
+    app.include_router(briefs.router)
     return app

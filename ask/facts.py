@@ -910,6 +910,60 @@ class NotableFact(FactBase):
         return [self.reach] if self.reason == "reach" and self.reach is not None else []
 
 
+class KpiFact(FactBase):
+    """A brief's key figure in its period beside the previous period (and the longer
+    baseline's average per period), taken from the facts named in ``based_on``; the change
+    is a percent for counts, points for shares, stars for ratings."""
+
+    kind: Literal["kpi"] = "kpi"
+    key: Literal["volume", "negative", "negative_share", "positive_share", "rating", "nps"]
+    unit: Literal["count", "percent", "stars", "points"]
+    current: float
+    previous: float | None = None
+    baseline: float | None = Field(
+        None, description="The longer baseline's average per period of the same length."
+    )
+    change: float | None = None
+    significant: bool | None = Field(
+        None, description="The change is beyond what chance alone produces (p < 0.05)."
+    )
+    within_label_error: bool = Field(
+        False, description="The sentiment labels' own error could make this change."
+    )
+    based_on: list[str] = Field(default_factory=list, description="Ids of the facts behind it.")
+
+    def _phrase(self, p: dict[str, Any], language: str) -> str:
+        k = p["brief"]["kpi"]
+        values = {
+            "current": _whole(self.current, language),
+            "previous": "" if self.previous is None else _whole(self.previous, language),
+            "change": "" if self.change is None else raw_signed(self.change, language),
+            "baseline": "" if self.baseline is None else _whole(self.baseline, language),
+        }
+        text = str(k[self.key if self.previous is not None else f"{self.key}_only"]).format(
+            **values
+        )
+        if self.baseline is not None:
+            text += str(k["baseline"]).format(**values)
+        if self.significant is not None:
+            text += str(k["significant" if self.significant else "noise"])
+        if self.within_label_error:
+            text += str(k["label_error"])
+        return text
+
+    def _numbers(self) -> list[float]:
+        return [
+            abs(v)
+            for v in (self.current, self.previous, self.change, self.baseline)
+            if v is not None
+        ]
+
+
+def _whole(value: float, language: str) -> str:
+    """A count kept as a float, shown as the whole number it is."""
+    return raw(int(value) if float(value).is_integer() else value, language)
+
+
 class CaveatFact(FactBase):
     """Why the numbers say less than they seem to, or why some are missing."""
 
@@ -953,6 +1007,7 @@ Fact = Annotated[
     | ThemeFact
     | VoiceFact
     | NotableFact
+    | KpiFact
     | CaveatFact,
     Field(discriminator="kind"),
 ]

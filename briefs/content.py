@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
@@ -26,9 +26,11 @@ from ask.composer_template import TemplateComposer, period_text
 from ask.facts import (
     CaveatFact,
     ChangeFact,
+    CountFact,
     DriverFact,
     Evidence,
     Fact,
+    KpiFact,
     NotableFact,
     PeriodFact,
     Quote,
@@ -39,11 +41,11 @@ from ask.facts import (
     ThemeFact,
     VoiceFact,
 )
-from ask.phrasing import has_phrases, phrases, raw, raw_signed
+from ask.phrasing import has_phrases, phrases, raw
 from ask.plan import Intent, Plan, PlanWindow
 from ask.quotes import QUOTE_CHARS
 from ask.untrusted import inert
-from briefs.model import Action, Brief, BriefFilters, DayPoint, Kpi, Section, SectionKey
+from briefs.model import Action, ActionKind, Brief, BriefFilters, DayPoint, Section, SectionKey
 from hark.domain import SearchFilters, Sentiment
 from store import evidence as evidence_store
 
@@ -60,6 +62,8 @@ RISING_ACTIONS = 3
 # A rating change worth looking at, in stars.
 RATING_DROP = 0.2
 NAME_CHARS = 60
+
+F = TypeVar("F")
 
 # (plan) -> (evidence, display names of catalog ids): ``Asker.evidence`` for one workspace.
 EvidenceFn = Callable[[Plan], tuple[Evidence, dict[str, str]]]
@@ -421,243 +425,187 @@ class _Builder:
         before: Evidence,
         rising: Section,
         ratings: list[Evidence],
-    ) -> list[Kpi]:
-        out: list[Kpi] = []
+    ) -> list[KpiFact]:
+        """The key figures, each from the facts of a section (named in ``based_on``); the
+        previous period's sentiment mix and ratings join the sentiment section's facts."""
+        out: list[KpiFact] = []
+
+        def kpi(key: Any, unit: Any, current: float, **fields: Any) -> None:
+            out.append(KpiFact(id=f"kpi.{key}", key=key, unit=unit, current=current, **fields))
+
         change = _first(volume.facts, ChangeFact)
-        baseline = self.section("baseline")
-        per_period = None
-        if baseline is not None and self.baseline is not None:
-            first = _first(baseline.facts, PeriodFact)
-            if first is not None:
-                per_period = round(first.total / self.r.baseline_periods, 1)
         if change is not None:
-            out.append(
-                Kpi(
-                    key="volume",
-                    unit="count",
-                    current=change.current,
-                    previous=change.baseline,
-                    baseline=per_period,
-                    change=change.relative,
-                    significant=change.significant,
-                    facts=[change.id],
-                )
+            kpi(
+                "volume",
+                "count",
+                change.current,
+                previous=change.baseline,
+                baseline=self.per_period(),
+                change=change.relative,
+                significant=change.significant,
+                based_on=[change.id],
             )
-        neg = _first(rising.facts, ChangeFact)
         label_error = any(
             isinstance(f, CaveatFact) and f.reason == "within_label_error" for f in rising.facts
         )
+        neg = _first(rising.facts, ChangeFact)
         if neg is not None:
-            out.append(
-                Kpi(
-                    key="negative",
-                    unit="count",
-                    current=neg.current,
-                    previous=neg.baseline,
-                    change=neg.relative,
-                    significant=neg.significant,
-                    within_label_error=label_error,
-                    facts=[neg.id],
-                )
+            kpi(
+                "negative",
+                "count",
+                neg.current,
+                previous=neg.baseline,
+                change=neg.relative,
+                significant=neg.significant,
+                within_label_error=label_error,
+                based_on=[neg.id],
             )
         share = _first(rising.facts, ShareChangeFact)
         if share is not None:
-            out.append(
-                Kpi(
-                    key="negative_share",
-                    unit="percent",
-                    current=share.current,
-                    previous=share.baseline,
-                    change=round(share.current - share.baseline, 1),
-                    significant=share.significant,
-                    within_label_error=label_error,
-                    facts=[share.id],
-                )
+            kpi(
+                "negative_share",
+                "percent",
+                share.current,
+                previous=share.baseline,
+                change=round(share.current - share.baseline, 1),
+                significant=share.significant,
+                within_label_error=label_error,
+                based_on=[share.id],
             )
-        pos_now = next(
-            (
-                f
-                for f in sentiment.facts
-                if isinstance(f, SentimentShareFact) and f.sentiment is Sentiment.POSITIVE
-            ),
-            None,
+        now, then = _positive(sentiment.facts), _positive(before.facts)
+        total_now, total_then = (
+            _first(facts, CountFact) for facts in (sentiment.facts, before.facts)
         )
-        pos_before = next(
-            (
-                f
-                for f in before.facts
-                if isinstance(f, SentimentShareFact) and f.sentiment is Sentiment.POSITIVE
-            ),
-            None,
-        )
-        if pos_now is not None:
-            test = None
-            if pos_before is not None and pos_now.share and pos_before.share:
-                test = two_proportion_z(
-                    pos_now.count,
-                    round(100 * pos_now.count / pos_now.share),
-                    pos_before.count,
-                    round(100 * pos_before.count / pos_before.share),
-                )
-            if pos_before is not None:
-                pos_before.id = "sentiment.previous"
-                sentiment.facts.append(pos_before)
-            out.append(
-                Kpi(
-                    key="positive_share",
-                    unit="percent",
-                    current=pos_now.share,
-                    previous=None if pos_before is None else pos_before.share,
-                    change=None
-                    if pos_before is None
-                    else round(pos_now.share - pos_before.share, 1),
-                    significant=None if test is None else test.p_value < SIGNIFICANCE,
-                    facts=[pos_now.id] + ([pos_before.id] if pos_before else []),
-                )
-            )
-        now, then = (_first(e.facts, RatingFact) for e in ratings)
-        if now is not None and now.rated:
-            now.id = "sentiment.rating"
-            sentiment.facts.append(now)
-            ids = [now.id]
-            if then is not None and then.rated:
-                then.id = "sentiment.rating_previous"
+        if now is not None:
+            fields: dict[str, Any] = {"based_on": [now.id]}
+            if then is not None and total_now is not None and total_then is not None:
+                then.id = "sentiment.previous"
                 sentiment.facts.append(then)
-                ids.append(then.id)
-            prev_avg = then.average if then is not None and then.rated else None
-            out.append(
-                Kpi(
-                    key="rating",
-                    unit="stars",
-                    current=now.average,
-                    previous=prev_avg,
-                    change=None
-                    if prev_avg is None or now.average is None
-                    else round(now.average - prev_avg, 2),
-                    facts=ids,
-                )
+                test = two_proportion_z(now.count, total_now.total, then.count, total_then.total)
+                fields |= {
+                    "previous": then.share,
+                    "change": round(now.share - then.share, 1),
+                    "significant": None if test is None else test.p_value < SIGNIFICANCE,
+                    "based_on": [now.id, then.id],
+                }
+            kpi("positive_share", "percent", now.share, **fields)
+        rated_now, rated_then = (_first(e.facts, RatingFact) for e in ratings)
+        if rated_now is None or not rated_now.rated or rated_now.average is None:
+            return out
+        rated_now.id = "sentiment.rating"
+        sentiment.facts.append(rated_now)
+        sentiment.text += "\n" + rated_now.phrase(self.language)
+        ids = [rated_now.id]
+        if rated_then is not None and rated_then.rated and rated_then.average is not None:
+            rated_then.id = "sentiment.rating_previous"
+            sentiment.facts.append(rated_then)
+            ids.append(rated_then.id)
+        else:
+            rated_then = None
+        kpi(
+            "rating",
+            "stars",
+            rated_now.average,
+            previous=None if rated_then is None else rated_then.average,
+            change=None
+            if rated_then is None or rated_then.average is None
+            else round(rated_now.average - rated_then.average, 2),
+            based_on=ids,
+        )
+        if rated_now.nps is not None:
+            before_nps = None if rated_then is None else rated_then.nps
+            kpi(
+                "nps",
+                "points",
+                rated_now.nps,
+                previous=before_nps,
+                change=None if before_nps is None else round(rated_now.nps - before_nps, 1),
+                based_on=ids,
             )
-            if now.nps is not None:
-                prev_nps = then.nps if then is not None else None
-                out.append(
-                    Kpi(
-                        key="nps",
-                        unit="points",
-                        current=now.nps,
-                        previous=prev_nps,
-                        change=None if prev_nps is None else round(now.nps - prev_nps, 1),
-                        facts=ids,
-                    )
-                )
-            sentiment.text += "\n" + now.phrase(self.language)
         return out
 
+    def per_period(self) -> float | None:
+        """The longer baseline's mentions per period of the brief's length."""
+        baseline = self.section("baseline")
+        first = _first(baseline.facts, PeriodFact) if baseline else None
+        if first is None or not self.r.baseline_periods:
+            return None
+        return round(first.total / self.r.baseline_periods, 1)
+
     def actions(self) -> list[Action]:
-        out: list[Action] = []
-        p, lang = self.p["action"], self.language
-        since = self.section("since_last")
-        for f in since.facts if since else []:
-            if isinstance(f, DriverFact) and f.delta > 0:
-                out.append(
-                    Action(
-                        kind="still_rising",
-                        text=str(p["still_rising"]).format(
-                            name=f.name,
-                            current=raw(f.current, lang),
-                            baseline=raw(f.baseline, lang),
-                        ),
-                        facts=[f.id],
-                    )
-                )
-        rising = self.section("rising")
-        drivers = [
-            f
-            for f in (rising.facts if rising else [])
-            if isinstance(f, DriverFact) and f.dimension == "topic" and f.delta > 0
+        """What to look at, most pressing first, each tied to the facts (and quotes) that
+        show it: issues the last brief flagged that still rise, the topics driving the
+        negative change (or the change itself when no topic does), spiking days, new themes,
+        brands whose negative share moved beyond chance, a falling rating."""
+        lang = self.language
+
+        def act(kind: ActionKind, key: str, fact: Fact, **values: float | str) -> Action:
+            text = str(self.p["action"][key]).format(
+                **{k: raw(v, lang) if isinstance(v, int | float) else v for k, v in values.items()}
+            )
+            return Action(kind=kind, text=text, facts=[fact.id], citations=list(fact.citations))
+
+        out = [
+            act(
+                "still_rising",
+                "still_rising",
+                f,
+                name=f.name,
+                current=f.current,
+                baseline=f.baseline,
+            )
+            for f in self.facts("since_last", DriverFact)
+            if f.delta > 0
         ]
-        for f in drivers[:RISING_ACTIONS]:
+        drivers = [
+            f for f in self.facts("rising", DriverFact) if f.dimension == "topic" and f.delta > 0
+        ]
+        out += [
+            act(
+                "rising_issue",
+                "rising_issue",
+                f,
+                name=f.name,
+                current=f.current,
+                baseline=f.baseline,
+            )
+            for f in drivers[:RISING_ACTIONS]
+        ]
+        change = next(iter(self.facts("rising", ChangeFact)), None)
+        if not drivers and change and change.significant and change.current > change.baseline:
             out.append(
-                Action(
-                    kind="rising_issue",
-                    text=str(p["rising_issue"]).format(
-                        name=f.name,
-                        current=raw(f.current, lang),
-                        baseline=raw(f.baseline, lang),
-                    ),
-                    facts=[f.id],
-                    citations=f.citations,
+                act(
+                    "negative_up",
+                    "negative_up",
+                    change,
+                    current=change.current,
+                    baseline=change.baseline,
                 )
             )
-        change = _first(rising.facts, ChangeFact) if rising else None
-        if (
-            not drivers
-            and change is not None
-            and change.significant
-            and change.current > change.baseline
-        ):
-            out.append(
-                Action(
-                    kind="negative_up",
-                    text=str(p["negative_up"]).format(
-                        current=raw(change.current, lang), baseline=raw(change.baseline, lang)
-                    ),
-                    facts=[change.id],
-                    citations=change.citations,
-                )
+        out += [
+            act("spike", "spike", f, day=f.day.isoformat(), count=f.count, expected=f.expected)
+            for f in self.facts("spikes", SpikeFact)
+        ]
+        out += [
+            act("emerging", "emerging", f, name=f.name, current=f.current, baseline=f.baseline or 0)
+            for f in self.facts("emerging", ThemeFact)
+        ]
+        out += [
+            act(
+                "competitor",
+                "competitor_up"
+                if f.negative_share > f.previous_negative_share
+                else "competitor_down",
+                f,
+                name=f.name,
+                current=f.negative_share,
+                baseline=f.previous_negative_share,
             )
-        spikes = self.section("spikes")
-        for f in spikes.facts if spikes else []:
-            if isinstance(f, SpikeFact):
-                out.append(
-                    Action(
-                        kind="spike",
-                        text=str(p["spike"]).format(
-                            day=f.day.isoformat(),
-                            count=raw(f.count, lang),
-                            expected=raw(f.expected, lang),
-                        ),
-                        facts=[f.id],
-                    )
-                )
-        emerging = self.section("emerging")
-        for f in emerging.facts if emerging else []:
-            if isinstance(f, ThemeFact):
-                out.append(
-                    Action(
-                        kind="emerging",
-                        text=str(p["emerging"]).format(
-                            name=f.name,
-                            current=raw(f.current, lang),
-                            baseline=raw(f.baseline or 0, lang),
-                        ),
-                        facts=[f.id],
-                        citations=f.citations,
-                    )
-                )
-        brands = self.section("brands")
-        for f in brands.facts if brands else []:
-            if isinstance(f, VoiceFact) and f.significant:
-                key = (
-                    "competitor_up"
-                    if f.negative_share > f.previous_negative_share
-                    else "competitor_down"
-                )
-                out.append(
-                    Action(
-                        kind="competitor",
-                        text=str(p[key]).format(
-                            name=f.name,
-                            current=raw(f.negative_share, lang),
-                            baseline=raw(f.previous_negative_share, lang),
-                        ),
-                        facts=[f.id],
-                    )
-                )
-        sentiment = self.section("sentiment")
-        now = then = None
-        for f in sentiment.facts if sentiment else []:
-            if isinstance(f, RatingFact):
-                now, then = (f, then) if f.id == "sentiment.rating" else (now, f)
+            for f in self.facts("brands", VoiceFact)
+            if f.significant
+        ]
+        ratings = {f.id: f for f in self.facts("sentiment", RatingFact)}
+        now, then = ratings.get("sentiment.rating"), ratings.get("sentiment.rating_previous")
         if (
             now is not None
             and then is not None
@@ -666,17 +614,17 @@ class _Builder:
             and then.average - now.average >= RATING_DROP
         ):
             out.append(
-                Action(
-                    kind="rating_down",
-                    text=str(p["rating_down"]).format(
-                        current=raw(now.average, lang), baseline=raw(then.average, lang)
-                    ),
-                    facts=[now.id, then.id],
-                )
+                act("rating_down", "rating_down", now, current=now.average, baseline=then.average)
             )
+            out[-1].facts.append(then.id)
         return out
 
-    def headline(self, kpis: list[Kpi]) -> str:
+    def facts(self, key: SectionKey, kind: type[F]) -> list[F]:
+        """The facts of one kind in a section (none when the section is absent)."""
+        section = self.section(key)
+        return [f for f in (section.facts if section else []) if isinstance(f, kind)]
+
+    def headline(self, kpis: list[KpiFact]) -> str:
         """The one line a reader takes away: the negative change when it is real, else the
         volume change when it is, else the period's size and tone."""
         p, lang = self.p["headline"], self.language
@@ -709,29 +657,10 @@ class _Builder:
             negative_share=_raw(share.current if share and share.current is not None else 0, lang),
         )
 
-    def summary(self, kpis: list[Kpi]) -> str:
-        """The key figures in sentences: each with its previous value and whether it moved
-        beyond chance."""
-        p, lang = self.p["kpi"], self.language
-        lines = []
-        for k in kpis:
-            if k.current is None:
-                continue
-            values = {
-                "current": _raw(k.current, lang),
-                "previous": "" if k.previous is None else _raw(k.previous, lang),
-                "change": "" if k.change is None else raw_signed(k.change, lang),
-                "baseline": "" if k.baseline is None else _raw(k.baseline, lang),
-            }
-            line = str(p[k.key if k.previous is not None else f"{k.key}_only"]).format(**values)
-            if k.baseline is not None:
-                line += str(p["baseline"]).format(**values)
-            if k.significant is not None:
-                line += str(p["significant" if k.significant else "noise"])
-            if k.within_label_error:
-                line += str(p["label_error"])
-            lines.append(line)
-        return "\n".join(lines)
+    def summary(self, kpis: list[KpiFact]) -> str:
+        """The key figures as sentences, each with its previous value and whether it moved
+        beyond chance (the template summary; a model may phrase its own)."""
+        return "\n".join(k.phrase(self.language) for k in kpis)
 
     def series(self) -> list[DayPoint]:
         span = Window(self.previous.start, self.period.end)
@@ -770,6 +699,17 @@ def _kept(evidence: Evidence, keep: Callable[[Fact], bool]) -> Evidence:
 
 def _first(facts: list[Any], kind: type) -> Any:
     return next((f for f in facts if isinstance(f, kind)), None)
+
+
+def _positive(facts: list[Any]) -> SentimentShareFact | None:
+    return next(
+        (
+            f
+            for f in facts
+            if isinstance(f, SentimentShareFact) and f.sentiment is Sentiment.POSITIVE
+        ),
+        None,
+    )
 
 
 def _raw(value: float, language: str) -> str:

@@ -3,7 +3,11 @@ the composer wrote it. Everything shown is in the brief already; nothing is comp
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from ask.composer_template import window_text
 from ask.phrasing import phrases
+from ask.plan import PlanWindow
 from briefs.model import Brief
 
 
@@ -12,11 +16,12 @@ def render_markdown(brief: Brief) -> str:
     out = [
         f"# {brief.headline}",
         "",
-        "_"
-        + str(p["title"]).format(period=brief.period.label)
+        # Asterisks, not underscores: "2015_" would hide the year from date readers.
+        "*"
+        + str(p["title"]).format(period=period_text(brief.period, brief))
         + " · "
-        + str(p["compared"]).format(previous=brief.previous.label)
-        + "_",
+        + str(p["compared"]).format(previous=period_text(brief.previous, brief))
+        + "*",
         "",
     ]
     if brief.summary:
@@ -33,5 +38,10 @@ def render_markdown(brief: Brief) -> str:
         if not section.text.strip():
             continue
         out += [f"## {section.title}", "", section.text.strip(), ""]
-    out.append("_" + str(p["generated"]).format(count=len(brief.facts())) + "_")
+    out.append("*" + str(p["generated"]) + "*")
     return "\n".join(out).rstrip() + "\n"
+
+
+def period_text(window: PlanWindow, brief: Brief) -> str:
+    """A period in the brief's language ("22 февраля 2015 г.", "16.02.2015 – 22.02.2015")."""
+    return window_text(window, brief.language, ZoneInfo(brief.timezone))

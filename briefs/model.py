@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ask.facts import Fact, Quote
+from ask.facts import Fact, KpiFact, Quote
 from ask.plan import PlanWindow
 
 SectionKey = Literal[
@@ -28,7 +28,6 @@ SectionKey = Literal[
     "notable",  # highest-reach and most negative mentions
     "baseline",  # the period against the longer baseline
 ]
-KpiKey = Literal["volume", "negative", "negative_share", "positive_share", "rating", "nps"]
 ActionKind = Literal[
     "rising_issue", "negative_up", "spike", "emerging", "competitor", "rating_down", "still_rising"
 ]
@@ -47,27 +46,9 @@ class BriefFilters(BaseModel):
     languages: list[str] = Field(default_factory=list, max_length=20)
 
 
-class Kpi(BaseModel):
-    """One key figure of the period beside the previous period (and the longer baseline's
-    average per period): from the facts named in ``facts``."""
-
-    key: KpiKey
-    unit: Literal["count", "percent", "stars", "points"]
-    current: float | None
-    previous: float | None
-    baseline: float | None = Field(
-        None, description="The longer baseline's average per period of the same length."
-    )
-    change: float | None = Field(
-        None, description="Percent change for counts, points for shares, stars for ratings."
-    )
-    significant: bool | None = Field(
-        None, description="The change is beyond what chance alone produces (p < 0.05)."
-    )
-    within_label_error: bool = Field(
-        False, description="The sentiment labels' own error could make this change."
-    )
-    facts: list[str] = Field(default_factory=list, description="Ids of the facts behind it.")
+# The key figures are facts like any other (ask.facts.KpiFact): the verifier and composers
+# read them as such.
+Kpi = KpiFact
 
 
 class Section(BaseModel):
@@ -109,7 +90,7 @@ class Brief(BaseModel):
     summary: str = Field(
         "", description="A few sentences over the key figures (a model's, checked, or ours)."
     )
-    kpis: list[Kpi] = Field(default_factory=list)
+    kpis: list[KpiFact] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
@@ -124,7 +105,8 @@ class Brief(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def facts(self) -> list[Fact]:
-        return [f for s in self.sections for f in s.facts]
+        """Every fact of the brief: its key figures, then each section's."""
+        return [*self.kpis, *(f for s in self.sections for f in s.facts)]
 
     def section(self, key: SectionKey) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from cli import ask, catalogs, enrich, index, ingest, keys, label, search, topics, workspace
+from cli import (
+    ask,
+    brief,
+    catalogs,
+    enrich,
+    index,
+    ingest,
+    keys,
+    label,
+    search,
+    topics,
+    workspace,
+)
 from cli.common import container, handles_errors
 
 # Plain help (no rich markup): rendering it with rich imports markdown-it and friends, which
@@ -31,6 +43,7 @@ app.add_typer(catalogs.entities, name="entities")
 app.add_typer(topics.app, name="topics")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(label.app, name="label")
+app.add_typer(brief.app, name="brief")
 
 
 @app.command()

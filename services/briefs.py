@@ -43,9 +43,7 @@ def parse_period(text: str, tz: tzinfo) -> PlanWindow:
     if end < start:
         raise HarkError(ErrorCode.VALIDATION, f"period {text!r} ends before it starts")
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise HarkError(
-            ErrorCode.VALIDATION, f"a brief covers at most {MAX_PERIOD_DAYS} days"
-        )
+        raise HarkError(ErrorCode.VALIDATION, f"a brief covers at most {MAX_PERIOD_DAYS} days")
     return window(_midnight(start, tz), _midnight(end + timedelta(days=1), tz), tz)
 
 
@@ -77,9 +75,7 @@ def filters_key(filters: BriefFilters) -> str:
 
 
 class BriefService:
-    def __init__(
-        self, settings: Settings, engine: Callable[[], Engine], ask: AskService
-    ) -> None:
+    def __init__(self, settings: Settings, engine: Callable[[], Engine], ask: AskService) -> None:
         self.settings = settings
         self._engine = engine
         self._ask = ask
@@ -236,7 +232,19 @@ class BriefService:
                 before_id=before,
                 schedule_id=schedule_id,
             )
-        return [dict(r._mapping) for r in rows]
+        from ask.composer_template import period_text
+
+        tz = self._ask.asker.timezone_for(workspace)
+        # Periods end at midnight after their last day: labelled as the brief labels them.
+        return [
+            {
+                **r._mapping,
+                "period": period_text(
+                    r.period_start.astimezone(tz), r.period_end.astimezone(tz), "en"
+                ),
+            }
+            for r in rows
+        ]
 
     def render(self, brief: Brief, fmt: str) -> str:
         """The brief as ``fmt``: "markdown", "json" (every fact), "html" (a self-contained

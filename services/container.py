@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from hark.settings import Settings
 from services.ask import AskService
+from services.briefs import BriefService
 from services.catalogs import CatalogService
 from services.discovery import DiscoveryService
 from services.enrich import EnrichService
@@ -67,6 +68,7 @@ class Container:
             self.enrich.topic_model,
         )
         self.keys = KeyService(lambda: self.engine)
+        self.briefs = BriefService(settings, lambda: self.engine, self.ask)
         self.labels = LabelService(
             settings,
             lambda: self.engine,
