@@ -22,7 +22,7 @@ from analytics.counts import series, window_counts
 from analytics.scope import Scope, Window
 from analytics.stats import rate_test, two_proportion_z
 from analytics.voice import share_of_voice
-from ask.composer_template import TemplateComposer, period_text
+from ask.composer_template import TemplateComposer, period_text, window_text
 from ask.facts import (
     CaveatFact,
     ChangeFact,
@@ -290,7 +290,8 @@ class _Builder:
                     significant=p < SIGNIFICANCE,
                 )
             )
-        lines = [str(self.p["since_last_head"]).format(period=then_window.label)]
+        when = window_text(then_window, self.language, self.ws.tz)
+        lines = [str(self.p["since_last_head"]).format(period=when)]
         lines += [
             str(self.p["since_last_line"]).format(
                 name=f.name,

@@ -46,11 +46,6 @@ class BriefFilters(BaseModel):
     languages: list[str] = Field(default_factory=list, max_length=20)
 
 
-# The key figures are facts like any other (ask.facts.KpiFact): the verifier and composers
-# read them as such.
-Kpi = KpiFact
-
-
 class Section(BaseModel):
     key: SectionKey
     title: str
