@@ -32,6 +32,7 @@ from tests.helpers import (
     assert_error,
     ingest_airline_excerpt,
 )
+from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.integration
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
@@ -259,3 +260,46 @@ def test_cli_makes_lists_and_shows_briefs_and_refuses_bad_input(
     assert r.exit_code != 0 and "no brief 999" in r.output
     r = cli.invoke(app, ["brief", "show", brief_id, "--format", "pdf"])
     assert r.exit_code != 0 and "unknown format" in r.output
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk", "be", "uk", "ar", "fa", "ka"])
+def test_a_brief_in_every_language_keeps_its_numbers(loaded: Container, language: str) -> None:
+    from ask.phrasing import phrases
+
+    brief = loaded.briefs.make(
+        "acme", period="2015-02-23", language=language, save=False, use_llm=False
+    )
+    words = phrases(language)["brief"]
+    markdown = loaded.briefs.render(brief, "markdown")
+    assert verify(markdown, Evidence(facts=brief.facts(), quotes=brief.quotes)) == []
+    assert f"## {words['section']['rising']}" in markdown and f"## {words['actions']}" in markdown
+    page = loaded.briefs.render(brief, "html")
+    assert (' dir="rtl"' in page) == (language in ("ar", "fa"))
+    # Quotes stay as their authors wrote them, whatever the brief's language.
+    shown = [q for q in brief.quotes if f"[{q.id}]" in markdown]
+    assert shown and all(" ".join(q.text.split())[:60] in markdown for q in shown)
+
+
+def test_a_models_summary_is_verified_and_a_bad_one_falls_back(
+    loaded: Container, feb23: Brief, llm_server: LLMServer
+) -> None:
+    # The same stores, with a model configured.
+    settings = Settings(home=loaded.settings.home, llm_base_url=llm_server.base_url, _env_file=None)  # type: ignore[call-arg]
+    rt = Container(settings, embedder=loaded.embedder)
+    negative = _kpi(feb23, "negative")
+    cite = feb23.quotes[0].id
+    good = f"Negative mentions rose from {negative.previous:g} to {negative.current:g} [{cite}]."
+    llm_server.queue(Reply.text(good))
+    brief = rt.briefs.make("acme", period="2015-02-23", save=False)
+    assert brief.composer == "llm" and brief.summary == good and not brief.warnings
+    # The facts the model was shown are the brief's, and its quotes are marked untrusted.
+    prompt = str(llm_server.requests[-1])
+    assert "kpi.negative" in prompt and "untrusted" in prompt.lower()
+    # Invented numbers twice: the template summary stays, with a warning.
+    llm_server.queue(Reply.text(f"Negative mentions rose to {negative.current + 17:g} [{cite}]."))
+    llm_server.queue(Reply.text("Negative mentions: 999 [1]."))
+    brief = rt.briefs.make("acme", period="2015-02-23", save=False)
+    assert brief.composer == "template" and brief.summary == feb23.summary
+    assert any("failed the checks" in w for w in brief.warnings)
+    assert llm_server.pending == 0
+    rt.close()
