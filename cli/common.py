@@ -9,6 +9,7 @@ commands import what they use when they run.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -77,6 +78,11 @@ def handles_errors(func: F) -> F:
                     json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True
                 )
             raise typer.Exit(2) from None
+        except BrokenPipeError:
+            # The reader stopped reading (`hark label queue | head`): not an error. Point
+            # stdout at /dev/null so the interpreter's last flush cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             typer.echo(f"error [bad_file]: {exc}", err=True)
             raise typer.Exit(2) from None

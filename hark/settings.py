@@ -123,6 +123,56 @@ class Settings(BaseSettings):
         "and months begin; a workspace may set its own (PUT /v1/workspace/settings).",
     )
 
+    scheduler: bool = Field(
+        True,
+        description="`hark serve` runs due brief schedules and delivery retries in-process "
+        "(a background thread); turn it off where another process runs them.",
+    )
+    scheduler_interval_s: float = Field(
+        30.0, ge=1, le=3600, description="Seconds between the scheduler's checks."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server that sends briefs by e-mail; unset: no e-mail."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no login.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS (ignored with SSL)."
+    )
+    smtp_ssl: bool = Field(
+        False, description="Implicit TLS from the first byte (SMTPS, usually port 465)."
+    )
+    smtp_from: str | None = Field(
+        None, description="From address of briefs sent by e-mail (e.g. hark@example.com)."
+    )
+    delivery_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds before one delivery attempt (HTTP or SMTP) fails."
+    )
+    delivery_max_attempts: int = Field(
+        6, ge=1, le=50, description="Attempts at one delivery before it is marked failed."
+    )
+    delivery_backoff_s: float = Field(
+        60.0,
+        ge=0,
+        description="Wait before the first retry; each next wait is 5 times longer (±20% "
+        "jitter), up to HARK_DELIVERY_BACKOFF_MAX_S.",
+    )
+    delivery_backoff_max_s: float = Field(
+        21600.0, ge=0, description="Longest wait between two delivery attempts."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs brief webhooks (HMAC-SHA256, header X-Hark-Signature); "
+        "webhook recipients need it.",
+    )
+    telegram_bot_token: SecretStr | None = Field(
+        None, description="Telegram bot token; telegram recipients need it."
+    )
+    telegram_api_base: str = Field(
+        "https://api.telegram.org", description="Telegram Bot API base URL."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

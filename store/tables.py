@@ -297,3 +297,74 @@ briefs = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 Index("ix_briefs_ws_created", briefs.c.workspace, briefs.c.created_at)
+
+# A workspace's brief schedules: a cron expression in a zone; ``last_run`` is the fire time
+# last handled (claimed with a conditional UPDATE, so two schedulers never run one fire
+# time), and fire times at or before ``not_before`` (creation, a change of timing, being
+# enabled again) are never run.
+brief_schedules = Table(
+    "brief_schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("cron", String(128), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("not_before", UTCDateTime(), nullable=False),
+    Column("last_run", UTCDateTime()),
+    Column("last_brief_id", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("workspace", "name", name="uq_brief_schedules_ws_name"),
+    # Ids are never reused (SQLite reuses the largest after a delete): a new schedule must
+    # not inherit a removed one's briefs as its history.
+    sqlite_autoincrement=True,
+)
+
+# One row per brief sent to one recipient, written (pending) before the first attempt;
+# ``next_attempt_at`` is when the retry loop may take it (a lease while an attempt runs).
+brief_deliveries = Table(
+    "brief_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("brief_id", Integer, ForeignKey("briefs.id", ondelete="CASCADE"), nullable=False),
+    Column("schedule_id", Integer),
+    Column("channel", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    # Never reused: the id is the X-Hark-Delivery key receivers drop repeats by.
+    sqlite_autoincrement=True,
+)
+Index("ix_brief_deliveries_due", brief_deliveries.c.status, brief_deliveries.c.next_attempt_at)
+Index("ix_brief_deliveries_ws_brief", brief_deliveries.c.workspace, brief_deliveries.c.brief_id)
+
+# Every attempt at a delivery; one without ``finished_at`` was cut short (a crash).
+brief_delivery_attempts = Table(
+    "brief_delivery_attempts",
+    metadata,
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("brief_deliveries.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("ok", Boolean),
+    Column("code", Integer),
+    Column("error", Text),
+)
