@@ -31,6 +31,7 @@ from tests.helpers import (
     api_auth,
     assert_error,
     ingest_airline_excerpt,
+    mention,
 )
 from tests.llm_server import LLMServer, Reply
 
@@ -303,3 +304,55 @@ def test_a_models_summary_is_verified_and_a_bad_one_falls_back(
     assert any("failed the checks" in w for w in brief.warnings)
     assert llm_server.pending == 0
     rt.close()
+
+
+def test_ratings_nps_reach_and_notable_mentions_come_from_the_scores(
+    client: TestClient, loaded: Container
+) -> None:
+    """Survey answers on a 0-10 scale over two weeks: the brief's average rating and NPS equal
+    the ones computed here from what was pushed, and the widest-reach answer is notable."""
+    auth = api_auth(loaded, "survey")
+    texts = {
+        10: "Courier was on time and friendly, great service",
+        9: "Fast delivery, the app works well",
+        7: "Fine overall, nothing special",
+        3: "The parcel came two days late and support never answered",
+        1: "Terrible, the order was lost and nobody refunds it",
+    }
+    weeks = {1: [10, 9, 9, 7, 3, 10, 9, 7], 2: [3, 1, 7, 9, 3, 1, 10, 3, 1]}
+    batch = []
+    for week, scores in weeks.items():
+        for i, score in enumerate(scores):
+            day = datetime(2024, 3, 4 + 7 * (week - 1) + i % 7, 12, tzinfo=UTC)
+            batch.append(
+                mention(
+                    f"w{week}-{i}",
+                    f"{texts[score]} (order {week}{i:02d})",  # distinct: copies are deduplicated
+                    source="nps-survey",
+                    created_at=day.isoformat(),
+                    rating=float(score),
+                    rating_min=0.0,
+                    rating_max=10.0,
+                    reach=100 * (i + 1) + week,
+                )
+            )
+    r = client.post("/v1/mentions?wait=true", json={"mentions": batch}, headers=auth)
+    assert r.status_code in (200, 201), r.text
+    brief = loaded.briefs.make("survey", period="2024-03-11..2024-03-17", save=False, use_llm=False)
+    now, before = weeks[2], weeks[1]
+    rating = _kpi(brief, "rating")
+    assert rating.current == round(sum(now) / len(now), 2)
+    assert rating.previous == round(sum(before) / len(before), 2)
+
+    def nps(scores: list[int]) -> float:
+        return round(
+            100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores), 1
+        )
+
+    assert _kpi(brief, "nps").current == nps(now) and _kpi(brief, "nps").previous == nps(before)
+    notable = brief.section("notable")
+    assert notable is not None
+    widest = max((m for m in batch if m["external_id"].startswith("w2-")), key=lambda m: m["reach"])
+    reach = [f for f in notable.facts if getattr(f, "reason", None) == "reach"]
+    assert reach and reach[0].reach == widest["reach"]  # type: ignore[attr-defined]
+    assert any(a.kind == "rating_down" for a in brief.actions)
