@@ -587,6 +587,19 @@ class _Builder:
             act("spike", "spike", f, day=f.day.isoformat(), count=f.count, expected=f.expected)
             for f in self.facts("spikes", SpikeFact)
         ]
+        # Sources and places whose own jump explains the volume change beyond chance.
+        out += [
+            act(
+                "jump",
+                f"{f.dimension}_jump",
+                f,
+                name=f.name,
+                current=f.current,
+                baseline=f.baseline,
+            )
+            for f in self.facts("volume", DriverFact)
+            if f.dimension in ("source", "location") and f.significant and f.delta > 0
+        ]
         out += [
             act("emerging", "emerging", f, name=f.name, current=f.current, baseline=f.baseline or 0)
             for f in self.facts("emerging", ThemeFact)

@@ -29,7 +29,14 @@ SectionKey = Literal[
     "baseline",  # the period against the longer baseline
 ]
 ActionKind = Literal[
-    "rising_issue", "negative_up", "spike", "emerging", "competitor", "rating_down", "still_rising"
+    "still_rising",  # an issue the last brief flagged, still rising
+    "rising_issue",  # a topic driving the negative change
+    "negative_up",  # negative mentions rose beyond chance with no topic behind it
+    "spike",  # a day far above its usual level
+    "jump",  # a source or place whose mentions jumped
+    "emerging",  # a theme that grew from little or nothing
+    "competitor",  # a brand whose negative share moved beyond chance
+    "rating_down",  # the average rating fell
 ]
 
 
