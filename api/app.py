@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import CatchUnexpected, install_error_handlers
-from api.limits import CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
+from api.limits import BRIEFS, CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
 from api.routers import ask, briefs, enrichment, health, labels, mentions, workspace
 from hark import __version__
 from hark.settings import Settings, get_settings
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         {
             CATALOG_WRITES: settings.api_catalog_writes_per_hour,
             DISCOVERIES: settings.api_discoveries_per_hour,
+            BRIEFS: settings.api_briefs_per_hour,
         }
     )
     install_error_handlers(app)

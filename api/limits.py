@@ -16,6 +16,7 @@ from hark.errors import ErrorCode, HarkError
 Message = dict[str, Any]
 CATALOG_WRITES = "catalog changes"
 DISCOVERIES = "discovery runs"
+BRIEFS = "briefs"
 
 
 class BodySizeLimit:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     api_discoveries_per_hour: int = Field(
         12, ge=1, description="Topic discovery runs one API key may start per hour."
     )
+    api_briefs_per_hour: int = Field(
+        60, ge=1, description="Briefs one API key may make per hour (each runs every analysis)."
+    )
 
     index_on_start: bool = Field(
         True, description="The API indexes mentions left pending (e.g. by a crash) on start."

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api.deps import ContainerDep, WorkspaceDep
+from api.deps import ContainerDep, WorkspaceDep, costs
+from api.limits import BRIEFS
 from briefs.model import Brief, BriefFilters
 from hark.storable import DbId, StorableStr
 
@@ -62,7 +63,7 @@ def _rendered(c: ContainerDep, brief: Brief, fmt: Format) -> Brief | Response:
     return Response(c.briefs.render(brief, fmt), media_type=MEDIA[fmt], headers=headers)
 
 
-@router.post("/briefs", response_model=Brief, status_code=201)
+@router.post("/briefs", response_model=Brief, status_code=201, dependencies=[costs(BRIEFS)])
 def make_brief(
     body: BriefIn,
     c: ContainerDep,
