@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -13,6 +14,7 @@ from api.limits import BRIEFS, CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostL
 from api.routers import ask, briefs, enrichment, health, labels, mentions, workspace
 from hark import __version__
 from hark.settings import Settings, get_settings
+from integrations.mcp_server import McpHttp
 from services.container import Container
 
 
@@ -26,7 +28,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if settings.index_on_start:
             # Pushes whose queued indexing died with the last process are indexed now.
             threading.Thread(target=c.index.catch_up, name="hark-catch-up", daemon=True).start()
-        yield
+        # The MCP endpoint's requests run in its session manager's task group, which lives
+        # as long as the app does.
+        async with mcp_http.running():
+            yield
         c.close()
 
     app = FastAPI(
@@ -45,6 +50,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             BRIEFS: settings.api_briefs_per_hour,
         }
     )
+    # MCP tools at /mcp, behind the same API keys; a brief there spends the same budget.
+    mcp_http = McpHttp(c, before_brief=partial(app.state.cost_limiter.spend, budget=BRIEFS))
     install_error_handlers(app)
     # Added first, so it sits innermost: it sees what the routes raise before Starlette's
     # last-resort handler would.
@@ -57,4 +64,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(workspace.router)
     app.include_router(labels.router)
     app.include_router(briefs.router)
+    app.router.routes.append(mcp_http.route("/mcp"))
     return app

@@ -15,6 +15,7 @@ from cli import (
     ingest,
     keys,
     label,
+    mcp,
     search,
     topics,
     workspace,
@@ -44,6 +45,7 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(label.app, name="label")
 app.add_typer(brief.app, name="brief")
+app.command()(mcp.mcp)
 
 
 @app.command()
