@@ -11,7 +11,18 @@ from fastapi import FastAPI
 
 from api.errors import CatchUnexpected, install_error_handlers
 from api.limits import BRIEFS, CATALOG_WRITES, DISCOVERIES, BodySizeLimit, CostLimiter
-from api.routers import ask, briefs, enrichment, health, labels, mentions, workspace
+from api.routers import (
+    ask,
+    brief_schedules,
+    briefs,
+    enrichment,
+    health,
+    labels,
+    mentions,
+    slack,
+    telegram,
+    workspace,
+)
 from hark import __version__
 from hark.settings import Settings, get_settings
 from integrations.mcp_server import McpHttp
@@ -28,10 +39,19 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if settings.index_on_start:
             # Pushes whose queued indexing died with the last process are indexed now.
             threading.Thread(target=c.index.catch_up, name="hark-catch-up", daemon=True).start()
+        # Scheduled briefs and delivery retries run in this process on the embedded default.
+        scheduler = c.brief_schedules.scheduler() if settings.scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         # The MCP endpoint's requests run in its session manager's task group, which lives
         # as long as the app does.
         async with mcp_http.running():
             yield
+        if scheduler is not None:
+            scheduler.stop()
+        for bot in ("slack_bot", "telegram_bot"):
+            if getattr(app.state, bot, None) is not None:
+                getattr(app.state, bot).close()
         c.close()
 
     app = FastAPI(
@@ -63,6 +83,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(ask.router)
     app.include_router(workspace.router)
     app.include_router(labels.router)
+    app.include_router(brief_schedules.router)
     app.include_router(briefs.router)
+    app.include_router(slack.router)
+    app.include_router(telegram.router)
     app.router.routes.append(mcp_http.route("/mcp"))
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cli import brief_schedules
 from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
 
 app = typer.Typer(
@@ -130,3 +131,8 @@ def show(
     assert workspace is not None
     service = container(ctx).briefs
     _emit(service.render(service.get(workspace, brief_id), fmt), out)
+
+
+app.add_typer(brief_schedules.schedules_app, name="schedule")
+app.command("deliver")(brief_schedules.deliver)
+app.command("deliveries")(brief_schedules.deliveries)

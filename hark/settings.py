@@ -106,6 +106,14 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(
         6000, ge=1000, description="Token budget (tiktoken) for facts and quotes in a prompt."
     )
+    chat_history_tokens: int = Field(
+        2000,
+        ge=100,
+        le=100_000,
+        description="Token budget (tiktoken) for a conversation's earlier questions: what a "
+        "model planning a follow-up is shown, and how much of a /v1/chat/completions history "
+        "is replayed to resolve one (newest first).",
+    )
     llm_sentiment: bool = Field(
         False,
         description="With a model configured, it relabels mentions the sentiment classifier "
@@ -174,6 +182,42 @@ class Settings(BaseSettings):
     )
     telegram_api_base: str = Field(
         "https://api.telegram.org", description="Telegram Bot API base URL."
+    )
+
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        description="Signing secret of the Slack app that Slack signs its requests with; "
+        "unset: the Slack endpoints (/v1/slack/*) answer 404.",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-...) the Slack bot posts its answers with."
+    )
+    slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_workspace: str | None = Field(
+        None,
+        description="Hark workspace the Slack bot answers questions about; unset: "
+        "HARK_DEFAULT_WORKSPACE.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="The secret_token given to Telegram's setWebhook (1-256 of A-Z a-z 0-9 _ -), "
+        "which Telegram sends with every update; unset: /v1/telegram/webhook answers 404.",
+    )
+    telegram_workspace: str | None = Field(
+        None,
+        description="Hark workspace the Telegram bot answers questions about; unset: "
+        "HARK_DEFAULT_WORKSPACE.",
+    )
+    telegram_allowed_chats: list[int] = Field(
+        [],
+        description="Telegram chat ids the bot answers (JSON list); empty: any chat that "
+        "writes to it, so anyone who finds the bot can ask about the workspace.",
+    )
+    bot_max_body_bytes: int = Field(
+        65_536,
+        ge=1024,
+        le=10_000_000,
+        description="Largest request body the Slack and Telegram endpoints read (413 above).",
     )
 
     @field_validator("timezone")

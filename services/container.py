@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from hark.settings import Settings
 from services.ask import AskService
+from services.brief_schedules import BriefScheduleService
 from services.briefs import BriefService
 from services.catalogs import CatalogService
 from services.discovery import DiscoveryService
@@ -69,6 +70,9 @@ class Container:
         )
         self.keys = KeyService(lambda: self.engine)
         self.briefs = BriefService(settings, lambda: self.engine, self.ask)
+        self.brief_schedules = BriefScheduleService(
+            settings, lambda: self.engine, self.briefs, timezone=self.workspace_settings.timezone
+        )
         self.labels = LabelService(
             settings,
             lambda: self.engine,
