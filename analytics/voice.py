@@ -57,9 +57,7 @@ def share_of_voice(
         totals[key] = totals.get(key, 0) + n
         if sentiment == "negative":
             negatives[key] = negatives.get(key, 0) + n
-    values = sorted(
-        {v for (w, v) in totals if w == 0}, key=lambda v: (-totals.get((0, v), 0), v)
-    )
+    values = sorted({v for (w, v) in totals if w == 0}, key=lambda v: (-totals.get((0, v), 0), v))
     shown = values[:limit]
     if keep is not None and keep in values and keep not in shown:
         shown = [*shown[: limit - 1], keep]
