@@ -15,10 +15,13 @@ from api.routers import (
     ask,
     brief_schedules,
     briefs,
+    conversations,
     enrichment,
     health,
     labels,
     mentions,
+    openai_compat,
+    replies,
     slack,
     telegram,
     workspace,
@@ -85,6 +88,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(labels.router)
     app.include_router(brief_schedules.router)
     app.include_router(briefs.router)
+    app.include_router(conversations.router)
+    app.include_router(openai_compat.router)
+    app.include_router(replies.router)
     app.include_router(slack.router)
     app.include_router(telegram.router)
     app.router.routes.append(mcp_http.route("/mcp"))

@@ -231,6 +231,20 @@ def _listed(matched: list[str], reference: datetime, tz: tzinfo) -> list[PlanWin
     return found
 
 
+def names_period(question: str, reference: datetime, tz: tzinfo = UTC_ZONE) -> bool:
+    """Whether the question itself names a period (a day, a range, "last month", "the
+    weekend", a baseline), as ``RulesPlanner.plan`` reads it. A plan's window alone cannot
+    say so: a why- or trend-question without one gets a default. A conversation's follow-up
+    keeps the previous turn's period unless this is true (ask/followup.py)."""
+    if _HALF_YEAR.search(question) or _WEEKEND.search(question):
+        return True
+    try:
+        timing = read_time(question, clamp(reference), tz=tz)
+    except (OverflowError, ValueError):
+        return True  # a period plan() refuses: named, and wrong
+    return bool(timing.window or timing.baseline or timing.periods)
+
+
 def _answer_language(detected: str | None, question: str) -> str:
     if detected and has_phrases(detected):
         return detected

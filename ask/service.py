@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from datetime import time as clock
@@ -24,6 +24,7 @@ from analytics.scope import Scope
 from ask.analysis import ThemesFn, analyse
 from ask.composer_template import TemplateComposer
 from ask.facts import Evidence, Fact
+from ask.followup import FollowUp
 from ask.plan import Plan
 from ask.planner import RulesPlanner, reference_time
 from ask.quotes import QuotePicker, VectorsFor
@@ -120,10 +121,12 @@ class Asker:
         *,
         vocab: Any | None = None,
         tz: tzinfo | None = None,
+        exclude: Collection[int] = (),
     ) -> tuple[Evidence, dict[str, str]]:
         """The facts and quotes of a plan over the workspace (numbers from analytics, quotes
         from its mentions), and the display names of the catalog ids they use. Briefs and
-        chat build plans of their own and come here, as questions do."""
+        chat build plans of their own and come here, as questions do. Quotes in
+        ``exclude`` are not chosen again ("show me more examples" in a conversation)."""
         vocab = vocab if vocab is not None else self.vocabulary.get(workspace)
         tz = tz or self.timezone_for(workspace)
         # Counting runs without the sentiment filter, so shares ("negative: 58 % of all") have
@@ -140,6 +143,8 @@ class Asker:
         picker = QuotePicker(
             self.engine, quote_scope, self.vectors_for(workspace), self.embed_query
         )
+        # The picker never repeats a quote it used; ones shown before count as used.
+        picker._used.update(exclude)
         names = (
             {t.id: t.name for t in vocab.topics.taxonomy.topics} if vocab.topics is not None else {}
         )
@@ -160,23 +165,20 @@ class Asker:
         )
         return evidence, display
 
-    def ask(
+    def plan(
         self,
         workspace: str,
         question: str,
         *,
         reference: datetime | None = None,
         use_llm: bool = True,
-    ) -> AskResult:
-        question = " ".join(question.split())
-        if not question:
-            raise HarkError(ErrorCode.VALIDATION, "the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise HarkError(
-                ErrorCode.VALIDATION, f"the question is longer than {MAX_QUESTION_CHARS} characters"
-            )
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
+        follow: FollowUp | None = None,
+    ) -> Plan:
+        """How the question is read over the workspace: the rules planner's plan, resolved
+        against the conversation's previous turn when ``follow`` is given (ask/followup.py),
+        then refined by a configured model. A question that reads as something impossible
+        is a validation error."""
+        question = _checked(question)
         vocab = self.vocabulary.get(workspace)
         if reference is not None:
             # A day given by the caller counts to its end, as the default reference does.
@@ -192,8 +194,14 @@ class Asker:
                 tz=tz,
                 count_names=self._count_names(workspace),
             )
+            if follow is not None:
+                plan = follow.resolve(plan, vocab=vocab, tz=tz)
             if self.llm_planner is not None and use_llm:
-                plan = self.llm_planner.refine(plan, vocab)
+                plan = (
+                    follow.refine(self.llm_planner, plan, vocab)
+                    if follow is not None
+                    else self.llm_planner.refine(plan, vocab)
+                )
             plan.filters(with_sentiment=False)  # an impossible filter fails here
         except ValidationError as exc:
             # The question reads as something impossible ("5-1 star", "last 0 days").
@@ -201,10 +209,34 @@ class Asker:
             raise HarkError(
                 ErrorCode.VALIDATION, f"the question asks for an impossible filter: {err['msg']}"
             ) from None
+        return plan
+
+    def ask(
+        self,
+        workspace: str,
+        question: str,
+        *,
+        reference: datetime | None = None,
+        use_llm: bool = True,
+        follow: FollowUp | None = None,
+    ) -> AskResult:
+        """``follow``: the question is a turn of a conversation (ask/followup.py)."""
+        question = _checked(question)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        plan = self.plan(workspace, question, reference=reference, use_llm=use_llm, follow=follow)
+        vocab = self.vocabulary.get(workspace)
+        tz = self.timezone_for(workspace)
         timings["plan"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
-        evidence, display = self.evidence(workspace, plan, vocab=vocab, tz=tz)
+        evidence, display = self.evidence(
+            workspace,
+            plan,
+            vocab=vocab,
+            tz=tz,
+            exclude=follow.exclude(plan) if follow is not None else (),
+        )
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
         t0 = time.perf_counter()
@@ -213,7 +245,8 @@ class Asker:
         composer = "template"
         if self.llm is not None and use_llm:
             result = self.llm.compose(
-                question=question,
+                # A follow-up ("and for Delta?") is phrased knowing what it follows.
+                question=follow.context(question) if follow is not None else question,
                 language=plan.question_language or plan.language,
                 evidence=evidence,
                 template_answer=answer,
@@ -244,3 +277,15 @@ class Asker:
             composer=composer,
             timings_ms={k: round(v, 1) for k, v in timings.items()},
         )
+
+
+def _checked(question: str) -> str:
+    """The question with its whitespace collapsed; empty or overlong ones are refused."""
+    question = " ".join(question.split())
+    if not question:
+        raise HarkError(ErrorCode.VALIDATION, "the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise HarkError(
+            ErrorCode.VALIDATION, f"the question is longer than {MAX_QUESTION_CHARS} characters"
+        )
+    return question

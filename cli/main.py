@@ -10,6 +10,7 @@ from cli import (
     ask,
     brief,
     catalogs,
+    chat,
     enrich,
     index,
     ingest,
@@ -46,6 +47,7 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(label.app, name="label")
 app.add_typer(brief.app, name="brief")
 app.command()(mcp.mcp)
+app.command()(chat.chat)
 
 
 @app.command()

@@ -25,7 +25,7 @@ from ask.untrusted import strip_invisible
 from hark.errors import ErrorCode, HarkError
 
 if TYPE_CHECKING:
-    from services.ask import AskService
+    pass
 
 log = logging.getLogger("hark.bots")
 
@@ -35,15 +35,6 @@ log = logging.getLogger("hark.bots")
 Answerer = Callable[[str, str, str | None], AskResult]
 ELLIPSIS = "…"
 CONTROL_CHARS = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
-
-
-def ask_answerer(ask: AskService) -> Answerer:
-    """Each question answered on its own by the ask service (the conversation is not used)."""
-
-    def answer(workspace: str, question: str, conversation: str | None) -> AskResult:
-        return ask.answer(workspace, question, use_llm=True)
-
-    return answer
 
 
 class SeenIds:

@@ -14,12 +14,14 @@ from services.ask import AskService
 from services.brief_schedules import BriefScheduleService
 from services.briefs import BriefService
 from services.catalogs import CatalogService
+from services.chat import ChatService
 from services.discovery import DiscoveryService
 from services.enrich import EnrichService
 from services.index import IndexService
 from services.ingest import IngestService
 from services.keys import KeyService
 from services.labels import LabelService
+from services.replies import ReplyService
 from services.search import SearchService
 from services.workspace_settings import WorkspaceSettingsService
 
@@ -70,6 +72,8 @@ class Container:
         )
         self.keys = KeyService(lambda: self.engine)
         self.briefs = BriefService(settings, lambda: self.engine, self.ask)
+        self.chat = ChatService(settings, lambda: self.engine, self.ask)
+        self.replies = ReplyService(settings, lambda: self.engine, self.workspace_settings)
         self.brief_schedules = BriefScheduleService(
             settings, lambda: self.engine, self.briefs, timezone=self.workspace_settings.timezone
         )

@@ -269,12 +269,16 @@ discovered_topics = Table(
 
 # Per-workspace preferences that override a HARK_* setting for one workspace. `timezone`: the
 # IANA zone its questions' days, weeks and months are cut in (NULL: HARK_TIMEZONE).
+# `reply_tone`: free-text guidance for reply drafts (register, forms of address, what the
+# brand allows itself to offer); `reply_signature`: the line a draft is signed with.
 workspace_settings = Table(
     "workspace_settings",
     metadata,
     Column("workspace", String(64), primary_key=True),
     Column("timezone", String(64)),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("reply_tone", Text),
+    Column("reply_signature", String(200)),
 )
 
 # Insight briefs, kept whole: `body` is the brief with all its facts and quotes (briefs.model
@@ -367,4 +371,46 @@ brief_delivery_attempts = Table(
     Column("ok", Boolean),
     Column("code", Integer),
     Column("error", Text),
+)
+
+# A conversation with Hark's assistant (/v1/conversations, /v1/chat/completions with a
+# conversation id): its turns are read against the previous one (ask/followup.py). `key`:
+# what a chat platform calls it (a Slack thread, a Telegram chat), unique in the workspace.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("key", String(200)),
+    Column("title", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("workspace", "key", name="uq_conversations_ws_key"),
+    # Never reused: a deleted conversation's id must not bring back someone else's turns.
+    sqlite_autoincrement=True,
+)
+Index("ix_conversations_ws_updated", conversations.c.workspace, conversations.c.updated_at)
+
+# One question and its answer, kept as they were shown: the plan the next turn resolves
+# against, the facts, the cited quotes (numbers and quotes stay as answered even if the
+# data changes later).
+conversation_turns = Table(
+    "conversation_turns",
+    metadata,
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("number", Integer, primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("composer", String(16), nullable=False),
+    Column("facts", JSON, nullable=False),
+    Column("citations", JSON, nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

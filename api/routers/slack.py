@@ -9,7 +9,7 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from integrations.bots import ask_answerer, read_body
+from integrations.bots import read_body
 from integrations.slack import SlackBot
 
 router = APIRouter(prefix="/v1/slack", tags=["slack"], include_in_schema=False)
@@ -24,7 +24,7 @@ def slack_bot(request: Request) -> SlackBot:
         bot: SlackBot | None = getattr(state, "slack_bot", None)
         if bot is None:
             container = state.container
-            bot = state.slack_bot = SlackBot(container.settings, ask_answerer(container.ask))
+            bot = state.slack_bot = SlackBot(container.settings, container.chat.answer_for)
     return bot
 
 

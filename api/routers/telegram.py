@@ -9,7 +9,7 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from integrations.bots import ask_answerer, read_body
+from integrations.bots import read_body
 from integrations.telegram import WEBHOOK_HEADER, TelegramBot
 
 router = APIRouter(prefix="/v1/telegram", tags=["telegram"], include_in_schema=False)
@@ -24,7 +24,7 @@ def telegram_bot(request: Request) -> TelegramBot:
         bot: TelegramBot | None = getattr(state, "telegram_bot", None)
         if bot is None:
             container = state.container
-            bot = state.telegram_bot = TelegramBot(container.settings, ask_answerer(container.ask))
+            bot = state.telegram_bot = TelegramBot(container.settings, container.chat.answer_for)
     return bot
 
 

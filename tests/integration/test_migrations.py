@@ -56,7 +56,7 @@ def test_upgrading_a_filled_0002_store_keeps_labels_and_copies(tmp_path: Path) -
 # --- crash safety, concurrent first starts, file modes (real processes, real SQLite) ---
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0009"
+HEAD = "0011"
 
 # The child migrates a fresh home and SIGKILLs itself right after the statement that starts
 # with argv[2] ran: a crash in the middle of a revision's DDL.

@@ -254,7 +254,13 @@ def test_workspace_timezone_round_trip(api: TestClient, rt: Container) -> None:
     acme, other = api_auth(rt, "acme"), api_auth(rt, "other")
     got = api.get("/v1/workspace/settings", headers=acme)
     assert got.status_code == 200
-    assert got.json() == {"workspace": "acme", "timezone": "UTC", "timezone_source": "setting"}
+    assert got.json() == {
+        "workspace": "acme",
+        "timezone": "UTC",
+        "timezone_source": "setting",
+        "reply_tone": None,
+        "reply_signature": None,
+    }
     put = api.put("/v1/workspace/settings", json={"timezone": "america/los_angeles"}, headers=acme)
     assert put.status_code == 200, put.text
     assert put.json()["timezone"] == "America/Los_Angeles"
