@@ -862,6 +862,7 @@ class VoiceFact(FactBase):
     share: float = Field(description="Percent of the mentions of all brands compared.")
     previous_share: float
     negative: int
+    previous_negative: int = Field(0, description="Its negative mentions the period before.")
     negative_share: float = Field(description="Percent of its own mentions.")
     previous_negative_share: float
     significant: bool

@@ -11,14 +11,16 @@ last brief's issues counted again) is computed here, from analytics and the stor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
 from analytics.counts import series, window_counts
+from analytics.drivers import drivers
 from analytics.scope import Scope, Window
 from analytics.stats import rate_test, two_proportion_z
 from analytics.voice import share_of_voice
@@ -47,6 +49,7 @@ from ask.quotes import QUOTE_CHARS
 from ask.untrusted import inert
 from briefs.model import Action, ActionKind, Brief, BriefFilters, DayPoint, Section, SectionKey
 from hark.domain import SearchFilters, Sentiment
+from store import coverage as coverage_store
 from store import evidence as evidence_store
 
 # The longer baseline: this many periods before the previous one.
@@ -62,6 +65,10 @@ RISING_ACTIONS = 3
 # A rating change worth looking at, in stars.
 RATING_DROP = 0.2
 NAME_CHARS = 60
+# Topics that grew while the negative total did not: read this many, show this many.
+GROWN_CANDIDATES = 50
+GROWN_SHOWN = 3
+QUOTES_PER_TOPIC = 2
 
 F = TypeVar("F")
 
@@ -87,6 +94,7 @@ class Workspace:
     evidence: EvidenceFn
     tz: tzinfo
     display: dict[str, str]  # catalog entity id -> its display name
+    topic_names: dict[str, str]  # taxonomy topic id -> its name
     has_entities: bool
 
 
@@ -190,11 +198,17 @@ class _Builder:
             "volume", self.plan(Intent.WHY_CHANGE, self.period, baseline=self.previous)
         )
         sentiment = self.analysed("sentiment", self.plan(Intent.SHARE, self.period))
-        before = self.ws.evidence(self.plan(Intent.SHARE, self.previous))[0]
-        ratings = [
-            self.ws.evidence(self.plan(Intent.COUNT, w, measure="rating"))[0]
-            for w in (self.period, self.previous)
-        ]
+        with self.timed("previous"):
+            before = self.ws.evidence(self.plan(Intent.SHARE, self.previous))[0]
+            # Ratings only where there are any: two analyses saved on tweets and posts.
+            ratings = (
+                [
+                    self.ws.evidence(self.plan(Intent.COUNT, w, measure="rating"))[0]
+                    for w in (self.period, self.previous)
+                ]
+                if self.rated()
+                else [Evidence(), Evidence()]
+            )
         rising = self.analysed(
             "rising",
             self.plan(
@@ -204,6 +218,8 @@ class _Builder:
                 sentiment=Sentiment.NEGATIVE,
             ),
         )
+        with self.timed("grown"):
+            self.grown_topics(rising)
         self.analysed(
             "praise",
             self.plan(Intent.SUMMARISE, self.period, sentiment=Sentiment.POSITIVE),
@@ -216,8 +232,10 @@ class _Builder:
             compose=False,
         )
         self.spikes_text()
-        self.brands()
-        self.notable()
+        with self.timed("brands"):
+            self.brands()
+        with self.timed("notable"):
+            self.notable()
         if self.baseline is not None:
             section = self.analysed(
                 "baseline",
@@ -229,6 +247,8 @@ class _Builder:
                 # No data before the previous period: nothing to set the period against.
                 self.sections.remove(section)
         kpis = self.kpis(volume, sentiment, before, rising, ratings)
+        with self.timed("series"):
+            series = self.series()
         actions = self.actions()
         headline = self.headline(kpis)
         brief = Brief(
@@ -245,12 +265,93 @@ class _Builder:
             sections=[s for s in self.sections if s.facts],
             actions=actions,
             quotes=list(self.quotes.values()),
-            series=self.series(),
+            series=series,
             previous_brief=self.previous_brief.id if self.previous_brief else None,
         )
         self.timings["total"] = round((time.perf_counter() - t0) * 1000, 1)
         brief.timings_ms = self.timings
         return brief
+
+    @contextmanager
+    def timed(self, key: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[key] = round((time.perf_counter() - t0) * 1000, 1)
+
+    def rated(self) -> bool:
+        """Whether any mention in scope over the previous period and this one has a rating."""
+        with self.ws.engine.connect() as conn:
+            stats = coverage_store.rating_stats(
+                conn, scope=self.scope, window=Window(self.previous.start, self.period.end)
+            ).get(None)
+        return bool(stats and stats["rated"])
+
+    def grown_topics(self, rising: Section) -> None:
+        """Topics whose negative mentions grew although the negative total did not: the
+        ask engine shows the drivers of a change in its own direction (right for "why did
+        complaints fall?"), but a brief must still name an issue that is growing."""
+        if any(isinstance(f, DriverFact) and f.dimension == "topic" for f in rising.facts):
+            change = _first(rising.facts, ChangeFact)
+            if change is None or change.current > change.baseline:
+                return
+        report = drivers(
+            self.ws.engine,
+            self.scope,
+            self.period,
+            self.previous,
+            dimension="topic",
+            sentiment=Sentiment.NEGATIVE.value,
+            limit=GROWN_CANDIDATES,
+        )
+        shown = {f.value for f in rising.facts if isinstance(f, DriverFact)}
+        grown = sorted(
+            (d for d in report.drivers if d.contribution > 0 and d.value not in shown),
+            key=lambda d: (-d.contribution, d.value),
+        )[:GROWN_SHOWN]
+        if not report.available or not grown:
+            return
+        lines = [str(self.p["grew_head"])]
+        with self.ws.engine.connect() as conn:
+            for i, d in enumerate(grown, start=1):
+                topic_scope = replace(
+                    self.scope,
+                    topics=(d.value,),
+                    filters=self.search_filters.model_copy(
+                        update={"sentiments": [Sentiment.NEGATIVE]}
+                    ),
+                )
+                rows = evidence_store.scope_rows(
+                    conn,
+                    scope=topic_scope,
+                    window=self.period,
+                    limit=QUOTES_PER_TOPIC,
+                    topic_sentiment=Sentiment.NEGATIVE.value,
+                )
+                fact = DriverFact(
+                    id=f"rising.grew{i}",
+                    dimension="topic",
+                    value=d.value,
+                    name=inert(self.ws.topic_names.get(d.value, d.value))[:NAME_CHARS],
+                    current=d.current,
+                    baseline=d.baseline,
+                    delta=d.delta,
+                    share=None,
+                    significant=d.significant,
+                    citations=[r.id for r in rows],
+                )
+                rising.facts.append(fact)
+                for r in rows:
+                    self.quotes.setdefault(r.id, _quote(r, fact.id))
+                lines.append(
+                    str(self.p["since_last_line"]).format(
+                        name=fact.name,
+                        current=raw(fact.current, self.language),
+                        baseline=raw(fact.baseline, self.language),
+                        delta=f"{fact.delta:+d}",
+                    )
+                    + self.cited(fact)
+                )
+        rising.text += "\n" + "\n".join(lines)
 
     def since_last(self) -> None:
         """The rising issues of the last brief, counted again: still rising, or easing."""
@@ -377,6 +478,7 @@ class _Builder:
                     share=_pct(r.share),
                     previous_share=_pct(r.previous_share),
                     negative=r.negative,
+                    previous_negative=r.previous_negative,
                     negative_share=_pct(r.negative_share),
                     previous_negative_share=_pct(r.previous_negative_share),
                     significant=r.significant,

@@ -144,6 +144,11 @@ class BriefService:
                 else {}
             ),
             has_entities=vocab.entities is not None and bool(vocab.entities.entities),
+            topic_names=(
+                {t.id: t.name for t in vocab.topics.taxonomy.topics}
+                if vocab.topics is not None
+                else {}
+            ),
         )
         request = BriefRequest(
             workspace=workspace,

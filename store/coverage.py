@@ -25,30 +25,30 @@ def collection_condition(workspace: str, sources: list[str]) -> Any:
     return cond
 
 
+def _ends(conn: Connection, cond: Any) -> tuple[datetime, datetime] | None:
+    """The first and last posting time under ``cond``. Two index walks that stop at the first
+    row that passes (ORDER BY … LIMIT 1), not min()/max(): with the duplicate filter in the
+    condition, SQLite's min/max shortcut does not apply and it read every row of the
+    workspace (168 ms at 100k mentions, on every question and eleven times per brief)."""
+    m = mentions.c
+    first = select(m.created_at).where(cond).order_by(m.created_at).limit(1)
+    last = select(m.created_at).where(cond).order_by(m.created_at.desc()).limit(1)
+    row = conn.execute(select(first.scalar_subquery(), last.scalar_subquery())).one()
+    return None if row[0] is None else (row[0], row[1])
+
+
 def span(
     conn: Connection, *, workspace: str, sources: list[str]
 ) -> tuple[datetime, datetime] | None:
     """First and last posting time of the workspace's mentions (of ``sources``), if any."""
-    m = mentions.c
-    row = conn.execute(
-        select(func.min(m.created_at), func.max(m.created_at)).where(
-            collection_condition(workspace, sources)
-        )
-    ).one()
-    return None if row[0] is None else (row[0], row[1])
+    return _ends(conn, collection_condition(workspace, sources))
 
 
 def window_span(
     conn: Connection, *, workspace: str, sources: list[str], window: Span
 ) -> tuple[datetime, datetime] | None:
     """First and last posting time of the workspace's mentions (of ``sources``) in ``window``."""
-    m = mentions.c
-    row = conn.execute(
-        select(func.min(m.created_at), func.max(m.created_at)).where(
-            collection_condition(workspace, sources), in_window(window)
-        )
-    ).one()
-    return None if row[0] is None else (row[0], row[1])
+    return _ends(conn, and_(collection_condition(workspace, sources), in_window(window)))
 
 
 def rating_stats(
