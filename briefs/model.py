@@ -9,12 +9,13 @@ fact's number; every quote is cited by its mention id."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ask.facts import Fact, KpiFact, Quote
 from ask.plan import PlanWindow
+from hark.storable import StorableStr
 
 SectionKey = Literal[
     "since_last",  # the last brief's rising issues, counted again
@@ -46,11 +47,21 @@ class BriefFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    brand: str | None = Field(None, max_length=256)
-    brands: list[str] = Field(default_factory=list, max_length=50)
-    sources: list[str] = Field(default_factory=list, max_length=50)
-    locations: list[str] = Field(default_factory=list, max_length=50)
-    languages: list[str] = Field(default_factory=list, max_length=20)
+    # The value types of the search filters they become (text a database can store), so a
+    # filter that passes here is one analytics can run.
+    brand: StorableStr | None = Field(None, max_length=256)
+    brands: list[Annotated[StorableStr, Field(max_length=256)]] = Field(
+        default_factory=list, max_length=50
+    )
+    sources: list[Annotated[StorableStr, Field(max_length=128)]] = Field(
+        default_factory=list, max_length=50
+    )
+    locations: list[Annotated[StorableStr, Field(max_length=256)]] = Field(
+        default_factory=list, max_length=50
+    )
+    languages: list[Annotated[StorableStr, Field(max_length=8)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class Section(BaseModel):
