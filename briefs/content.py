@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
@@ -69,6 +70,8 @@ NAME_CHARS = 60
 GROWN_CANDIDATES = 50
 GROWN_SHOWN = 3
 QUOTES_PER_TOPIC = 2
+# Section analyses run at once (prefetch): two keep both cores busy.
+WORKERS = 2
 
 F = TypeVar("F")
 
@@ -130,6 +133,8 @@ class _Builder:
         self.quotes: dict[int, Quote] = {}
         self.composer = TemplateComposer()
         self.timings: dict[str, float] = {}
+        # Section analyses started ahead (prefetch), taken by key when the section is built.
+        self.pending: dict[str, Future[tuple[Evidence, dict[str, str]]]] = {}
         f = request.filters
         self.search_filters = SearchFilters(
             brands=f.brands, sources=f.sources, locations=f.locations, languages=f.languages
@@ -164,7 +169,8 @@ class _Builder:
         compose: bool = True,
     ) -> Section:
         t0 = time.perf_counter()
-        evidence, display = self.ws.evidence(plan)
+        fetched = self.pending.pop(key, None)
+        evidence, display = fetched.result() if fetched is not None else self.ws.evidence(plan)
         if keep is not None:
             evidence = _kept(evidence, keep)
         text = self.composer.compose(plan, evidence, display) if compose else ""
@@ -192,14 +198,58 @@ class _Builder:
 
     def build(self) -> Brief:
         t0 = time.perf_counter()
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="hark-brief") as pool:
+            self.prefetch(pool)
+            try:
+                return self.assemble(t0)
+            finally:
+                for fetched in self.pending.values():
+                    fetched.cancel()
+
+    def prefetch(self, pool: ThreadPoolExecutor) -> None:
+        """Start every section's analysis at once: they read the same stores independently
+        (as concurrent questions do), and SQLite and numpy work outside the GIL, so a
+        brief takes about the time of its slowest analyses rather than of all of them."""
+        for key, plan in self.section_plans().items():
+            self.pending[key] = pool.submit(self.ws.evidence, plan)
+
+    def section_plans(self) -> dict[str, Plan]:
+        """The plans of the sections the ask engine answers, by section key (and the
+        previous period's sentiment mix), in the order the brief shows them."""
+        plans = {
+            "volume": self.plan(Intent.WHY_CHANGE, self.period, baseline=self.previous),
+            "sentiment": self.plan(Intent.SHARE, self.period),
+            "previous": self.plan(Intent.SHARE, self.previous),
+            "rising": self.plan(
+                Intent.WHY_CHANGE,
+                self.period,
+                baseline=self.previous,
+                sentiment=Sentiment.NEGATIVE,
+            ),
+            "praise": self.plan(Intent.SUMMARISE, self.period, sentiment=Sentiment.POSITIVE),
+            "emerging": self.plan(
+                Intent.RANK, self.period, baseline=self.previous, group_by="theme"
+            ),
+            "spikes": self.plan(Intent.TREND, self.period, granularity="day"),
+        }
+        if self.baseline is not None:
+            plans["baseline"] = self.plan(
+                Intent.COMPARE, self.period, periods=[self.baseline, self.period]
+            )
+        return plans
+
+    def evidence(self, key: str, plan: Plan) -> Evidence:
+        fetched = self.pending.pop(key, None)
+        return (fetched.result() if fetched is not None else self.ws.evidence(plan))[0]
+
+    def assemble(self, t0: float) -> Brief:
+        plans = self.section_plans()
         if self.previous_brief is not None:
             self.since_last()
-        volume = self.analysed(
-            "volume", self.plan(Intent.WHY_CHANGE, self.period, baseline=self.previous)
-        )
-        sentiment = self.analysed("sentiment", self.plan(Intent.SHARE, self.period))
+        volume = self.analysed("volume", plans["volume"])
+        sentiment = self.analysed("sentiment", plans["sentiment"])
         with self.timed("previous"):
-            before = self.ws.evidence(self.plan(Intent.SHARE, self.previous))[0]
+            before = self.evidence("previous", plans["previous"])
             # Ratings only where there are any: two analyses saved on tweets and posts.
             ratings = (
                 [
@@ -209,25 +259,14 @@ class _Builder:
                 if self.rated()
                 else [Evidence(), Evidence()]
             )
-        rising = self.analysed(
-            "rising",
-            self.plan(
-                Intent.WHY_CHANGE,
-                self.period,
-                baseline=self.previous,
-                sentiment=Sentiment.NEGATIVE,
-            ),
-        )
+        rising = self.analysed("rising", plans["rising"])
         with self.timed("grown"):
             self.grown_topics(rising)
-        self.analysed(
-            "praise",
-            self.plan(Intent.SUMMARISE, self.period, sentiment=Sentiment.POSITIVE),
-        )
-        self.emerging()
+        self.analysed("praise", plans["praise"])
+        self.emerging(plans["emerging"])
         self.analysed(
             "spikes",
-            self.plan(Intent.TREND, self.period, granularity="day"),
+            plans["spikes"],
             keep=lambda f: isinstance(f, SpikeFact),
             compose=False,
         )
@@ -237,10 +276,7 @@ class _Builder:
         with self.timed("notable"):
             self.notable()
         if self.baseline is not None:
-            section = self.analysed(
-                "baseline",
-                self.plan(Intent.COMPARE, self.period, periods=[self.baseline, self.period]),
-            )
+            section = self.analysed("baseline", plans["baseline"])
             if any(
                 isinstance(f, CaveatFact) and f.reason == "no_data_period" for f in section.facts
             ):
@@ -405,7 +441,7 @@ class _Builder:
         ]
         self.add("since_last", Evidence(facts=facts), "\n".join(lines))
 
-    def emerging(self) -> None:
+    def emerging(self, plan: Plan) -> None:
         """Themes the clustering finds now that had little or nothing in the period before."""
 
         def new(f: Fact) -> bool:
@@ -418,7 +454,7 @@ class _Builder:
 
         self.analysed(
             "emerging",
-            self.plan(Intent.RANK, self.period, baseline=self.previous, group_by="theme"),
+            plan,
             keep=new,
             compose=False,
         )
