@@ -21,10 +21,12 @@ same for every attempt at one delivery: a receiver that saw it already can ignor
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import random
 import re
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -352,6 +354,29 @@ class Sender:
         except httpx.TransportError as exc:
             return Outcome(ok=False, retryable=True, error=f"connection failed: {_net(exc)}")
 
+    def _inside(self, url: str) -> Outcome | None:
+        """A refusal when a caller's URL resolves to a private, loopback, link-local or
+        otherwise non-public address (unless HARK_DELIVERY_ALLOW_PRIVATE): webhook targets
+        come from API keys, and the server must not become their way into its own network.
+        Checked at every attempt, as a name may resolve elsewhere later."""
+        if self.settings.delivery_allow_private:
+            return None
+        host = urlsplit(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return Outcome(ok=False, retryable=True, error="the target's host does not resolve")
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if not address.is_global:
+                return Outcome(
+                    ok=False,
+                    retryable=False,
+                    error="the target resolves to a private or local address "
+                    "(HARK_DELIVERY_ALLOW_PRIVATE allows it)",
+                )
+        return None
+
     def _http_outcome(self, response: httpx.Response, detail: str | None = None) -> Outcome:
         status = response.status_code
         if 200 <= status < 300:
@@ -372,10 +397,16 @@ class Sender:
         )
 
     def _slack(self, url: str, brief: Brief) -> Outcome:
+        refused = self._inside(url)
+        if refused is not None:
+            return refused
         got = self._post(url, json=slack_payload(brief))
         return got if isinstance(got, Outcome) else self._http_outcome(got)
 
     def _webhook(self, url: str, brief: Brief, delivery_id: int) -> Outcome:
+        refused = self._inside(url)
+        if refused is not None:
+            return refused
         body = webhook_body(brief)
         timestamp = str(int(time.time()))
         secret = _secret(self.settings.webhook_secret)

