@@ -26,6 +26,7 @@ from api.routers import (
     telegram,
     workspace,
 )
+from api.web.router import install_web
 from hark import __version__
 from hark.settings import Settings, get_settings
 from integrations.mcp_server import McpHttp
@@ -94,4 +95,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(slack.router)
     app.include_router(telegram.router)
     app.router.routes.append(mcp_http.route("/mcp"))
+    # The analysts' web page at /web/, its session cookies standing in for API keys.
+    install_web(app)
     return app
