@@ -58,4 +58,29 @@ curl -fsS -G "http://127.0.0.1:$PORT/v1/mentions/search" -H "Authorization: Bear
   "$BIN/python" scripts/show_hits.py
 
 echo
-echo "API docs: run 'make serve' and open http://127.0.0.1:8000/docs (key: $KEY)"
+echo "== POST /v1/briefs: the brief of 22 Feb against 21 Feb (Markdown; also json, html)"
+curl -fsS -X POST "http://127.0.0.1:$PORT/v1/briefs?format=markdown" \
+  -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d '{"period": "2015-02-22", "baseline_periods": 0}' | head -n 40
+
+echo
+echo "== POST /v1/chat/completions (OpenAI-compatible, streamed): a follow-up in context"
+curl -fsS -N -X POST "http://127.0.0.1:$PORT/v1/chat/completions" \
+  -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d '{"model": "hark", "stream": true, "messages": [
+        {"role": "user", "content": "How many negative tweets about United were there on Feb 22?"},
+        {"role": "assistant", "content": "..."},
+        {"role": "user", "content": "and for Delta?"}]}' |
+  "$BIN/python" -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("data: {"):
+        delta = json.loads(line[6:])["choices"]
+        if delta:
+            print(delta[0]["delta"].get("content") or "", end="", flush=True)
+print()'
+
+echo
+echo "API docs: run 'make serve' and open http://127.0.0.1:8000/docs (key: $KEY);"
+echo "the web page for analysts is at http://127.0.0.1:8000/web/ (sign in with the key)"
