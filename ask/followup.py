@@ -64,6 +64,18 @@ _SCRIPTS = {
 _SHAPE = ("intent", "measure", "group_by", "order", "top_n", "granularity")
 _PERIOD = ("window", "baseline", "periods", "timezone")
 _FILTERS = ("sources", "locations", "languages")
+# "and the day before?", "а накануне?": the period just before the previous turn's, of the
+# same length. Said relative to the conversation, so no time reader takes them.
+_PERIOD_BEFORE = re.compile(
+    r"\b(?:(?:the\s+)?(?:day|week|month|period)\s+before(?:\s+that)?|"
+    r"(?:the\s+)?previous\s+(?:day|week|month|period)|a\s+(?:day|week|month)\s+earlier)\b|"
+    r"накануне|(?:дн[её]м|неделей|месяцем)\s+раньше|"
+    r"за\s+(?:день|неделю|месяц)\s+до\s+этого|"
+    r"(?:в\s+|за\s+)?предыдущ\w*\s+(?:день|неделю|месяц|период)|"
+    r"(?:днем|днём)\s+ранее|напередодні|за\s+(?:день|тиждень)\s+до\s+цього|"
+    r"бір\s+күн\s+бұрын|алдыңғы\s+күн\w*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +227,22 @@ def carry(new: Plan, previous: Plan, *, vocab: Vocabulary, tz: tzinfo) -> Plan:
     if kept:
         notes.append("follow-up: kept " + ", ".join(kept) + " of the previous question")
     update["notes"] = notes
+
+    said = _PERIOD_BEFORE.search(question)
+    if said is not None and not period_named and previous.window is not None:
+        # The previous turn's period, moved back by its own length (its baseline too).
+        update["window"] = before(previous.window, tz)
+        update["baseline"] = None if previous.baseline is None else before(update["window"], tz)
+        update["periods"] = []
+        words = said.group(0).casefold()
+        update["unread"] = [u for u in new.unread if u.casefold() not in words]
+        if "period" in kept:
+            kept.remove("period")
+        notes = [n for n in notes if not n.startswith("follow-up: kept")]
+        if kept:
+            notes.append("follow-up: kept " + ", ".join(kept) + " of the previous question")
+        notes.append("follow-up: the period before the previous question's")
+        update["notes"] = notes
 
     merged = new.model_copy(update=update)
     merged = _fit_period(merged, new, previous, period_named=period_named, tz=tz)

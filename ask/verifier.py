@@ -70,7 +70,8 @@ class Problem:
 _CITATION = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _BRACKETED = re.compile(r"\[([^\[\]\n]{1,40})\]")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”\n]*[“”]|‘[^’\n]*’|\"[^\"\n]*\"")
-_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
+# A link ends before a closing quote mark: «… 45 minutes http://t.co/x» is still a quote.
+_NOISE = re.compile(r"https?://[^\s«»“”\"]+|www\.[^\s«»“”\"]+|@\w+")
 _LIST_MARKER = re.compile(r"(?m)^[ \t]*(?:[-*•][ \t]*)?\d{1,2}[.)](?=\s)")
 # Digit runs joined by , . or a space before a 3-digit group; not glued to a preceding word.
 _NUMBER = re.compile(

@@ -151,6 +151,13 @@ def test_follow_ups_keep_what_they_do_not_change(client: TestClient, rt: Contain
     assert _starts(earlier["plan"]["window"]) == "2015-02-22"
     assert _starts(earlier["plan"]["baseline"]) == "2015-02-21"
 
+    # "and the day before?": the previous question's period moved back a day, all read.
+    day_before = _send(client, auth, cid, "and the day before?")
+    plan = day_before["plan"]
+    assert plan["intent"] == "why_change" and plan["brands"] == ["Delta"]
+    assert _starts(plan["window"]) == "2015-02-21" and _starts(plan["baseline"]) == "2015-02-20"
+    assert plan["unread"] == [] and "Not understood" not in day_before["answer"]
+
 
 def test_more_examples_are_new_ones(client: TestClient, rt: Container) -> None:
     auth = api_auth(rt, "acme")
@@ -188,6 +195,10 @@ def test_a_russian_conversation(client: TestClient, rt: Container) -> None:
     why = _send(client, auth, cid, "почему?")
     assert why["plan"]["intent"] == "why_change" and why["plan"]["topics"] == ["lost_luggage"]
     assert _starts(why["plan"]["baseline"]) == "2015-02-22" and why["language"] == "ru"
+
+    eve = _send(client, auth, cid, "а накануне?")
+    assert _starts(eve["plan"]["window"]) == "2015-02-22" and eve["plan"]["unread"] == []
+    assert eve["plan"]["brands"] == ["Delta"] and eve["language"] == "ru"
 
 
 def test_turns_are_kept_with_their_plans_and_citations(
