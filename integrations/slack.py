@@ -331,7 +331,9 @@ class SlackBot:
         return answer_message(result)
 
     def _answer_in_thread(self, channel: str, thread_ts: str, question: str) -> None:
-        self.post(channel, self.reply(question, thread_ts), thread_ts=thread_ts)
+        # A thread's ts is unique within its channel only: the conversation is both.
+        conversation = f"slack:{channel}:{thread_ts}"
+        self.post(channel, self.reply(question, conversation), thread_ts=thread_ts)
 
     def _answer_command(self, response_url: str, channel: str, question: str) -> None:
         message = with_question(self.reply(question, None), question)

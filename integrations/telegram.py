@@ -218,7 +218,7 @@ class TelegramBot:
         return answer_html(result)
 
     def _answer(self, chat_id: int, message_id: int, question: str) -> None:
-        self.send(chat_id, self.reply(question, str(chat_id)), message_id)
+        self.send(chat_id, self.reply(question, f"telegram:{chat_id}"), message_id)
 
     def send(self, chat_id: int, text: str, reply_to: int | None = None) -> bool:
         """sendMessage in HTML, as a reply when ``reply_to`` is given; False if it failed
