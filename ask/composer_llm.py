@@ -9,18 +9,17 @@ instead, so a question always gets a grounded answer and never an error from the
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from ask.checked_model import CheckedModel, without_thinking
 from ask.facts import Evidence
 from ask.packing import Packed, pack, render_facts, render_quotes
-from ask.verifier import Problem, default_detector, verify
+from ask.verifier import Problem, verify
 from enrichment.language import LanguageDetector
 from hark.settings import Settings
-from hark.tokens import count_tokens
 from prompts import Prompt, load_prompt
 
 log = logging.getLogger("hark.llm")
@@ -28,8 +27,6 @@ log = logging.getLogger("hark.llm")
 ANSWER_PROMPT = ("answer", 3)
 RETRY_PROMPT = ("answer_retry", 1)
 _SPLIT = "\n=== user ===\n"
-# Reasoning models served by vLLM/Ollama may leave their thinking in the content.
-_THINKING = re.compile(r"<think>.*?</think>", re.S)
 LANGUAGE_NAMES = {
     "en": "English",
     "ru": "Russian",
@@ -56,7 +53,7 @@ class LLMAnswer:
     citable: set[int] = field(default_factory=set)  # quote ids the model was shown (packed)
 
 
-class LLMComposer:
+class LLMComposer(CheckedModel):
     def __init__(
         self,
         chat: BaseChatModel,
@@ -64,19 +61,9 @@ class LLMComposer:
         *,
         detector: LanguageDetector | None = None,
     ) -> None:
-        self.chat = chat
-        self.settings = settings
-        self.model = str(getattr(chat, "model_name", None) or settings.llm_model)
+        super().__init__(chat, settings, detector=detector)
         self.answer_prompt = load_prompt(*ANSWER_PROMPT)
         self.retry_prompt = load_prompt(*RETRY_PROMPT)
-        self._detector = detector
-
-    @property
-    def detector(self) -> LanguageDetector:
-        # Built on first use: lingua's models take seconds to load.
-        if self._detector is None:
-            self._detector = default_detector(tuple(self.settings.languages))
-        return self._detector
 
     def compose(
         self, *, question: str, language: str, evidence: Evidence, template_answer: str
@@ -110,10 +97,10 @@ class LLMComposer:
                 )
                 messages.append(HumanMessage(retry))
             result.attempts = attempt
-            reply = self._generate(messages, prompt, result)
+            reply = self.generate(messages, prompt, result)
             if reply is None:
                 return result  # a model error: fall back with what was recorded
-            text = _THINKING.sub("", reply.text).strip()
+            text = without_thinking(reply.text)
             result.problems = self._verify(text, evidence, language, packed)
             if not result.problems:
                 result.text, result.fell_back = text, False
@@ -137,40 +124,6 @@ class LLMComposer:
             citable=packed.quote_ids,
             detector=self.detector if check_language else None,
         )
-
-    def _generate(
-        self, messages: list[BaseMessage], prompt: Prompt, result: LLMAnswer
-    ) -> AIMessage | None:
-        """One model call, logged with its prompt and usage; None (and a problem) on error."""
-        try:
-            reply = self.chat.invoke(messages)
-        except Exception as exc:  # any failure of the model or the network falls back
-            log.warning("model call failed (%s v%d): %r", prompt.name, prompt.version, exc)
-            result.problems = [*result.problems, Problem("model_error", f"{exc!r}"[:500])]
-            return None
-        if not isinstance(reply, AIMessage):  # BaseChatModel.invoke promises one; be sure
-            reply = AIMessage(reply.text)
-        usage = reply.usage_metadata
-        if usage:
-            prompt_tokens, completion_tokens = usage["input_tokens"], usage["output_tokens"]
-        else:  # the server reported no usage: count what was sent and received
-            prompt_tokens = sum(count_tokens(m.text) for m in messages)
-            completion_tokens = count_tokens(reply.text)
-        model = reply.response_metadata.get("model_name") or self.model
-        result.model = str(model)
-        result.prompt_tokens += prompt_tokens
-        result.completion_tokens += completion_tokens
-        log.info(
-            "generation prompt=%s version=v%d model=%s prompt_tokens=%d completion_tokens=%d "
-            "usage=%s",
-            prompt.name,
-            prompt.version,
-            model,
-            prompt_tokens,
-            completion_tokens,
-            "reported" if usage else "counted",
-        )
-        return reply
 
 
 def _split(prompt: Prompt) -> tuple[Prompt | None, Prompt]:

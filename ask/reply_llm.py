@@ -30,6 +30,7 @@ from babel import Locale
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from ask.checked_model import CheckedModel, without_thinking
 from ask.composer_llm import LANGUAGE_NAMES
 from ask.packing import FENCE, clean_text
 from ask.phrasing import PHRASES, phrases
@@ -39,11 +40,9 @@ from ask.verifier import (
     _language_problems,
     _safety_problems,
     _word_numbers,
-    default_detector,
 )
 from enrichment.language import LanguageDetector
 from hark.settings import Settings
-from hark.tokens import count_tokens
 from prompts import Prompt, load_prompt
 
 log = logging.getLogger("hark.llm")
@@ -54,7 +53,6 @@ MENTION_MAX_TOKENS = 600
 PERSONAL_DIGITS = 6  # a digit run this long from the mention is an account detail
 _USER = "\n=== user ===\n"
 _RETRY = "\n=== retry ===\n"
-_THINKING = re.compile(r"<think>.*?</think>", re.S)
 _NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,:/-]\d+)*")
 _HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
 _ZERO_WORDS = {"no", "not", "none", "ни", "нет"}
@@ -99,7 +97,7 @@ def language_name(code: str) -> str:
         return code
 
 
-class ReplyDrafter:
+class ReplyDrafter(CheckedModel):
     def __init__(
         self,
         chat: BaseChatModel,
@@ -107,18 +105,8 @@ class ReplyDrafter:
         *,
         detector: LanguageDetector | None = None,
     ) -> None:
-        self.chat = chat
-        self.settings = settings
-        self.model = str(getattr(chat, "model_name", None) or settings.llm_model)
+        super().__init__(chat, settings, detector=detector)
         self.prompt = load_prompt(*REPLY_PROMPT)
-        self._detector = detector
-
-    @property
-    def detector(self) -> LanguageDetector:
-        # Built on first use: lingua's models take seconds to load.
-        if self._detector is None:
-            self._detector = default_detector(tuple(self.settings.languages))
-        return self._detector
 
     def draft(self, request: DraftRequest, *, template_draft: str) -> LLMDraft:
         """The model's draft if it passes the checks (at most two tries), else
@@ -158,10 +146,10 @@ class ReplyDrafter:
                 problems = "\n".join(f"- {p.kind}: {p.detail}" for p in result.problems)
                 messages.append(HumanMessage(retry.render(problems=problems, **names)))
             result.attempts = attempt
-            reply = self._generate(messages, attempt, result)
+            reply = self.generate(messages, self.prompt, result, attempt=attempt)
             if reply is None:
                 return result  # a model error: fall back with what was recorded
-            text = _unsigned(_THINKING.sub("", reply.text).strip(), request.signature)
+            text = _unsigned(without_thinking(reply.text), request.signature)
             result.problems = check_draft(
                 text, request, detector=self._detector_for(request.language)
             )
@@ -180,43 +168,6 @@ class ReplyDrafter:
         if len(candidates) > 1 and language.lower() in candidates:
             return self.detector
         return None
-
-    def _generate(
-        self, messages: list[BaseMessage], attempt: int, result: LLMDraft
-    ) -> AIMessage | None:
-        """One model call, logged with its prompt and usage; None (and a problem) on error."""
-        try:
-            reply = self.chat.invoke(messages)
-        except Exception as exc:  # any failure of the model or the network falls back
-            log.warning(
-                "model call failed (%s v%d): %r", self.prompt.name, self.prompt.version, exc
-            )
-            result.problems = [*result.problems, Problem("model_error", f"{exc!r}"[:500])]
-            return None
-        if not isinstance(reply, AIMessage):
-            reply = AIMessage(reply.text)
-        usage = reply.usage_metadata
-        if usage:
-            prompt_tokens, completion_tokens = usage["input_tokens"], usage["output_tokens"]
-        else:
-            prompt_tokens = sum(count_tokens(m.text) for m in messages)
-            completion_tokens = count_tokens(reply.text)
-        model = reply.response_metadata.get("model_name") or self.model
-        result.model = str(model)
-        result.prompt_tokens += prompt_tokens
-        result.completion_tokens += completion_tokens
-        log.info(
-            "generation prompt=%s version=v%d attempt=%d model=%s prompt_tokens=%d "
-            "completion_tokens=%d usage=%s",
-            self.prompt.name,
-            self.prompt.version,
-            attempt,
-            model,
-            prompt_tokens,
-            completion_tokens,
-            "reported" if usage else "counted",
-        )
-        return reply
 
 
 def check_draft(
