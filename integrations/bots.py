@@ -156,3 +156,21 @@ def fit(
         else:
             hi = mid - 1
     return escape(raw[:lo].rstrip() + ELLIPSIS) if lo else ""
+
+
+SORRY = "Sorry, something went wrong while answering; please try again later."
+
+
+def answer_or_apology(
+    answerer: Answerer, workspace: str, question: str, conversation: str | None, platform: str
+) -> AskResult | str:
+    """The answer, or (plain text) what went wrong: Hark's own refusals ("the question is
+    longer than ...") are meant for whoever asked; anything else is logged and apologised
+    for, never shown."""
+    try:
+        return answerer(workspace, question, conversation)
+    except HarkError as exc:
+        return f"Sorry, I could not answer that: {exc.message}"
+    except Exception:
+        log.exception("answering a %s question failed", platform)
+        return SORRY

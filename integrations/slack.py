@@ -34,7 +34,15 @@ from ask.service import AskResult, Citation
 from ask.untrusted import strip_invisible
 from hark.errors import ErrorCode, HarkError
 from hark.settings import Settings
-from integrations.bots import CONTROL_CHARS, Answerer, SeenIds, Worker, fit, flat_text
+from integrations.bots import (
+    CONTROL_CHARS,
+    Answerer,
+    SeenIds,
+    Worker,
+    answer_or_apology,
+    fit,
+    flat_text,
+)
 
 log = logging.getLogger("hark.slack")
 
@@ -48,7 +56,6 @@ USAGE = (
     "Ask me what customers say, e.g. `/hark how many negative mentions last week?`, "
     "or mention me in a channel with your question."
 )
-SORRY = "Sorry, something went wrong while answering; please try again later."
 BUSY = "Hark is busy answering other questions; please try again in a minute."
 
 _MARKUP = re.compile(r"<([^<>]*)>")
@@ -319,15 +326,9 @@ class SlackBot:
         """The message answering ``question``: the answer, or what went wrong."""
         if not question:
             return plain_message(USAGE)
-        try:
-            result = self.answerer(self.workspace, question, conversation)
-        except HarkError as exc:
-            # Hark's own refusals ("the question is empty", "index unavailable") are meant
-            # to be read by whoever asked.
-            return plain_message(f"Sorry, I could not answer that: {slack_escape(exc.message)}")
-        except Exception:
-            log.exception("answering a Slack question failed")
-            return plain_message(SORRY)
+        result = answer_or_apology(self.answerer, self.workspace, question, conversation, "Slack")
+        if isinstance(result, str):
+            return plain_message(slack_escape(result))
         return answer_message(result)
 
     def _answer_in_thread(self, channel: str, thread_ts: str, question: str) -> None:

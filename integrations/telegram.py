@@ -29,7 +29,15 @@ from ask.service import AskResult
 from ask.untrusted import strip_invisible
 from hark.errors import ErrorCode, HarkError
 from hark.settings import Settings
-from integrations.bots import CONTROL_CHARS, Answerer, SeenIds, Worker, fit, flat_text
+from integrations.bots import (
+    CONTROL_CHARS,
+    Answerer,
+    SeenIds,
+    Worker,
+    answer_or_apology,
+    fit,
+    flat_text,
+)
 
 log = logging.getLogger("hark.telegram")
 
@@ -49,7 +57,6 @@ HELP = {
     "негативних згадок минулого тижня?</i> Я відповідаю числами, порахованими за згадками, "
     "і цитую їх.\nУ групі пишіть <code>/ask ваше питання</code>.",
 }
-SORRY = "Sorry, something went wrong while answering; please try again later."
 BUSY = "Hark is busy answering other questions; please try again in a minute."
 _OUR_QUOTES = str.maketrans({"«": "‹", "»": "›"})  # a quote cannot close the marks around it
 
@@ -207,15 +214,10 @@ class TelegramBot:
 
     def reply(self, question: str, conversation: str | None) -> str:
         """The HTML answering ``question``: the answer, or what went wrong."""
-        try:
-            result = self.answerer(self.workspace, question, conversation)
-        except HarkError as exc:
-            # Hark's own refusals ("the question is longer than ...") are meant for the user.
-            return tg_escape(f"Sorry, I could not answer that: {exc.message}")
-        except Exception:
-            log.exception("answering a Telegram question failed")
-            return tg_escape(SORRY)
-        return answer_html(result)
+        result = answer_or_apology(
+            self.answerer, self.workspace, question, conversation, "Telegram"
+        )
+        return tg_escape(result) if isinstance(result, str) else answer_html(result)
 
     def _answer(self, chat_id: int, message_id: int, question: str) -> None:
         self.send(chat_id, self.reply(question, f"telegram:{chat_id}"), message_id)
