@@ -304,6 +304,11 @@ def test_ask_streams_cites_and_follows_up(browser: Any, live: Live) -> None:
     assert "Delta" in follow.locator(".readas").inner_text()
     if not live.stub_stream:  # the real chat reads it as a follow-up of the first question
         assert "negative mentions of Delta" in follow.locator(".readas").inner_text()
+        # Hark's numbers are highlighted, a quote's own are its author's ("15 screaming
+        # babies" in the Delta tweet quoted here).
+        quoted = follow.locator(".answer blockquote")
+        assert any(c.isdigit() for c in " ".join(quoted.all_inner_texts()))
+        assert follow.locator(".answer blockquote .num").count() == 0
     p.shot("ask_desktop")
     p.close()
 

@@ -43,8 +43,9 @@ export function formatWindow(window, { timeZone, referenceYear } = {}) {
 const TOKEN = /(\[\d+(?:\s*,\s*\d+)*\])|(\d{4}-\d{2}-\d{2}(?:\s\d{2}:\d{2})?)|([+\-−]?[\d\u0660-\u0669\u06F0-\u06F9]+(?:[.,\u066B\u066C\u00A0\u202F][\d\u0660-\u0669\u06F0-\u06F9]+)*\s?[%٪]?)/g;
 
 /** Appends `text` to `el`: numbers in <span class="num">, dates as they are, [12, 13]
- * citation markers as buttons calling onCite(id). */
-export function richText(el, text, onCite) {
+ * citation markers as buttons calling onCite(id). A quote's own numbers are the author's,
+ * not Hark's: `numbers: false` leaves them plain. */
+export function richText(el, text, onCite, { numbers = true } = {}) {
   let last = 0;
   for (const m of text.matchAll(TOKEN)) {
     if (m.index > last) el.append(document.createTextNode(text.slice(last, m.index)));
@@ -58,7 +59,7 @@ export function richText(el, text, onCite) {
         );
       });
       el.append("]");
-    } else if (m[3]) {
+    } else if (m[3] && numbers) {
       el.append(h("span", { class: "num" }, m[3]));
     } else {
       el.append(document.createTextNode(m[0]));
@@ -90,7 +91,9 @@ export function renderAnswer(container, text, onCite) {
     } else if (quote) {
       list = null;
       // A quote keeps its own direction (an English tweet inside an Arabic answer).
-      blocks.push(richText(h("blockquote", { class: "quote", dir: "auto" }), line.trim(), onCite));
+      blocks.push(
+        richText(h("blockquote", { class: "quote", dir: "auto" }), line.trim(), onCite, { numbers: false }),
+      );
     } else {
       list = null;
       blocks.push(richText(h("p"), line, onCite));
