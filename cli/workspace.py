@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
-from services.workspace_settings import UNSET
 
 app = typer.Typer(
     help="Show or change a workspace's settings.", no_args_is_help=True, rich_markup_mode=None
@@ -82,11 +81,9 @@ def reply_tone(
     if reset:
         got = service.update(workspace, reply_tone=None, reply_signature=None).reply
     elif guidance is not None or signature is not None:
-        got = service.update(
-            workspace,
-            reply_tone=UNSET if guidance is None else guidance,
-            reply_signature=UNSET if signature is None else signature,
-        ).reply
+        # Only the fields given change; the services stack loads when a command runs.
+        changes = {"reply_tone": guidance, "reply_signature": signature}
+        got = service.update(workspace, **{k: v for k, v in changes.items() if v is not None}).reply
     else:
         got = service.reply_style(workspace)
     if as_json:
