@@ -199,18 +199,19 @@ class _Builder:
     def build(self) -> Brief:
         t0 = time.perf_counter()
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="hark-brief") as pool:
-            self.prefetch(pool)
+            plans = self.section_plans()
+            self.prefetch(pool, plans)
             try:
-                return self.assemble(t0)
+                return self.assemble(t0, plans)
             finally:
                 for fetched in self.pending.values():
                     fetched.cancel()
 
-    def prefetch(self, pool: ThreadPoolExecutor) -> None:
+    def prefetch(self, pool: ThreadPoolExecutor, plans: dict[str, Plan]) -> None:
         """Start every section's analysis at once: they read the same stores independently
         (as concurrent questions do), and SQLite and numpy work outside the GIL, so a
         brief takes about the time of its slowest analyses rather than of all of them."""
-        for key, plan in self.section_plans().items():
+        for key, plan in plans.items():
             self.pending[key] = pool.submit(self.ws.evidence, plan)
 
     def section_plans(self) -> dict[str, Plan]:
@@ -242,8 +243,7 @@ class _Builder:
         fetched = self.pending.pop(key, None)
         return (fetched.result() if fetched is not None else self.ws.evidence(plan))[0]
 
-    def assemble(self, t0: float) -> Brief:
-        plans = self.section_plans()
+    def assemble(self, t0: float, plans: dict[str, Plan]) -> Brief:
         if self.previous_brief is not None:
             self.since_last()
         volume = self.analysed("volume", plans["volume"])
