@@ -37,8 +37,13 @@ def cache_engine() -> Engine:
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
     """Passage vectors of ``texts`` (normalised as ingestion does), embedding only new ones."""
     clean = [normalise_text(t) for t in texts]
-    keyed = {content_hash(t, None): t for t in clean}
-    vectors = embed_with_cache(cache_engine(), embedder(), keyed, IndexStats(), batch_size=64)
+    keyed = list({content_hash(t, None): t for t in clean}.items())
+    vectors: dict[str, np.ndarray] = {}
+    # Chunks of a few thousand: each is written to the cache as it is done, so an interrupted
+    # run (70k rows take ~20 minutes on 2 cores) keeps what it embedded.
+    for i in range(0, len(keyed), 2048):
+        part = dict(keyed[i : i + 2048])
+        vectors.update(embed_with_cache(cache_engine(), embedder(), part, IndexStats()))
     return np.stack([vectors[content_hash(t, None)] for t in clean])
 
 
