@@ -330,9 +330,8 @@ class LabelService:
             counts = correction_store.counts(conn, workspace=workspace)
             audits = correction_store.random_audits(conn, workspace=workspace)
             active = correction_store.active_versions(conn, workspace=workspace)
-        from enrichment.sentiment import LABELS
-
-        agree = [LABELS[int(np.argmax(p))] == label for p, label in audits]
+        # What the model stored, not a class re-derived from its probabilities.
+        agree = [said == label for said, label in audits]
         return {
             "corrections": counts,
             "active_models": active,

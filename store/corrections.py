@@ -211,10 +211,10 @@ def queue_candidates(
     return uncertain, audit, latest
 
 
-def random_audits(conn: Connection, *, workspace: str) -> list[tuple[list[float], str]]:
-    """(model probabilities before the correction, the corrected label) of the workspace's
-    random sentiment picks whose label the classifier had given: an unbiased audit of the
-    model's error in this workspace."""
+def random_audits(conn: Connection, *, workspace: str) -> list[tuple[str, str]]:
+    """(the classifier's label before the correction, the corrected label) of the
+    workspace's random sentiment picks whose label the classifier had given: an unbiased
+    audit of the model's error in this workspace."""
     c = label_corrections.c
     out = []
     for value, model_value in conn.execute(
@@ -222,8 +222,8 @@ def random_audits(conn: Connection, *, workspace: str) -> list[tuple[list[float]
             c.workspace == workspace, c.field == "sentiment", c.origin == "random"
         )
     ):
-        if model_value and model_value.get("origin") == "model" and model_value.get("p"):
-            out.append((list(model_value["p"]), value["label"]))
+        if model_value and model_value.get("origin") == "model" and model_value.get("label"):
+            out.append((str(model_value["label"]), value["label"]))
     return out
 
 

@@ -123,10 +123,20 @@ def test_queue_mixes_uncertain_and_random_picks(rt: Container) -> None:
     assert max(margins) <= all_margins[len(all_margins) // 2]
     # Labelled mentions leave the queue; a random pick is recorded as one.
     first_random = next(q for q in queue if q.pick == "random")
-    rt.labels.correct("acme", first_random.mention_id, sentiment="neutral", pick="random")
+    said = rows[first_random.mention_id].sentiment
+    wrong = next(label for label in ("negative", "neutral", "positive") if label != said)
+    rt.labels.correct("acme", first_random.mention_id, sentiment=wrong, pick="random")
     after = {q.mention_id for q in rt.labels.queue("acme", limit=50)}
     assert first_random.mention_id not in after
-    assert rt.labels.stats("acme")["random_audits"] == 1
+    stats = rt.labels.stats("acme")
+    assert stats["random_audits"] == 1 and stats["audit_accuracy"] == 0.0
+    # Agreement is the model's stored label against the correction, over random picks only.
+    second = next(
+        q for q in queue if q.pick == "random" and q.mention_id != first_random.mention_id
+    )
+    kept = rows[second.mention_id].sentiment
+    rt.labels.correct("acme", second.mention_id, sentiment=kept, pick="random")
+    assert rt.labels.stats("acme")["audit_accuracy"] == 0.5
 
 
 def test_refit_relabels_from_cached_vectors_and_restores(rt: Container) -> None:
