@@ -27,7 +27,8 @@ Rules compared (VectorEnrichment.topics's rule, written out in ``annotate``):
 
 Presence: F1 per category and macro, beside "majority per category" and "every category
 present", and a ceiling (each category's best cut on its best-clause score, chosen on the gold
-labels: a diagnostic of how well name-only prototypes rank, not a method). Polarity, for the
+labels: a diagnostic of how well name-only prototypes rank, not a method), then presence with
+50 / 100 / 200 reviews a user corrected (``with_corrections``). Polarity, for the
 aspects a rule found correctly whose gold polarity is one of negative/neutral/positive ("both"
 left out): the topic's clause sentiment (vector_stage: the clause that speaks of it most;
 whole-text sentiment when it was found on the whole text); "clause + review": the argmax of
@@ -55,6 +56,7 @@ from sklearn.metrics import f1_score
 from enrichment.clauses import has_contrast, split_clauses
 from enrichment.sentiment import SentimentModel
 from enrichment.taxonomy import Taxonomy, TopicModel
+from enrichment.topic_examples import TopicExamples
 from enrichment.topic_space import load_centre
 from evals.common import cache_engine, embed_texts, embedder, macro_f1
 from evals.sentiment_data import DATA
@@ -346,8 +348,50 @@ def evaluate(data: AspectSet) -> dict[str, Any]:
     return {"n": n, "unit": data.unit, "topics": ids, "gold": gold_counts, "rows": rows}
 
 
+CORRECTED = (50, 100, 200)  # reviews a user labels (at random) before the rest is scored
+
+
+def with_corrections(data: AspectSet, seeds: int = 2) -> dict[str, Any]:
+    """Topics refined by a user's corrections (TopicModel.with_examples: nearest examples,
+    per-topic classifiers and calibrated cuts), ``k`` reviews labelled at random with their
+    gold categories, presence scored on the other reviews beside "every category present"
+    on the same reviews; split, each topic on its own score. Mean over ``seeds``."""
+    e = embedder()
+    model = TopicModel.build(Taxonomy.from_yaml(data.taxonomy), e, load_centre(e.name, e.dim))
+    sentiment = shipped_sentiment()
+    texts = [r.text for r in data.reviews]
+    vectors = embed_texts(texts)
+    own = sentiment.proba(vectors, texts, [data.language] * len(texts))
+    out: dict[str, Any] = {}
+    print(f"\n### {data.name}: presence macro-F1 with corrected reviews (on the others)\n")
+    print("| corrected reviews | Hark, split, per topic | every category present |")
+    print("|---:|---:|---:|")
+    for k in CORRECTED:
+        got, every = [], []
+        for seed in range(seeds):
+            picked = np.random.default_rng(seed).choice(len(texts), k, replace=False)
+            rest = np.setdiff1d(np.arange(len(texts)), picked)
+            examples = TopicExamples(
+                vectors[picked], [frozenset(data.reviews[i].gold) for i in picked]
+            )
+            fitted = model.with_examples(examples)
+            fitted = replace(fitted, taxonomy=replace(fitted.taxonomy, margin=1.0))
+            part = replace(data, reviews=[data.reviews[i] for i in rest])
+            found = annotate(part, fitted, sentiment, always_split, vectors[rest], own[rest])
+            got.append(presence(part, model.ids, [set(f) for f in found])[0])
+            every.append(presence(part, model.ids, [set(model.ids)] * len(rest))[0])
+        out[str(k)] = {"hark": float(np.mean(got)), "every": float(np.mean(every))}
+        print(f"| {k} | {np.mean(got):.3f} | {np.mean(every):.3f} |")
+    return out
+
+
 def run(only: str | None = None) -> dict[str, Any]:
-    return {name: evaluate(make()) for name, make in SETS.items() if only in (None, name)}
+    out = {}
+    for name, make in SETS.items():
+        if only in (None, name):
+            data = make()
+            out[name] = evaluate(data) | {"corrected": with_corrections(data)}
+    return out
 
 
 def main() -> None:
