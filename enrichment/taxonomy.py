@@ -210,7 +210,13 @@ class TopicModel:
                 if t in index:
                     labels[row, index[t]] = True
         centred = self._centred(examples.vectors)
-        heads = fit_heads(centred, centred @ self.prototypes.T, labels, self.taxonomy.threshold)
+        heads = fit_heads(
+            centred,
+            centred @ self.prototypes.T,
+            labels,
+            self.taxonomy.threshold,
+            self.taxonomy.margin,
+        )
         return replace(self, heads=heads)
 
     @property

@@ -374,8 +374,8 @@ def with_corrections(data: AspectSet, seeds: int = 2) -> dict[str, Any]:
             examples = TopicExamples(
                 vectors[picked], [frozenset(data.reviews[i].gold) for i in picked]
             )
-            fitted = model.with_examples(examples)
-            fitted = replace(fitted, taxonomy=replace(fitted.taxonomy, margin=1.0))
+            multi = replace(model, taxonomy=replace(model.taxonomy, margin=1.0))
+            fitted = multi.with_examples(examples)
             part = replace(data, reviews=[data.reviews[i] for i in rest])
             found = annotate(part, fitted, sentiment, always_split, vectors[rest], own[rest])
             got.append(presence(part, model.ids, [set(f) for f in found])[0])
