@@ -36,17 +36,11 @@ import argparse
 import json
 import os
 import platform
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import openai
-import uvicorn
-from fastapi import FastAPI
 from openai.types.chat import (
     ChatCompletionAssistantMessageParam,
     ChatCompletionMessageParam,
@@ -54,6 +48,7 @@ from openai.types.chat import (
 )
 
 from api.app import create_app
+from api.local_server import serving
 from evals.common import OUT
 from hark.settings import Settings
 from services.container import Container
@@ -87,31 +82,6 @@ FOLLOW_UPS = [
     ("На что жалуются клиенты US Airways?", "а у Southwest?"),
     ("Покажи жалобы на Delta 22 февраля", "ещё примеры"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app on a real uvicorn server in a thread; yields its /v1 base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the Hark server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 Messages = list[ChatCompletionMessageParam]
@@ -176,7 +146,8 @@ def main() -> None:
     requests: list[Messages] = [[_user(q)] for q in QUESTIONS]
     labels = list(QUESTIONS)
     try:
-        with serving(create_app(rt.settings, rt)) as base_url:
+        with serving(create_app(rt.settings, rt)) as base:
+            base_url = f"{base}/v1"
             client = openai.OpenAI(base_url=base_url, api_key=secret, max_retries=0, timeout=300)
             t0 = time.perf_counter()
             plain(client, requests[0])

@@ -32,7 +32,6 @@ import os
 import platform
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -76,14 +75,6 @@ def _served_app(home: Path, data: Path) -> tuple[Any, str]:
     if ("POST", "/web/session") not in served_routes(app.routes):
         install_web(app)
     return app, key
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -146,36 +137,24 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=EXCERPT, help="airline tweets CSV")
     args = parser.parse_args()
 
-    import uvicorn
     from playwright.sync_api import sync_playwright
+
+    from api.local_server import serving
 
     with tempfile.TemporaryDirectory(prefix="hark-web-bench-") as tmp:
         started = time.perf_counter()
         app, key = _served_app(Path(tmp) / "home", args.data)
         print(f"workspace ready in {time.perf_counter() - started:.1f} s ({args.data.name})")
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
         runs: list[dict[str, float]] = []
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM,
-                    args=["--no-sandbox", "--disable-dev-shm-usage", "--proxy-server=127.0.0.1:9"],
-                )
-                cold = _run_once(browser, base, key)
-                runs.extend(_run_once(browser, base, key) for _ in range(args.runs))
-                version = browser.version
-                browser.close()
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with serving(app) as base, sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-dev-shm-usage", "--proxy-server=127.0.0.1:9"],
+            )
+            cold = _run_once(browser, base, key)
+            runs.extend(_run_once(browser, base, key) for _ in range(args.runs))
+            version = browser.version
+            browser.close()
 
     names = ["load_ms", "dom_content_loaded_ms", "ready_ms", "load_warm_ms"]
     names += ["first_chunk_ms", "answer_ms"]

@@ -34,7 +34,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.helpers import free_port
+from api.local_server import free_port
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from api.local_server import free_port
 from ask.composer_llm import LLMAnswer, LLMComposer
 from ask.facts import CountFact, DriverFact, Evidence, Quote, SentimentShareFact
 from ask.llm import make_chat
 from hark.domain import Sentiment
 from hark.settings import Settings
 from hark.tokens import count_tokens
-from tests.helpers import free_port
 from tests.llm_server import LLMServer, Reply, serve
 
 pytestmark = pytest.mark.integration

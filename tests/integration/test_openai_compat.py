@@ -6,10 +6,7 @@ model's answer is verified before anything of it is streamed, errors have OpenAI
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,19 +14,19 @@ from typing import Any
 import httpx
 import openai
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from langchain_openai import ChatOpenAI
 from sqlalchemy import func, select
 
 from api.app import create_app
+from api.local_server import serving
 from api.routers import conversations, openai_compat
 from enrichment.catalogs import parse, set_catalog
 from hark.settings import Settings
 from services.chat import ChatService
 from services.container import Container
 from store.tables import mentions
-from tests.helpers import MemoisedEmbedder, api_auth, free_port, ingest_airline_excerpt
+from tests.helpers import MemoisedEmbedder, api_auth, ingest_airline_excerpt
 from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -72,25 +69,6 @@ def _app(rt: Container) -> FastAPI:
     return app
 
 
-@contextmanager
-def _serving(app: FastAPI) -> Iterator[str]:
-    """The app on a real uvicorn server in a thread; yields its /v1 base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the Hark server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 def _secret(rt: Container, workspace: str = "acme") -> str:
     return api_auth(rt, workspace)["Authorization"].removeprefix("Bearer ")
 
@@ -99,7 +77,8 @@ def _secret(rt: Container, workspace: str = "acme") -> str:
 def hark(rt: Container) -> Iterator[tuple[str, str]]:
     """(base URL, API key) of a running server over the airline excerpt."""
     _load(rt)
-    with _serving(_app(rt)) as base_url:
+    with serving(_app(rt)) as base:
+        base_url = f"{base}/v1"
         yield base_url, _secret(rt)
 
 
@@ -338,7 +317,8 @@ def test_a_model_answer_is_verified_before_it_is_streamed(
     )  # type: ignore[call-arg]
     rt = Container(settings, embedder=embedder)  # type: ignore[arg-type]
     _load(rt)
-    with _serving(_app(rt)) as base_url:
+    with serving(_app(rt)) as base:
+        base_url = f"{base}/v1"
         client = openai.OpenAI(base_url=base_url, api_key=_secret(rt), max_retries=0)
         offline = _ask(client, COUNT_DELTA, extra_body={"use_llm": False})
         template = offline.choices[0].message.content

