@@ -18,7 +18,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, create_engine, select
 
+from api.local_server import free_port
 from benchmarks.corpus import (
     AIRLINE_CSV,
     MAPPING,
@@ -361,12 +361,6 @@ def prepare_workload(database_url: str) -> Workload:
 # --- the server ----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _server_env(home: Path, database_url: str | None) -> dict[str, str]:
     # Only this run's settings: a HARK_* variable from the caller's shell must not point the
     # server at another database or index.
@@ -439,7 +433,7 @@ class Server:
     """``hark serve`` on 127.0.0.1 as a subprocess, its log in a file; always terminated."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.port = env, log, _free_port()
+        self.env, self.log, self.port = env, log, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
+from api.local_server import free_port
 from briefs.delivery import (
     Recipient,
     mask_target,
@@ -55,7 +56,6 @@ from tests.helpers import (
     MemoisedEmbedder,
     api_auth,
     assert_error,
-    free_port,
     ingest_airline_excerpt,
 )
 

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.local_server import free_port
 from briefs.delivery import Recipient
 from briefs.scheduler import Scheduler
 from cli.main import app as cli_app
@@ -37,7 +38,6 @@ from tests.helpers import (
     MemoisedEmbedder,
     api_auth,
     assert_error,
-    free_port,
     ingest_airline_excerpt,
     throwaway_postgres,
 )

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.limits import CostLimiter
+from api.local_server import free_port
 from hark.errors import HarkError
 from hark.settings import Settings
 from hark.workspace import is_workspace_name
@@ -26,7 +27,6 @@ from store import api_keys
 from tests.helpers import (
     api_auth,
     assert_error,
-    free_port,
     mention,
     stored_mentions,
     throwaway_postgres,
