@@ -62,3 +62,11 @@ def starts_with_contrast(clause: str) -> bool:
     """The clause opens with a contrast word ("but delivery took three weeks"): it says the
     opposite of what came before."""
     return bool(_LEADING_CONTRAST.match(clause))
+
+
+def topic_parts(text: str, title: str | None, *, max_clauses: int = 8) -> list[str]:
+    """The parts a mention's topics are read from: its title and every sentence and
+    contrasting clause; one part (the text) when it speaks with one voice. Enrichment scores
+    them, and a topics refit hands the same parts of corrected mentions to calibration."""
+    parts = ([title] if title else []) + split_clauses(text, max_clauses=max_clauses)
+    return parts if len(parts) > 1 else [text]

@@ -33,6 +33,7 @@ import yaml
 from pydantic import ValidationError
 
 from enrichment.catalog_models import TaxonomySpec, explain
+from enrichment.topic_calibration import calibrate, kept
 from enrichment.topic_examples import TopicExamples, TopicHeads
 from enrichment.topic_examples import fit as fit_heads
 from hark.protocols import Embedder
@@ -200,7 +201,8 @@ class TopicModel:
         return model.with_examples(examples)
 
     def with_examples(self, examples: TopicExamples | None) -> TopicModel:
-        """This model refined by labelled mentions (no embedding: cheap to redo per refit)."""
+        """This model refined by labelled mentions (no embedding: cheap to redo per refit),
+        with how a mention's topics are decided calibrated on them (topic_calibration)."""
         if examples is None or not len(examples.topics):
             return replace(self, heads=None)
         index = {t: i for i, t in enumerate(self.ids)}
@@ -210,14 +212,19 @@ class TopicModel:
                 if t in index:
                     labels[row, index[t]] = True
         centred = self._centred(examples.vectors)
-        heads = fit_heads(
-            centred,
-            centred @ self.prototypes.T,
-            labels,
-            self.taxonomy.threshold,
-            self.taxonomy.margin,
+        proto = centred @ self.prototypes.T
+        th, margin = self.taxonomy.threshold, self.taxonomy.margin
+
+        def fitted(rows: np.ndarray) -> TopicModel:
+            heads = fit_heads(centred[rows], proto[rows], labels[rows], th, margin)
+            return replace(self, heads=heads)
+
+        model = fitted(np.arange(len(labels)))
+        assert model.heads is not None
+        model.heads.rule = calibrate(
+            lambda rows: fitted(rows).scores, examples.parts(), labels, th, margin
         )
-        return replace(self, heads=heads)
+        return model
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -256,11 +263,15 @@ class TopicModel:
         cross-lingual cosines run lower than the threshold was tuned for)."""
         out: list[list[tuple[str, float]]] = []
         scores = np.atleast_2d(scores)
-        best = scores.max(axis=1, initial=-1.0)
-        th = self.thresholds
-        for row, top in zip(scores, best, strict=True):
-            keep = (row >= th) & (row >= top - self.taxonomy.margin)
-            if floor is not None and len(row) and top >= floor:
+        rule = self.heads.rule if self.heads is not None else None
+        keeps = kept(
+            scores,
+            self.taxonomy.threshold,
+            self.taxonomy.margin,
+            None if rule is None else rule.contested,
+        )
+        for row, keep in zip(scores, keeps, strict=True):
+            if floor is not None and len(row) and row.max() >= floor:
                 keep[int(row.argmax())] = True
             found = ((self.ids[i], float(row[i])) for i in np.flatnonzero(keep))
             out.append(sorted(found, key=lambda x: -x[1]))

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from enrichment.topic_calibration import MentionRule
+
 MIN_CLASSIFIER = 5  # positives (and negatives) before a topic gets its classifier
 MIN_CALIBRATE = 20  # positives (and negatives) before its threshold is calibrated
 RIDGE = 3.0  # the classifier's L2 penalty (examples are unit vectors)
@@ -59,10 +61,26 @@ class TopicExamples:
 
     vectors: np.ndarray  # (n, dim) passage vectors of mentions a user labelled
     topics: list[frozenset[str]]  # topic ids that apply to each; empty = none apply
+    # Per mention, the vectors of the clauses enrichment reads its topics from ((0, dim) for
+    # a one-part text); None: unknown (an older refit), the mention is decided on its whole.
+    clauses: list[np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if len(np.atleast_2d(self.vectors)) != len(self.topics) and len(self.topics):
             raise ValueError("TopicExamples: one set of topics per vector")
+        if self.clauses is not None and len(self.clauses) != len(self.topics):
+            raise ValueError("TopicExamples: one set of clause vectors per vector")
+
+    def parts(self) -> list[np.ndarray]:
+        """Per mention, its whole vector and then its clauses' (what enrichment scores)."""
+        whole = np.atleast_2d(self.vectors)
+        if self.clauses is None:
+            return [v[None, :] for v in whole]
+        dim = whole.shape[1]
+        return [
+            np.vstack([v[None, :], np.reshape(c, (-1, dim))])
+            for v, c in zip(whole, self.clauses, strict=True)
+        ]
 
 
 @dataclass
@@ -79,13 +97,16 @@ class TopicHeads:
     examples: np.ndarray  # (m, dim) centred unit vectors
     labels: np.ndarray  # (m, topics) bool
     margin: float | None = None  # the taxonomy's margin (None: no contest kept)
+    rule: MentionRule | None = None  # per-topic cuts at the mention level (topic_calibration)
 
     def adjust(self, centred: np.ndarray, proto: np.ndarray) -> np.ndarray:
         """Scores on the prototype scale whose decision point is ``threshold``."""
         out = self._blend(centred @ self.weights + self.bias, proto) - self.offset
         if len(self.examples):
             out = _nearest(out, centred @ self.examples.T, self.labels, self.threshold)
-        return self._keep_competition(out, proto)
+        out = self._keep_competition(out, proto)
+        # Last, as in calibration: the cuts were chosen on the scores above.
+        return out if self.rule is None else out - self.rule.offset
 
     def _keep_competition(self, out: np.ndarray, proto: np.ndarray) -> np.ndarray:
         """A topic without a classifier keeps the contest it had among the prototypes: where

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Engine
 
+from hark.documents import content_hash
 from hark.settings import Settings
 from retrieval.indexer import IndexStats, embed_with_cache
 from store import corrections as correction_store
@@ -188,8 +189,9 @@ class EnrichService:
         return model
 
     def _topic_examples(self, body: bytes) -> TopicExamples | None:
-        """A topics refit's snapshot (mention content hashes and the topics users gave them)
-        as vectors from the embedding cache."""
+        """A topics refit's snapshot (mention content hashes, the topics users gave them and
+        the clauses enrichment reads them from) as vectors from the embedding cache. A
+        snapshot of an older version has no clauses: its mentions are calibrated whole."""
         import json
 
         from enrichment.topic_examples import TopicExamples
@@ -197,10 +199,19 @@ class EnrichService:
         rows = json.loads(body)
         if not rows:
             return None
-        vectors = self.embed_cached({r["content_hash"]: r["text"] for r in rows})
+        wanted = {r["content_hash"]: r["text"] for r in rows}
+        wanted |= {content_hash(c, None): c for r in rows for c in r.get("clauses", ())}
+        vectors = self.embed_cached(wanted)
+        dim = len(next(iter(vectors.values())))
         return TopicExamples(
             np.stack([vectors[r["content_hash"]] for r in rows]),
             [frozenset(r["topics"]) for r in rows],
+            None
+            if any("clauses" not in r for r in rows)
+            else [
+                np.array([vectors[content_hash(c, None)] for c in r["clauses"]]).reshape(-1, dim)
+                for r in rows
+            ],
         )
 
     def entity_catalog(self, workspace: str) -> tuple[int, EntityCatalog] | None:

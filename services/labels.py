@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, select
 
+from enrichment.clauses import topic_parts
 from enrichment.workspace_sentiment import SentimentLabel
 from hark import audit_sample
 from hark.documents import embed_text
@@ -536,8 +537,12 @@ class LabelService:
                 "content_hash": r.content_hash,
                 "text": embed_text(r.text, r.title),
                 "topics": [t for t in r.value["topics"] if t in known],
+                # The parts enrichment reads the mention's topics from: calibration scores
+                # them as it will score unlabelled mentions (enrichment/topic_calibration).
+                "clauses": clauses if len(clauses) > 1 else [],
             }
             for r in rows
+            for clauses in [topic_parts(r.text, r.title, max_clauses=self.settings.max_clauses)]
         ]
         by_topic: dict[str, int] = {}
         for r in rows:

@@ -4,16 +4,20 @@ head that re-labels from cached vectors, and an earlier version can be restored.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from enrichment.clauses import topic_parts
+from enrichment.topic_calibration import MIN_MENTIONS
 from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
 from services.labels import WORSE_BY
+from store.corrections import model_body
 from store.tables import label_corrections, mention_labels, mentions
 from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
 
@@ -327,3 +331,41 @@ def test_topic_refit_refines_the_workspace_topic_model(rt: Container) -> None:
     rt.labels.restore("acme", "topics", None)
     restored = rt.enrich.topic_model("acme")
     assert restored is not None and set(restored.stages().values()) == {"prototype"}
+
+
+def test_topic_refit_calibrates_on_the_clauses_enrichment_reads(rt: Container) -> None:
+    """A refit keeps the parts each corrected mention's topics are read from (its sentences
+    and contrasting clauses); the refit model decides mentions by a rule calibrated on them
+    (enrichment/topic_calibration.py) and an earlier snapshot without them still loads."""
+    ingest_airline_excerpt(rt)
+    rt.catalogs.set(
+        "acme",
+        "taxonomy",
+        data={"topics": [{"name": "Delays"}, {"name": "Baggage"}, {"name": "Staff"}]},
+        defer=lambda f: f(),
+    )
+    rows = _rows(rt)
+    multi = sorted(i for i, r in rows.items() if len(topic_parts(r.text, r.title)) > 1)
+    single = sorted(i for i, r in rows.items() if len(topic_parts(r.text, r.title)) == 1)
+    ids = multi[:16] + single[:8]
+    assert len(ids) == 24 >= MIN_MENTIONS
+    for n, mid in enumerate(ids):
+        rt.labels.correct("acme", mid, topics=[["delays"], ["baggage", "staff"], []][n % 3])
+    rt.labels.refit("acme", ["topics"])
+    with rt.engine.connect() as conn:
+        body = json.loads(model_body(conn, workspace="acme", kind="topics", version=1))
+    assert [r["mention_id"] for r in body] == sorted(ids)
+    for r in body:
+        parts = topic_parts(rows[r["mention_id"]].text, rows[r["mention_id"]].title)
+        assert r["clauses"] == (parts if r["mention_id"] in multi else [])
+    model = rt.enrich.topic_model("acme")
+    assert model is not None and model.heads is not None and model.heads.rule is not None
+    rule = model.heads.rule
+    assert 0.0 <= rule.f1_contest <= 1.0 and 0.0 <= rule.f1_per_topic <= 1.0
+    # The same snapshot as an older version stored it (no clauses): calibrated on whole texts.
+    old = [{k: v for k, v in r.items() if k != "clauses"} for r in body]
+    examples = rt.enrich._topic_examples(json.dumps(old).encode())
+    assert examples is not None and examples.clauses is None
+    assert all(len(p) == 1 for p in examples.parts())
+    fresh = rt.enrich._topic_examples(json.dumps(body).encode())
+    assert fresh is not None and sum(len(p) > 1 for p in fresh.parts()) == 16

@@ -1,0 +1,104 @@
+"""How a mention's topics are decided, calibrated on corrections (enrichment/topic_calibration.py):
+per-topic cuts replace the one-topic-per-clause contest where the corrections name several
+topics per mention that the contest cannot find, and the contest stays where it was right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from enrichment.topic_calibration import MIN_MENTIONS, calibrate, kept
+
+THRESHOLD, MARGIN = 0.225, 0.02
+
+
+def _as_scores(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A "model" whose part vectors are their own topic scores (whatever it was fit on)."""
+    return lambda parts: parts
+
+
+def test_aspects_named_together_get_their_own_cuts() -> None:
+    """Reviews name most of three aspects, and their parts score the aspects they name at
+    0.1-0.2: below the threshold, so the contest finds nothing; the corrections move each
+    aspect's cut below its positives and drop the contest."""
+    rng = np.random.default_rng(0)
+    m = 60
+    labels = rng.random((m, 3)) < 0.7
+    parts = []
+    for y in labels:
+        whole = np.where(y, 0.15, 0.0) + rng.normal(0, 0.02, 3)
+        clause = np.where(y, 0.12, -0.05) + rng.normal(0, 0.02, 3)
+        parts.append(np.vstack([whole, clause]))
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and rule.per_topic
+    assert not rule.contested.any()
+    assert rule.f1_contest == 0.0 and rule.f1_per_topic > 0.9
+    # Each cut now lies between the aspect's negatives and positives.
+    assert np.all(rule.offset < -0.1) and np.all(rule.offset > -0.2)
+    stat = np.stack([p.max(axis=0) for p in parts])
+    found = kept(stat - rule.offset, THRESHOLD, MARGIN, rule.contested)
+    assert (found == labels).mean() > 0.95
+
+
+def test_exclusive_reasons_keep_the_contest() -> None:
+    """One reason per mention, which the contest already finds: the rule stays as it was."""
+    rng = np.random.default_rng(1)
+    m = 60
+    labels = np.eye(3, dtype=bool)[rng.integers(0, 3, m)]
+    parts = [(np.where(y, 0.4, 0.3) + rng.normal(0, 0.005, 3))[None, :] for y in labels]
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and not rule.per_topic
+    assert rule.f1_contest == 1.0
+    assert not rule.offset.any()
+
+
+def test_a_topic_with_few_positives_keeps_the_contest() -> None:
+    rng = np.random.default_rng(2)
+    m = 60
+    labels = rng.random((m, 3)) < 0.7
+    labels[:, 2] = False
+    labels[:2, 2] = True  # two positives: too few for a cut of its own
+    parts = [(np.where(y, 0.15, 0.0) + rng.normal(0, 0.02, 3))[None, :] for y in labels]
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and rule.per_topic
+    assert rule.contested.tolist() == [False, False, True]
+    assert rule.offset[2] == 0.0
+
+
+def test_too_few_corrections_change_nothing() -> None:
+    labels = np.ones((MIN_MENTIONS - 1, 2), dtype=bool)
+    parts = [np.full((1, 2), 0.1)] * len(labels)
+    assert calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN) is None
+
+
+def test_the_folds_score_each_mention_with_a_model_fit_without_it() -> None:
+    seen: list[set[int]] = []
+
+    def fitted(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        seen.append(set(rows.tolist()))
+        return lambda parts: parts
+
+    m = 25
+    labels = np.zeros((m, 2), dtype=bool)
+    labels[::2, 0] = True
+    labels[1::2, 1] = True
+    calibrate(fitted, [np.full((1, 2), 0.3)] * m, labels, THRESHOLD, MARGIN)
+    assert len(seen) == 5
+    assert all(len(s) == 20 for s in seen)
+    # Every mention was held out exactly once.
+    assert sum(m - len(s) for s in seen) == m
+    assert set.union(*({*range(m)} - s for s in seen)) == set(range(m))
+
+
+def test_one_topic_per_mention_keeps_the_contest() -> None:
+    """Each mention has one topic, scored below the threshold: per-topic cuts would find
+    them, but the contest is right by design for exclusive topics (and their whole-text cuts
+    calibrate in topic_examples), so the rule stays."""
+    rng = np.random.default_rng(3)
+    m = 60
+    labels = np.eye(3, dtype=bool)[rng.integers(0, 3, m)]
+    parts = [(np.where(y, 0.15, 0.0) + rng.normal(0, 0.02, 3))[None, :] for y in labels]
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and not rule.per_topic
+    assert rule.f1_per_topic > rule.f1_contest + 0.5
