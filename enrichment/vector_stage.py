@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.clauses import has_contrast, split_clauses, starts_with_contrast
+from enrichment.clauses import starts_with_contrast, topic_parts
 from enrichment.llm_labeller import LLMSentimentLabeller
 from enrichment.sentiment import LABELS, from_rating
 from enrichment.taxonomy import TopicModel
@@ -95,10 +95,7 @@ class VectorEnrichment:
         opinion around missed the second and third aspect of most reviews: presence F1 of
         name-only taxonomies 0.094 -> 0.201 on Arabic hotel reviews, 0.163 -> 0.227 on Russian
         restaurant reviews (evals.aspects)."""
-        parts = ([row.title] if row.title else []) + split_clauses(
-            row.text, max_clauses=self.max_clauses
-        )
-        return parts if len(parts) > 1 else [row.text]
+        return topic_parts(row.text, row.title, max_clauses=self.max_clauses)
 
     def topics(
         self,
@@ -158,11 +155,9 @@ class VectorEnrichment:
                 cvec = np.stack([clause_vectors[content_hash(c, None)] for c in parts])
                 csims = model.scores(cvec)
                 polarity = (
-                    _clause_polarity(
+                    clause_polarity(
                         sentiment.proba(cvec, parts, [r.language] * len(parts)),
-                        # A text that turns its opinion around ("..., but ...") has no one
-                        # tone to lend its clauses.
-                        None if has_contrast(r.text) else _model_probs(r, fresh_label),
+                        _model_probs(r, fresh_label),
                         parts,
                     )
                     if sentiment is not None
@@ -197,20 +192,26 @@ def _model_probs(row: Any, fresh: SentimentLabel | None) -> np.ndarray | None:
     return np.array([row.p_negative, row.p_neutral, row.p_positive])
 
 
-def _clause_polarity(
+def clause_polarity(
     clause_p: np.ndarray, whole_p: np.ndarray | None, parts: Sequence[str]
 ) -> list[tuple[str, float]]:
-    """Each clause's polarity, read with the whole mention's: a short clause ("the room")
-    alone is often neutral where its review is not. Beat the review's own sentiment as aspect
-    polarity on both aspect sets, where the clause alone did not (evals.aspects). A clause
-    that opens with a contrast word and reads neutral on its own says the opposite of the
-    clause before it ("вежливый, но доставка заняла три недели")."""
-    p = clause_p if whole_p is None else (clause_p + whole_p) / 2
+    """Each clause's polarity, read with the whole mention's: the two class distributions
+    multiplied (two views of one aspect's tone). A short clause ("the room") alone is often
+    neutral where its review is not; the clause alone and the review alone are both less
+    accurate as aspect polarity (evals.aspects, aspects found with 200 corrected reviews:
+    accuracy 0.887 vs 0.851 and 0.864 on Russian restaurants, 0.869 vs 0.833 and 0.855 on
+    Arabic hotels). The review's tone is lent to every clause but one that opens with a
+    contrast word: that clause turns the opinion around ("..., but delivery took two
+    weeks"), and read neutral on its own it says the opposite of the clause before it
+    ("вежливый, но доставка заняла три недели"). Withholding the tone from every clause of
+    a text with a contrast cost 0.02 on both sets: nearly every long review has a "but"."""
+    turns = np.array([i > 0 and starts_with_contrast(c) for i, c in enumerate(parts)])
+    p = clause_p if whole_p is None else clause_p * np.where(turns[:, None], 1.0, whole_p)
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
     out = [(LABELS[int(row.argmax())], float(row[2] - row[0])) for row in p]
-    for i in range(1, len(out)):
-        label, _ = out[i]
+    for i in np.flatnonzero(turns):
         before, before_score = out[i - 1]
-        if label == "neutral" and before != "neutral" and starts_with_contrast(parts[i]):
+        if out[i][0] == "neutral" and before != "neutral":
             out[i] = ("negative" if before == "positive" else "positive", -before_score / 2)
     return out
 

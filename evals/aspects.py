@@ -19,8 +19,7 @@ Rules compared (VectorEnrichment.topics's rule, written out in ``annotate``):
   vector is near two topics, is split into clauses); per text and per clause, topics within
   the taxonomy's margin of the best.
 - ``split``: every text of more than one sentence/clause is split (what vector_stage does
-  now), same margin: a topic is present when any clause is about it. Its "clause + review"
-  polarity is what vector_stage stores now.
+  now), same margin: a topic is present when any clause is about it.
 - ``split, per topic``: split, and each topic decided on its own score (no margin).
 - ``split, per topic, best of each clause``: also a clause's best topic when it reaches only
   ``BEST_FLOOR`` (``TopicModel.assign(floor=...)``; not what enrichment does today).
@@ -28,12 +27,14 @@ Rules compared (VectorEnrichment.topics's rule, written out in ``annotate``):
 Presence: F1 per category and macro, beside "majority per category" and "every category
 present", and a ceiling (each category's best cut on its best-clause score, chosen on the gold
 labels: a diagnostic of how well name-only prototypes rank, not a method), then presence with
-50 / 100 / 200 reviews a user corrected (``with_corrections``). Polarity, for the
+50 / 100 / 200 reviews a user corrected (``with_corrections``: what a workspace's topics
+refit does, the rule of deciding calibrated on the corrected reviews). Polarity, for the
 aspects a rule found correctly whose gold polarity is one of negative/neutral/positive ("both"
-left out): the topic's clause sentiment (vector_stage: the clause that speaks of it most;
-whole-text sentiment when it was found on the whole text); "clause + review": the argmax of
-that clause's class probabilities plus the whole review's (a fixed rule, not tuned); beside the
-review-sentiment baseline (every aspect gets the review's own sentiment) on the same aspects.
+left out): "clause", the sentiment of the clause that speaks of the topic most alone;
+"clause + review", what vector_stage stores (``clause_polarity``: that clause's class
+probabilities multiplied by the review's); both the review's own sentiment when the topic was
+found on the whole text only; beside the review-sentiment baseline (every aspect gets the
+review's own sentiment) on the same aspects.
 Sentiment is the shipped model (SentimentModel.load()). Caveat: the sentiment model was trained
 on the SemEval hotel sentences of its training split (evals/sentiment_data.py), so hotel polarity is
 optimistic for every column alike.
@@ -58,6 +59,7 @@ from enrichment.sentiment import SentimentModel
 from enrichment.taxonomy import Taxonomy, TopicModel
 from enrichment.topic_examples import TopicExamples
 from enrichment.topic_space import load_centre
+from enrichment.vector_stage import clause_polarity
 from evals.common import cache_engine, embed_texts, embedder, macro_f1
 from evals.sentiment_data import DATA
 from hark.documents import content_hash
@@ -168,8 +170,8 @@ def embed_clauses(items: dict[str, str], chunk: int = 256) -> dict[str, np.ndarr
 
 @dataclass(frozen=True)
 class Found:
-    clause: str  # the label vector_stage stores: the clause's (or the text's) sentiment
-    mixed: str  # clause and whole-text probabilities summed (the proposed rule)
+    clause: str  # the sentiment of the clause that speaks of the topic (or the text's)
+    mixed: str  # that clause read with the review: what vector_stage stores
 
 
 def annotate(
@@ -189,22 +191,25 @@ def annotate(
     whole = model.scores(vectors)
     out: list[dict[str, Found]] = []
     for r, sims, p_own in zip(data.reviews, whole, own, strict=True):
-        found = {t: (s, p_own, False) for t, s in model.assign(sims[None, :], floor=floor)[0]}
+        # topic -> (score, clause polarity, clause read with the review, from a clause); from
+        # the whole text: the review's own (a clause that speaks of the topic replaces it).
+        review = POLARITIES[int(p_own.argmax())]
+        found: dict[str, tuple[float, str, str, bool]] = {
+            t: (s, review, review, False) for t, s in model.assign(sims[None, :], floor=floor)[0]
+        }
         parts = split_clauses(r.text, max_clauses=MAX_CLAUSES) if split(r.text, sims) else []
         if len(parts) > 1:
             got = embed_clauses({content_hash(c, None): c for c in parts})
             cvec = np.stack([got[content_hash(c, None)] for c in parts])
             p_clause = sentiment.proba(cvec, parts, [data.language] * len(parts))
+            mixed = [label for label, _ in clause_polarity(p_clause, p_own, parts)]
             for topic, score, ci in model.assign_clauses(model.scores(cvec), floor=floor):
                 prev = found.get(topic)
-                if prev is None or not prev[2] or score > prev[0]:
-                    found[topic] = (max(score, prev[0] if prev else score), p_clause[ci], True)
-        out.append(
-            {
-                t: Found(POLARITIES[int(p.argmax())], POLARITIES[int((p + p_own).argmax())])
-                for t, (_, p, _) in found.items()
-            }
-        )
+                if prev is None or not prev[3] or score > prev[0]:
+                    best = max(score, prev[0] if prev else score)
+                    clause = POLARITIES[int(p_clause[ci].argmax())]
+                    found[topic] = (best, clause, mixed[ci], True)
+        out.append({t: Found(clause, pooled) for t, (_, clause, pooled, _) in found.items()})
     return out
 
 
@@ -334,7 +339,7 @@ def evaluate(data: AspectSet) -> dict[str, Any]:
         print(f"| {name} | {r['macro']:.3f} | {cells} | {r['coverage']:.2f} |")
     print(
         "\n| polarity of found aspects (gold not 'both'): accuracy / macro-F1 | n "
-        "| clause (shipped) | clause + review | review sentiment (baseline) |"
+        "| clause alone | clause + review (shipped) | review sentiment (baseline) |"
     )
     print("|---|---:|---:|---:|---:|")
     for name, r in rows.items():
@@ -351,37 +356,76 @@ def evaluate(data: AspectSet) -> dict[str, Any]:
 CORRECTED = (50, 100, 200)  # reviews a user labels (at random) before the rest is scored
 
 
-def with_corrections(data: AspectSet, seeds: int = 2) -> dict[str, Any]:
-    """Topics refined by a user's corrections (TopicModel.with_examples: nearest examples,
-    per-topic classifiers and calibrated cuts), ``k`` reviews labelled at random with their
-    gold categories, presence scored on the other reviews beside "every category present"
-    on the same reviews; split, each topic on its own score. Mean over ``seeds``."""
+def clause_vectors(texts: list[str]) -> list[np.ndarray]:
+    """Per text, the vectors of the clauses enrichment reads its topics from ((0, dim) for a
+    one-part text), as a topics refit hands them to TopicModel.with_examples."""
+    out = []
+    for text in texts:
+        parts = split_clauses(text, max_clauses=MAX_CLAUSES)
+        if len(parts) < 2:
+            out.append(np.zeros((0, embedder().dim)))
+            continue
+        got = embed_clauses({content_hash(c, None): c for c in parts})
+        out.append(np.stack([got[content_hash(c, None)] for c in parts]))
+    return out
+
+
+def with_corrections(data: AspectSet, seeds: int = 3) -> dict[str, Any]:
+    """Topics refined by a user's corrections as a workspace's refit does it
+    (TopicModel.with_examples: nearest examples, per-topic classifiers, and how a mention's
+    topics are decided calibrated on the corrected reviews and their clauses), ``k`` reviews
+    labelled at random with their gold categories, presence scored on the other reviews,
+    beside "every category present" on the same reviews. The taxonomy is as written (its
+    default margin): whether the contest stays is the calibration's call. Mean over
+    ``seeds``; "per topic" counts the seeds whose calibration dropped the contest."""
     e = embedder()
     model = TopicModel.build(Taxonomy.from_yaml(data.taxonomy), e, load_centre(e.name, e.dim))
     sentiment = shipped_sentiment()
     texts = [r.text for r in data.reviews]
     vectors = embed_texts(texts)
+    clauses = clause_vectors(texts)
     own = sentiment.proba(vectors, texts, [data.language] * len(texts))
     out: dict[str, Any] = {}
     print(f"\n### {data.name}: presence macro-F1 with corrected reviews (on the others)\n")
-    print("| corrected reviews | Hark, split, per topic | every category present |")
-    print("|---:|---:|---:|")
+    print(
+        "| corrected reviews | Hark | every category present | seeds per topic "
+        "| polarity accuracy / macro-F1: Hark (clause + review) | review sentiment (baseline) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
     for k in CORRECTED:
-        got, every = [], []
+        got, every, per_topic, pol = [], [], 0, []
         for seed in range(seeds):
             picked = np.random.default_rng(seed).choice(len(texts), k, replace=False)
             rest = np.setdiff1d(np.arange(len(texts)), picked)
             examples = TopicExamples(
-                vectors[picked], [frozenset(data.reviews[i].gold) for i in picked]
+                vectors[picked],
+                [frozenset(data.reviews[i].gold) for i in picked],
+                [clauses[i] for i in picked],
             )
-            multi = replace(model, taxonomy=replace(model.taxonomy, margin=1.0))
-            fitted = multi.with_examples(examples)
+            fitted = model.with_examples(examples)
+            rule = fitted.heads.rule if fitted.heads is not None else None
+            per_topic += int(rule is not None and rule.per_topic)
             part = replace(data, reviews=[data.reviews[i] for i in rest])
             found = annotate(part, fitted, sentiment, always_split, vectors[rest], own[rest])
             got.append(presence(part, model.ids, [set(f) for f in found])[0])
             every.append(presence(part, model.ids, [set(model.ids)] * len(rest))[0])
-        out[str(k)] = {"hark": float(np.mean(got)), "every": float(np.mean(every))}
-        print(f"| {k} | {np.mean(got):.3f} | {np.mean(every):.3f} |")
+            p = polarity(part, found, own[rest])
+            pol.append(
+                [p[k][m] for k in ("clause + review", "review") for m in ("accuracy", "macro_f1")]
+            )
+        acc, mf1, acc_review, mf1_review = np.mean(pol, axis=0)
+        out[str(k)] = {
+            "hark": float(np.mean(got)),
+            "hark_sd": float(np.std(got)),
+            "every": float(np.mean(every)),
+            "per_topic_seeds": per_topic,
+            "polarity": {"accuracy": float(acc), "macro_f1": float(mf1)},
+            "polarity_review": {"accuracy": float(acc_review), "macro_f1": float(mf1_review)},
+        }
+        print(
+            f"| {k} | {np.mean(got):.3f} ± {np.std(got):.3f} | {np.mean(every):.3f} "
+            f"| {per_topic}/{seeds} | {acc:.3f} / {mf1:.3f} | {acc_review:.3f} / {mf1_review:.3f} |"
+        )
     return out
 
 
