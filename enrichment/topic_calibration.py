@@ -42,6 +42,7 @@ SHRINK = 3.0  # positives worth half the calibrated shift
 # exclusive reasons stays as it was unless its corrections clearly say otherwise.
 MIN_GAIN = 0.02
 MIN_MULTI = 0.25  # share of corrected mentions with two or more topics
+ALWAYS = 1.0  # cosine points below the lowest corrected score: present wherever scored
 
 
 @dataclass(frozen=True)
@@ -72,17 +73,20 @@ def kept(
 
 
 def _best_cut(stat: np.ndarray, y: np.ndarray) -> float:
-    """The cut on ``stat`` with the best F1 for ``y``: midway between neighbouring values,
-    and below the lowest by the gap to the next when every mention is kept (a category
-    nearly every review names should not exclude the next review that scores a bit lower)."""
+    """The cut on ``stat`` with the best F1 for ``y``, midway between neighbouring values.
+    Where that keeps every corrected mention, or fewer than ``MIN_POSITIVES`` are negatives
+    (nothing says where a negative lies), the topic is present wherever it has a score: a
+    category nine reviews in ten name gains nothing from a cut that one or two corrected
+    reviews placed (Russian restaurants, 50 corrected: food 0.97 with such a cut, 0.99
+    without)."""
     order = np.argsort(-stat)
     s, t = stat[order], y[order]
     tp = np.cumsum(t)
     f1 = 2 * tp / (np.arange(1, len(t) + 1) + t.sum())
     i = int(np.argmax(f1))
-    if i + 1 < len(s):
+    if i + 1 < len(s) and (~t).sum() >= MIN_POSITIVES:
         return float((s[i] + s[i + 1]) / 2)
-    return float(s[i] - (s[0] - s[i]) / max(len(s) - 1, 1))
+    return float(s[-1] - ALWAYS)
 
 
 def _macro_f1(pred: np.ndarray, y: np.ndarray) -> float:

@@ -102,3 +102,23 @@ def test_one_topic_per_mention_keeps_the_contest() -> None:
     rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
     assert rule is not None and not rule.per_topic
     assert rule.f1_per_topic > rule.f1_contest + 0.5
+
+
+def test_a_topic_nearly_every_mention_names_is_present_wherever_scored() -> None:
+    """Two negatives in 60 say nothing about where negatives lie: no cut between them."""
+    rng = np.random.default_rng(4)
+    m = 60
+    labels = rng.random((m, 3)) < 0.6
+    labels[:, 0] = True
+    labels[[3, 7], 0] = False
+    parts = []
+    for y in labels:
+        score = np.where(y, 0.15, 0.0) + rng.normal(0, 0.02, 3)
+        score[0] = rng.normal(0.1, 0.05)  # the common topic: negatives score like positives
+        parts.append(score[None, :])
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and rule.per_topic
+    stat = np.stack([p.max(axis=0) for p in parts])
+    found = kept(stat - rule.offset, THRESHOLD, MARGIN, rule.contested)
+    assert found[:, 0].all()
+    assert -0.2 < rule.offset[1] < -0.1  # the others keep a cut between their classes
