@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import JsonOpt, WorkspaceOpt, container, handles_errors, print_json
+from hark.errors import HarkError
 
 if TYPE_CHECKING:
     from services.labels import LabelService, QueueItem
@@ -25,7 +26,7 @@ KEYS = {"n": "negative", "1": "negative", "u": "neutral", "2": "neutral", "p": "
 KEYS["3"] = "positive"
 HELP = (
     "  [n]egative [u] neutral [p]ositive   [enter] the model is right   "
-    "[t]opics [b]rand [s]kip [q]uit"
+    "[t]opics (by number) [b]rand [s]kip [q]uit"
 )
 
 
@@ -56,6 +57,33 @@ def _show(item: QueueItem, at: int, total: int) -> None:
     typer.echo(model)
 
 
+def _ask_topics(known: list[tuple[str, str]], model: list[str]) -> list[str]:
+    """The topics that apply, typed as the numbers of a numbered list ("1 3 4", or "134"
+    with up to nine topics) or as ids; Enter keeps the model's, "-" means none. A review's
+    three aspects take one line, not three ids spelled out."""
+    for n, (topic_id, name) in enumerate(known, 1):
+        typer.echo(f"    {n}. {name} ({topic_id})" + ("  *" if topic_id in model else ""))
+    raw = typer.prompt(
+        "  numbers or ids that apply (Enter: the model's, marked *; '-': none)",
+        "",
+        show_default=False,
+    ).strip()
+    if not raw:
+        return list(model)
+    if raw == "-":
+        return []
+    tokens = raw.replace(",", " ").split()
+    if len(known) <= 9 and len(tokens) == 1 and tokens[0].isdigit():
+        tokens = list(tokens[0])
+    out = []
+    for token in tokens:
+        if token.isdigit() and 1 <= int(token) <= len(known):
+            out.append(known[int(token) - 1][0])
+        else:
+            out.append(token)  # an id; one the taxonomy lacks is refused with the list
+    return list(dict.fromkeys(out))
+
+
 def _session(service: LabelService, workspace: str, limit: int) -> dict[str, int]:
     """Label the queue's picks until it is empty or the user quits."""
     queue = service.queue(workspace, limit=limit)
@@ -78,9 +106,12 @@ def _session(service: LabelService, workspace: str, limit: int) -> dict[str, int
             elif key in KEYS:
                 label = KEYS[key]
             elif key == "t":
-                raw = typer.prompt("  topic ids that apply (comma-separated, empty: none)", "")
-                topics = [t.strip() for t in raw.split(",") if t.strip()]
-                got = service.correct(workspace, item.mention_id, topics=topics, pick=item.pick)
+                topics = _ask_topics(service.topics(workspace), item.topics)
+                try:
+                    got = service.correct(workspace, item.mention_id, topics=topics, pick=item.pick)
+                except HarkError as exc:  # an unknown id, or no taxonomy: say so, go on
+                    typer.echo(f"  {exc.message}")
+                    continue
                 typer.echo(f"  topics: {', '.join(got.topics) or 'none'}")
                 continue
             elif key == "b":

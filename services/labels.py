@@ -598,6 +598,13 @@ class LabelService:
             return "random"
         raise HarkError(ErrorCode.VALIDATION, "pick must be random, uncertain or manual")
 
+    def topics(self, workspace: str) -> list[tuple[str, str]]:
+        """The active taxonomy's topics as (id, name), in its order (what a correction may
+        name); empty without a taxonomy."""
+        with self._engine().connect() as conn:
+            active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")
+        return [] if active is None else [(t["id"], t["name"]) for t in active.body["topics"]]
+
     def _taxonomy(self, workspace: str) -> tuple[int, set[str]]:
         with self._engine().connect() as conn:
             active = enrichment_store.active_catalog(conn, workspace=workspace, kind="taxonomy")

@@ -148,6 +148,27 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     assert r.exit_code == 2 and "no taxonomy" in r.stderr
 
 
+def test_topics_are_corrected_by_number_in_a_session(cli: CliRunner) -> None:
+    """[t] lists the taxonomy's topics numbered (the model's marked); "13" names the first
+    and third, Enter keeps the model's, an unknown id is refused without ending the session,
+    "-" means none."""
+    r = cli.invoke(app, ["ingest", str(AIRLINE_EXCERPT), "-m", "twitter-us-airline-sentiment"])
+    assert r.exit_code == 0, r.output
+    taxonomy = Path(__file__).parents[2] / "enrichment" / "catalogs" / "airline.taxonomy.yaml"
+    r = cli.invoke(app, ["taxonomy", "set", str(taxonomy)])
+    assert r.exit_code == 0, r.output
+    keys = "t13\n" + "n" + "t\n" + "tnosuch\n" + "t-\n" + "p" + "q"
+    r = cli.invoke(app, ["label", "--limit", "3"], input=keys)
+    assert r.exit_code == 0, r.output
+    assert "    1. Customer Service Issue (customer_service_issue)" in r.output
+    assert "  topics: cancelled_flight, customer_service_issue" in r.output
+    assert "not topics of this workspace's taxonomy: ['nosuch']" in r.output
+    assert "  topics: none" in r.output
+    assert "2 labelled" in r.output
+    stats = json.loads(cli.invoke(app, ["label", "stats"]).stdout)
+    assert sum(stats["corrections"]["topics"].values()) == 2
+
+
 def test_a_labelling_session_can_be_piped(tmp_path: Path) -> None:
     """Keys on a pipe (no terminal): one character per answer, the input's end quits."""
     env = {**os.environ, "HARK_HOME": str(tmp_path / "home")}
