@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from enrichment.clauses import topic_parts
 from enrichment.topic_calibration import MIN_MENTIONS
@@ -18,7 +18,7 @@ from hark.errors import HarkError
 from services.container import Container
 from services.labels import WORSE_BY
 from store.corrections import model_body
-from store.tables import label_corrections, mention_labels, mentions
+from store.tables import embeddings, label_corrections, mention_labels, mentions
 from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
 
 pytestmark = pytest.mark.integration
@@ -351,9 +351,13 @@ def test_topic_refit_calibrates_on_the_clauses_enrichment_reads(rt: Container) -
     assert len(ids) == 24 >= MIN_MENTIONS
     for n, mid in enumerate(ids):
         rt.labels.correct("acme", mid, topics=[["delays"], ["baggage", "staff"], []][n % 3])
+    with rt.engine.connect() as conn:
+        cached = conn.execute(select(func.count()).select_from(embeddings)).scalar_one()
     rt.labels.refit("acme", ["topics"])
     with rt.engine.connect() as conn:
         body = json.loads(model_body(conn, workspace="acme", kind="topics", version=1))
+        # The clauses were embedded when the mentions were enriched: a refit embeds nothing.
+        assert conn.execute(select(func.count()).select_from(embeddings)).scalar_one() == cached
     assert [r["mention_id"] for r in body] == sorted(ids)
     for r in body:
         parts = topic_parts(rows[r["mention_id"]].text, rows[r["mention_id"]].title)
