@@ -34,7 +34,7 @@ from pydantic import ValidationError
 
 from enrichment.catalog_models import TaxonomySpec, explain
 from enrichment.topic_calibration import calibrate, kept
-from enrichment.topic_examples import TopicExamples, TopicHeads
+from enrichment.topic_examples import TopicExamples, TopicHeads, stages_for
 from enrichment.topic_examples import fit as fit_heads
 from hark.protocols import Embedder
 from hark.text import slug
@@ -201,8 +201,10 @@ class TopicModel:
         return model.with_examples(examples)
 
     def with_examples(self, examples: TopicExamples | None) -> TopicModel:
-        """This model refined by labelled mentions (no embedding: cheap to redo per refit),
-        with how a mention's topics are decided calibrated on them (topic_calibration)."""
+        """This model refined by labelled mentions, with how a mention's topics are decided
+        calibrated on them (topic_calibration: the heads are fit 1 + 5 times, each an m-by-m
+        solve per topic; no embedding, so a refit of hundreds of corrections takes well
+        under a second)."""
         if examples is None or not len(examples.topics):
             return replace(self, heads=None)
         index = {t: i for i, t in enumerate(self.ids)}
@@ -214,17 +216,19 @@ class TopicModel:
         centred = self._centred(examples.vectors)
         proto = centred @ self.prototypes.T
         th, margin = self.taxonomy.threshold, self.taxonomy.margin
+        stages = stages_for(labels)
 
-        def fitted(rows: np.ndarray) -> TopicModel:
-            heads = fit_heads(centred[rows], proto[rows], labels[rows], th, margin)
-            return replace(self, heads=heads)
+        def fitted(rows: np.ndarray) -> TopicHeads:
+            return fit_heads(centred[rows], proto[rows], labels[rows], th, margin, stages)
 
-        model = fitted(np.arange(len(labels)))
-        assert model.heads is not None
-        model.heads.rule = calibrate(
-            lambda rows: fitted(rows).scores, examples.parts(), labels, th, margin
+        rule = calibrate(
+            lambda rows: replace(self, heads=fitted(rows)).scores,
+            examples.parts(),
+            labels,
+            th,
+            margin,
         )
-        return model
+        return replace(self, heads=replace(fitted(np.arange(len(labels))), rule=rule))
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -258,9 +262,11 @@ class TopicModel:
         self, scores: np.ndarray, *, floor: float | None = None
     ) -> list[list[tuple[str, float]]]:
         """Topics per row, best first: each topic at or above its threshold and within the
-        margin of the row's best. With ``floor``, a row's best topic also counts when it
-        reaches only the floor (a clause of a review is nearly always about something;
-        cross-lingual cosines run lower than the threshold was tuned for)."""
+        margin of the row's best; a topic with a cut of its own (calibrated on a workspace's
+        corrections, topic_calibration) at the threshold alone. With ``floor``, a row's best
+        topic also counts when it reaches only the floor (a clause of a review is nearly
+        always about something; cross-lingual cosines run lower than the threshold was tuned
+        for)."""
         out: list[list[tuple[str, float]]] = []
         scores = np.atleast_2d(scores)
         rule = self.heads.rule if self.heads is not None else None
@@ -269,6 +275,7 @@ class TopicModel:
             self.taxonomy.threshold,
             self.taxonomy.margin,
             None if rule is None else rule.contested,
+            None if rule is None else rule.offset,
         )
         for row, keep in zip(scores, keeps, strict=True):
             if floor is not None and len(row) and row.max() >= floor:

@@ -16,7 +16,8 @@ A workspace's corrections say which kind its taxonomy is and where each topic's 
 2. rule "contest": the parts' topics as enrichment assigns them (``kept``);
    rule "per topic": a topic with ``MIN_POSITIVES`` positives is present when its best part
    reaches the topic's own cut, the one that maximises F1 on the other folds' mentions
-   (shrunk towards the threshold by ``SHRINK`` positives); rarer topics keep the contest;
+   (shrunk towards the threshold by ``SHRINK`` positives), or everywhere it scores when
+   fewer than ``MIN_NEGATIVES`` corrected mentions lack it; rarer topics keep the contest;
 3. the per-topic rule replaces the contest only where the corrections show mentions of
    several topics (``MIN_MULTI`` of them name two or more) and its held-out macro-F1 is
    higher by ``MIN_GAIN``; the cuts used are then chosen on every corrected mention.
@@ -37,12 +38,15 @@ import numpy as np
 FOLDS = 5
 MIN_MENTIONS = 20  # corrected mentions before the rule is calibrated at all
 MIN_POSITIVES = 5  # a topic's positives before it gets its own cut
+MIN_NEGATIVES = 5  # ... and negatives before that cut lies between them
 SHRINK = 3.0  # positives worth half the calibrated shift
 # Held-out macro-F1 the per-topic rule must gain to replace the contest: a taxonomy of
 # exclusive reasons stays as it was unless its corrections clearly say otherwise.
 MIN_GAIN = 0.02
 MIN_MULTI = 0.25  # share of corrected mentions with two or more topics
-ALWAYS = 1.0  # cosine points below the lowest corrected score: present wherever scored
+# The offset of a topic present wherever it has a score (scores are cosines, moved by at
+# most a few tenths by the classifier heads, so a shift of 2 keeps every one).
+ALWAYS = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,33 +64,39 @@ class MentionRule:
 
 
 def kept(
-    scores: np.ndarray, threshold: float, margin: float, contested: np.ndarray | None = None
+    scores: np.ndarray,
+    threshold: float,
+    margin: float,
+    contested: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n, topics) bool: the topics each row (a text or a clause) is about: at or above the
-    threshold and, for a contested topic, within ``margin`` of the row's best."""
+    threshold and, for a contested topic, within ``margin`` of the row's best. ``offset``:
+    the cuts already subtracted from ``scores``; the contest is held on the scores before
+    them, as calibration held it (a topic's own cut must not push a contested one out)."""
     scores = np.atleast_2d(scores)
-    best = scores.max(axis=1, keepdims=True, initial=-1.0)
-    near = scores >= best - margin
+    raw = scores if offset is None else scores + offset
+    best = raw.max(axis=1, keepdims=True, initial=-1.0)
+    near = raw >= best - margin
     if contested is not None:
         near = near | ~contested[None, :]
     return np.asarray((scores >= threshold) & near)
 
 
-def _best_cut(stat: np.ndarray, y: np.ndarray) -> float:
-    """The cut on ``stat`` with the best F1 for ``y``, midway between neighbouring values.
-    Where that keeps every corrected mention, or fewer than ``MIN_POSITIVES`` are negatives
-    (nothing says where a negative lies), the topic is present wherever it has a score: a
-    category nine reviews in ten name gains nothing from a cut that one or two corrected
-    reviews placed (Russian restaurants, 50 corrected: food 0.97 with such a cut, 0.99
-    without)."""
+def _best_cut(stat: np.ndarray, y: np.ndarray) -> float | None:
+    """The cut on ``stat`` with the best F1 for ``y``, midway between neighbouring values;
+    None (present wherever it scores) where that cut keeps every corrected mention or fewer
+    than ``MIN_NEGATIVES`` are negatives (nothing says where a negative lies): a category
+    nine reviews in ten name gains nothing from a cut that one or two corrected reviews
+    placed (Russian restaurants, 50 corrected: food 0.97 with such a cut, 0.99 without)."""
     order = np.argsort(-stat)
     s, t = stat[order], y[order]
     tp = np.cumsum(t)
     f1 = 2 * tp / (np.arange(1, len(t) + 1) + t.sum())
     i = int(np.argmax(f1))
-    if i + 1 < len(s) and (~t).sum() >= MIN_POSITIVES:
+    if i + 1 < len(s) and (~t).sum() >= MIN_NEGATIVES:
         return float((s[i] + s[i + 1]) / 2)
-    return float(s[-1] - ALWAYS)
+    return None
 
 
 def _macro_f1(pred: np.ndarray, y: np.ndarray) -> float:
@@ -95,11 +105,19 @@ def _macro_f1(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
 
 
-def _offsets(stat: np.ndarray, y: np.ndarray, own: np.ndarray, threshold: float) -> np.ndarray:
+def _own(labels: np.ndarray) -> np.ndarray:
+    """(topics,) bool: the topics with enough positives for a cut of their own."""
+    return np.asarray(labels.sum(axis=0) >= MIN_POSITIVES)
+
+
+def _offsets(stat: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:
+    """(topics,) the shift that puts each own topic's cut at the threshold, shrunk towards
+    none by ``SHRINK`` positives (a topic present wherever it scores: ``ALWAYS``)."""
     pos = y.sum(axis=0)
     out = np.zeros(y.shape[1])
-    for j in np.flatnonzero(own):
-        out[j] = (_best_cut(stat[:, j], y[:, j]) - threshold) * pos[j] / (pos[j] + SHRINK)
+    for j in np.flatnonzero(_own(y)):
+        cut = _best_cut(stat[:, j], y[:, j])
+        out[j] = -ALWAYS if cut is None else (cut - threshold) * pos[j] / (pos[j] + SHRINK)
     return out
 
 
@@ -111,8 +129,9 @@ def calibrate(
     margin: float,
 ) -> MentionRule | None:
     """``fitted(rows)``: a scorer (vectors -> (n, topics) scores) of the model fit on those
-    corrected mentions only; ``parts``: each corrected mention's part vectors (its whole text
-    first); ``labels``: (m, topics) bool. None with fewer than ``MIN_MENTIONS``."""
+    corrected mentions only (each topic at the stage the full set gives it, so fold and
+    final models are the same kind); ``parts``: each corrected mention's part vectors (its
+    whole text first); ``labels``: (m, topics) bool. None with fewer than ``MIN_MENTIONS``."""
     m, t = labels.shape
     if m < MIN_MENTIONS:
         return None
@@ -126,16 +145,16 @@ def calibrate(
             s = score(parts[i])
             stat[i] = s.max(axis=0)
             contest[i] = kept(s, threshold, margin).any(axis=0)
-    own = labels.sum(axis=0) >= MIN_POSITIVES
     per_topic = np.zeros((m, t), dtype=bool)
     for f in range(FOLDS):
         rest, here = fold != f, fold == f
-        offset = _offsets(stat[rest], labels[rest], own, threshold)
         # Rows of this fold under the rule chosen without them; a topic without its own cut
-        # keeps the contest's verdict.
+        # there keeps the contest's verdict.
+        offset, own = _offsets(stat[rest], labels[rest], threshold), _own(labels[rest])
         per_topic[here] = np.where(own, stat[here] - offset >= threshold, contest[here])
     f1_contest, f1_per_topic = _macro_f1(contest, labels), _macro_f1(per_topic, labels)
     several = float(np.mean(labels.sum(axis=1) >= 2))
     if several < MIN_MULTI or f1_per_topic < f1_contest + MIN_GAIN:
         return MentionRule(np.zeros(t), np.ones(t, dtype=bool), f1_contest, f1_per_topic)
-    return MentionRule(_offsets(stat, labels, own, threshold), ~own, f1_contest, f1_per_topic)
+    offset = _offsets(stat, labels, threshold)
+    return MentionRule(offset, ~_own(labels), f1_contest, f1_per_topic)

@@ -102,11 +102,13 @@ class TopicHeads:
     def adjust(self, centred: np.ndarray, proto: np.ndarray) -> np.ndarray:
         """Scores on the prototype scale whose decision point is ``threshold``."""
         out = self._blend(centred @ self.weights + self.bias, proto) - self.offset
+        if self.rule is not None:
+            # Before the nearest examples: a near copy of a mention a user said is not about
+            # a topic stays without it, whatever the topic's own cut.
+            out = out - self.rule.offset
         if len(self.examples):
             out = _nearest(out, centred @ self.examples.T, self.labels, self.threshold)
-        out = self._keep_competition(out, proto)
-        # Last, as in calibration: the cuts were chosen on the scores above.
-        return out if self.rule is None else out - self.rule.offset
+        return self._keep_competition(out, proto)
 
     def _keep_competition(self, out: np.ndarray, proto: np.ndarray) -> np.ndarray:
         """A topic without a classifier keeps the contest it had among the prototypes: where
@@ -184,21 +186,33 @@ def _best_cut(scores: np.ndarray, y: np.ndarray) -> float:
     return float(s[i] if i + 1 == len(s) else (s[i] + s[i + 1]) / 2)
 
 
+def stages_for(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(topics,) bool twice: which topics have enough positives and negatives for a
+    classifier, and which for a calibrated cut."""
+    pos = labels.sum(axis=0)
+    neg = len(labels) - pos
+    has_cls = (pos >= MIN_CLASSIFIER) & (neg >= MIN_CLASSIFIER)
+    return has_cls, has_cls & (pos >= MIN_CALIBRATE) & (neg >= MIN_CALIBRATE)
+
+
 def fit(
     examples: np.ndarray,
     proto: np.ndarray,
     labels: np.ndarray,
     threshold: float,
     margin: float | None = None,
+    stages: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TopicHeads:
     """``examples``: (m, dim) centred unit vectors; ``proto``: their prototype scores
-    (m, topics); ``labels``: (m, topics) bool; ``margin``: the taxonomy's."""
+    (m, topics); ``labels``: (m, topics) bool; ``margin``: the taxonomy's; ``stages``:
+    which topics get a classifier and which a calibrated cut, when a larger set of labels
+    decided it (``stages_for``; calibration's folds are fit as the final model is)."""
     m, t = labels.shape
     d = examples.shape[1]
     pos = labels.sum(axis=0)
-    neg = m - pos
-    has_cls = (pos >= MIN_CLASSIFIER) & (neg >= MIN_CLASSIFIER)
-    has_cal = has_cls & (pos >= MIN_CALIBRATE) & (neg >= MIN_CALIBRATE)
+    has_cls, has_cal = stages_for(labels) if stages is None else stages
+    has_cls = has_cls & (pos > 0) & (pos < m)  # a fold may lack one class of a topic
+    has_cal = has_cal & has_cls
     # A prototype that ranks the labelled mentions well keeps its say longer: BLEND is scaled
     # by its quality on them (2 AUC - 1, at least 0.05), so a topic whose name says little
     # (a project's code name) follows its examples from the first few.

@@ -118,3 +118,28 @@ def test_a_topic_nearly_every_mention_names_is_present_wherever_scored() -> None
     found = kept(stat - rule.offset, THRESHOLD, MARGIN, rule.contested)
     assert found[:, 0].all()
     assert -0.2 < rule.offset[1] < -0.1  # the others keep a cut between their classes
+
+
+def test_a_contested_topic_is_not_pushed_out_by_another_topics_cut() -> None:
+    """Topic 0 is in nearly every mention (present wherever it scores: a large shift), topic
+    2 in four, which the contest finds (0.4, well above the rest): it still finds them once
+    topic 0's scores are shifted, as calibration counted."""
+    rng = np.random.default_rng(5)
+    m = 60
+    labels = np.zeros((m, 3), dtype=bool)
+    labels[:, 0] = True
+    labels[[3, 7], 0] = False
+    labels[:, 1] = rng.random(m) < 0.5
+    labels[[10, 20, 30, 40], 2] = True
+    parts = []
+    for y in labels:
+        score = np.where(y, [0.1, 0.15, 0.4], [0.1, 0.0, 0.0]) + rng.normal(0, 0.02, 3)
+        parts.append(score[None, :])
+    rule = calibrate(_as_scores, parts, labels, THRESHOLD, MARGIN)
+    assert rule is not None and rule.per_topic
+    assert rule.contested.tolist() == [False, False, True]
+    assert rule.offset[0] <= -1.0
+    stat = np.stack([p.max(axis=0) for p in parts])
+    found = kept(stat - rule.offset, THRESHOLD, MARGIN, rule.contested, rule.offset)
+    assert found[[10, 20, 30, 40], 2].all() and found[:, 2].sum() == 4
+    assert found[:, 0].all()
