@@ -142,7 +142,7 @@ def calibrate(
     for f in range(FOLDS):
         score = fitted(np.flatnonzero(fold != f))
         for i in np.flatnonzero(fold == f):
-            s = score(parts[i])
+            s = score(parts[int(i)])
             stat[i] = s.max(axis=0)
             contest[i] = kept(s, threshold, margin).any(axis=0)
     per_topic = np.zeros((m, t), dtype=bool)
