@@ -74,8 +74,9 @@ def write_batch(
     On PostgreSQL the batch first locks its keys, then the dedup keys it touches, each set in
     one global order (a large batch locks its workspace), so concurrent batches sharing keys
     or texts run one after the other.
-    Raises mention_store.KeyTaken when a writer that took no such lock (SQLite, where lookups
-    run before the write lock) stored a new key first; the caller redoes the batch."""
+    On SQLite the batch takes the database's write lock before its lookups.
+    Raises mention_store.KeyTaken when a writer that took no such lock stored a new key
+    first; the caller redoes the batch."""
     out = BatchOutcome()
     keys = [p.key for p in batch]
     covered = mention_store.lock_keys(conn, workspace=workspace, keys=keys)

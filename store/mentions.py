@@ -54,8 +54,18 @@ def lock_keys(conn: Connection, *, workspace: str, keys: Sequence[tuple[str, str
     commit and finds its rows, instead of inserting the same key or locking rows in another
     order. A large batch holds its workspace instead (small ones hold it shared first).
 
-    Returns whether that already covers the dedup keys (a workspace lock; SQLite, whose single
-    writer lock serialises batches), else the batch must ``lock_dedup_keys`` too."""
+    SQLite: take the database's write lock now (BEGIN IMMEDIATE), before the lookups. The
+    driver otherwise begins only at the first write, so two batches could both look for an
+    original of one copied text before either inserted it, and both insert an original
+    (tests/integration/test_concurrent_writers.py, one run in several).
+
+    Returns whether that already covers the dedup keys (a workspace lock; SQLite's single
+    writer lock), else the batch must ``lock_dedup_keys`` too."""
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.dbapi_connection
+        if driver is not None and not driver.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return True
     if conn.dialect.name != "postgresql":
         return True
     whole = len(set(keys)) > KEY_LOCKS_MAX

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from api.local_server import free_port
 from hark.domain import MentionCreate
 from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
+from ingestion.prepare import prepare
+from ingestion.writer import write_batch
 from retrieval.indexer import check_drift
 from services.container import Container
 from store import mentions as mention_store
@@ -345,3 +348,59 @@ def test_background_sync_failures_are_logged_and_left_pending(
     # Start-up catch-up never raises either, even when the database cannot be asked.
     monkeypatch.setattr(rt, "engine", None)
     rt.index.catch_up()
+
+
+def test_a_sqlite_batch_holds_the_write_lock_from_its_first_lookup(rt: Container) -> None:
+    """Two batches each bring a copy of one long text (two authors): the second may not look
+    for an original while the first has looked and not yet inserted, or both would insert an
+    original. The first batch is held inside its transaction (in ``enrich``, after its
+    lookups); the second must wait for it, then link its copy to the first one's row."""
+    if rt.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    text = "this exact long message was posted word for word by two different accounts"
+    first_in = threading.Event()
+    release = threading.Event()
+    done: list[str] = []
+
+    def held(batch: list[Any]) -> None:
+        first_in.set()
+        release.wait(10)
+
+    def write(ext: str, author: str, enrich: Any) -> None:
+        p = prepare(
+            MentionCreate(
+                external_id=ext, source="twitter", text=text, author=author, created_at=CREATED
+            ),
+            row_no=1,
+        )
+        with rt.engine.begin() as conn:
+            write_batch(
+                conn,
+                workspace=WORKSPACE,
+                batch=[p],
+                dedup_window=timedelta(hours=24),
+                enrich=enrich,
+            )
+        done.append(ext)
+
+    a = threading.Thread(target=write, args=("a", "alice", held))
+    a.start()
+    assert first_in.wait(10)
+    b = threading.Thread(target=write, args=("b", "bob", None))
+    b.start()
+    b.join(1.0)
+    assert done == [], "the second batch wrote while the first held its lookups"
+    release.set()
+    a.join(10)
+    b.join(30)
+    assert done == ["a", "b"]
+    with rt.engine.connect() as conn:
+        rows = {
+            r.external_id: r
+            for r in conn.execute(
+                select(mentions.c.id, mentions.c.external_id, mentions.c.duplicate_of).where(
+                    mentions.c.workspace == WORKSPACE
+                )
+            )
+        }
+    assert rows["a"].duplicate_of is None and rows["b"].duplicate_of == rows["a"].id
