@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from hark.domain import MentionCreate, SearchFilters
 from hark.prepared import PreparedMention
 from ingestion.mapping import load_mapping
-from ingestion.pipeline import _write_with_retry, ingest_file, ingest_mentions
+from ingestion.pipeline import IngestReport, _write_with_retry, ingest_file, ingest_mentions
 from ingestion.prepare import prepare
 from services.container import Container
 from store import mentions as mention_store
@@ -59,21 +60,37 @@ def test_a_stated_language_is_kept_and_others_detected(rt: Container) -> None:
     assert [m.language for m in got] == ["ru", "kk", "ru"]
 
 
-def test_a_batch_that_loses_an_insert_race_is_retried(rt: Container) -> None:
-    """Another writer commits the same key between our lookup and our insert."""
+def test_a_rival_batch_with_the_same_key_waits_for_ours(rt: Container) -> None:
+    """Another writer sends the same key while our batch is between its lookup and its
+    insert: it waits for our transaction (the write lock is taken before the lookups), then
+    finds our row unchanged; nothing is inserted twice and nothing needs a retry."""
     mention = MentionCreate(external_id="race", source="api", text="Refund still missing")
     calls = {"n": 0}
+    rival: dict[str, IngestReport] = {}
 
-    def rival_writes_first(batch: list[PreparedMention]) -> None:
+    def rival_writes() -> None:
+        rival["report"] = ingest_mentions(rt.engine, workspace="acme", mentions=[mention])
+
+    thread = threading.Thread(target=rival_writes)
+
+    def rival_starts_inside_ours(batch: list[PreparedMention]) -> None:
         calls["n"] += 1
         if calls["n"] == 1:  # runs inside our transaction, after the existence check
-            ingest_mentions(rt.engine, workspace="acme", mentions=[mention])
+            thread.start()
+            thread.join(1.0)
+            assert thread.is_alive(), "the rival wrote while our batch held its lookups"
         rt.enrich.enricher.enrich(batch)
 
     outcome = _write_with_retry(
-        rt.engine, "acme", [prepare(mention, row_no=1)], timedelta(hours=24), rival_writes_first
+        rt.engine,
+        "acme",
+        [prepare(mention, row_no=1)],
+        timedelta(hours=24),
+        rival_starts_inside_ours,
     )
-    assert calls["n"] == 2 and outcome.inserted == [] and outcome.unchanged == 1
+    thread.join(30)
+    assert calls["n"] == 1 and len(outcome.inserted) == 1
+    assert rival["report"].inserted == 0 and rival["report"].unchanged == 1
     with rt.engine.connect() as conn:
         assert mention_store.count_mentions(conn, workspace="acme", include_duplicates=True) == 1
 
