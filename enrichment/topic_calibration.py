@@ -83,20 +83,26 @@ def kept(
     return np.asarray((scores >= threshold) & near)
 
 
-def _best_cut(stat: np.ndarray, y: np.ndarray) -> float | None:
-    """The cut on ``stat`` with the best F1 for ``y``, midway between neighbouring values;
-    None (present wherever it scores) where that cut keeps every corrected mention or fewer
-    than ``MIN_NEGATIVES`` are negatives (nothing says where a negative lies): a category
-    nine reviews in ten name gains nothing from a cut that one or two corrected reviews
-    placed (Russian restaurants, 50 corrected: food 0.97 with such a cut, 0.99 without)."""
+def best_cut(stat: np.ndarray, y: np.ndarray) -> tuple[float, bool]:
+    """The cut on ``stat`` with the best F1 for ``y``, midway between neighbouring values,
+    and whether it keeps every row (then the cut is the lowest value)."""
     order = np.argsort(-stat)
     s, t = stat[order], y[order]
-    tp = np.cumsum(t)
-    f1 = 2 * tp / (np.arange(1, len(t) + 1) + t.sum())
+    f1 = 2 * np.cumsum(t) / (np.arange(1, len(t) + 1) + t.sum())
     i = int(np.argmax(f1))
-    if i + 1 < len(s) and (~t).sum() >= MIN_NEGATIVES:
-        return float((s[i] + s[i + 1]) / 2)
-    return None
+    if i + 1 < len(s):
+        return float((s[i] + s[i + 1]) / 2), False
+    return float(s[i]), True
+
+
+def _own_cut(stat: np.ndarray, y: np.ndarray) -> float | None:
+    """A topic's cut at the mention level; None (present wherever it scores) where the best
+    cut keeps every corrected mention or fewer than ``MIN_NEGATIVES`` are negatives (nothing
+    says where a negative lies): a category nine reviews in ten name gains nothing from a
+    cut that one or two corrected reviews placed (Russian restaurants, 50 corrected: food
+    0.97 with such a cut, 0.99 without)."""
+    cut, keeps_all = best_cut(stat, y)
+    return None if keeps_all or (~y).sum() < MIN_NEGATIVES else cut
 
 
 def _macro_f1(pred: np.ndarray, y: np.ndarray) -> float:
@@ -116,7 +122,7 @@ def _offsets(stat: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:
     pos = y.sum(axis=0)
     out = np.zeros(y.shape[1])
     for j in np.flatnonzero(_own(y)):
-        cut = _best_cut(stat[:, j], y[:, j])
+        cut = _own_cut(stat[:, j], y[:, j])
         out[j] = -ALWAYS if cut is None else (cut - threshold) * pos[j] / (pos[j] + SHRINK)
     return out
 

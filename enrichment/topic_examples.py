@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from enrichment.topic_calibration import MentionRule
+from enrichment.topic_calibration import MentionRule, best_cut
 
 MIN_CLASSIFIER = 5  # positives (and negatives) before a topic gets its classifier
 MIN_CALIBRATE = 20  # positives (and negatives) before its threshold is calibrated
@@ -175,17 +175,6 @@ def _quality(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip(2 * auc - 1, 0.05, 1.0))
 
 
-def _best_cut(scores: np.ndarray, y: np.ndarray) -> float:
-    """The score cut with the best F1 (midway between neighbouring scores)."""
-    order = np.argsort(-scores)
-    s, t = scores[order], y[order]
-    tp = np.cumsum(t)
-    fp = np.cumsum(~t)
-    f1 = 2 * tp / (tp + fp + t.sum())
-    i = int(np.argmax(f1))
-    return float(s[i] if i + 1 == len(s) else (s[i] + s[i + 1]) / 2)
-
-
 def stages_for(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(topics,) bool twice: which topics have enough positives and negatives for a
     classifier, and which for a calibrated cut."""
@@ -235,7 +224,7 @@ def fit(
             np.fill_diagonal(sims, -1.0)
             held = _nearest(heads._blend(raw, proto), sims, labels, threshold)
             for c in np.flatnonzero(has_cal):
-                cut = _best_cut(held[:, c], labels[:, c]) - threshold
+                cut = best_cut(held[:, c], labels[:, c])[0] - threshold
                 offset[c] = cut * pos[c] / (pos[c] + CALIBRATE_SHRINK)
     heads.stage = [
         "calibrated"

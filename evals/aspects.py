@@ -57,6 +57,7 @@ from sklearn.metrics import f1_score
 from enrichment.clauses import has_contrast, split_clauses
 from enrichment.sentiment import SentimentModel
 from enrichment.taxonomy import Taxonomy, TopicModel
+from enrichment.topic_calibration import best_cut
 from enrichment.topic_examples import TopicExamples
 from enrichment.topic_space import load_centre
 from enrichment.vector_stage import clause_polarity
@@ -236,11 +237,8 @@ def oracle_ceiling(data: AspectSet, model: TopicModel) -> list[set[str]]:
     scores = np.stack(best)
     out: list[set[str]] = [set() for _ in data.reviews]
     for j, topic in enumerate(model.ids):
-        y = np.array([topic in r.gold for r in data.reviews])
-        order = np.argsort(-scores[:, j])
-        tp = np.cumsum(y[order])
-        f1 = 2 * tp / (np.arange(1, len(y) + 1) + y.sum())
-        for i in order[: int(np.argmax(f1)) + 1]:
+        cut, _ = best_cut(scores[:, j], np.array([topic in r.gold for r in data.reviews]))
+        for i in np.flatnonzero(scores[:, j] >= cut):
             out[i].add(topic)
     return out
 
