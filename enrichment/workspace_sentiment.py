@@ -124,6 +124,54 @@ def fit_head(
 
 
 @dataclass(frozen=True)
+class CrossValidation:
+    """What a refit buys, measured on corrections the head did not see (``FOLDS``-fold)."""
+
+    before: float  # agreement of the shipped model with the corrections
+    after: float  # agreement of a head fit on the other folds
+    proba: np.ndarray  # (n, 3): each correction's probabilities from a head fit without it
+
+
+FOLDS = 5
+MIN_CROSS_VALIDATED = 20  # fewer corrections than this give folds too small to say anything
+
+
+def cross_validate(
+    base_logits: np.ndarray,
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    background: np.ndarray | None = None,
+) -> CrossValidation | None:
+    """Agreement with the corrections of the shipped model and of heads fit on the other
+    folds, and those heads' held-out probabilities. The held-out probabilities of random
+    audits are what the refit model's counts can be corrected by (analytics.prevalence): the
+    refit model itself has seen those audits, so its own probabilities on them would flatter
+    it. None below ``MIN_CROSS_VALIDATED`` corrections."""
+    n = len(labels)
+    if n < MIN_CROSS_VALIDATED:
+        return None
+    base = np.asarray(base_logits, np.float64)
+    y = np.array([LABELS.index(v) for v in labels])
+    folds = np.arange(n) % FOLDS
+    proba = np.empty((n, len(LABELS)))
+    for k in range(FOLDS):
+        train, test = folds != k, folds == k
+        head = fit_head(
+            base[train],
+            vectors[train],
+            [labels[int(i)] for i in np.flatnonzero(train)],
+            version=0,
+            background=background,
+        )
+        proba[test] = softmax(base[test] + head.adjust(vectors[test]))
+    return CrossValidation(
+        before=round(float(np.mean(base.argmax(1) == y)), 4),
+        after=round(float(np.mean(proba.argmax(1) == y)), 4),
+        proba=proba,
+    )
+
+
+@dataclass(frozen=True)
 class WorkspaceSentiment(ClassScorer):
     """The shipped model with a workspace's head (or none yet): the same calls as
     SentimentModel, so enrichment takes either."""

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from enrichment.clauses import topic_parts
-from enrichment.workspace_sentiment import SentimentLabel
+from enrichment.workspace_sentiment import CrossValidation, SentimentLabel
 from hark import audit_sample
 from hark.documents import embed_text
 from hark.errors import ErrorCode, HarkError
@@ -29,6 +29,7 @@ from services.enrich import EnrichService
 from store import corrections as correction_store
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
+from store.prevalence import HELD_OUT_AUDITS
 from store.tables import mentions
 
 log = logging.getLogger("hark.labels")
@@ -455,7 +456,7 @@ class LabelService:
 
     def _refit_sentiment(self, workspace: str) -> RefitReport | None:
         from enrichment.sentiment import LABELS
-        from enrichment.workspace_sentiment import fit_head
+        from enrichment.workspace_sentiment import cross_validate, fit_head
 
         base = self._enrich.sentiment_model
         if base is None:
@@ -488,7 +489,8 @@ class LabelService:
                 conn, model=self._enrich.embedder_name, content_hashes=background
             )
         bg = np.stack(list(pool.values())) if pool else None
-        before, after = _cross_validated(base_logits, x, labels, bg)
+        checked = cross_validate(base_logits, x, labels, bg)
+        before, after = (checked.before, checked.after) if checked else (None, None)
         # The version number only names the stored row; the head itself does not carry it.
         head = fit_head(base_logits, x, labels, version=0, background=bg)
         by_label = {label: labels.count(label) for label in LABELS}
@@ -511,6 +513,7 @@ class LabelService:
                     "agreement_before": before,
                     "agreement_after": after,
                     "base_model": base.version,
+                    HELD_OUT_AUDITS: _held_out_audits(rows, checked),
                     **({"note": note} if note else {}),
                 },
                 active=not worse,
@@ -653,30 +656,18 @@ def _public_value(field_name: str, value: dict[str, Any]) -> Any:
     return value["label"] if field_name == "sentiment" else value[field_name]
 
 
-def _cross_validated(
-    base_logits: np.ndarray, x: np.ndarray, labels: list[str], background: np.ndarray | None
-) -> tuple[float | None, float | None]:
-    """Agreement with the corrections of the shipped model and of a head fit on the other
-    folds (5-fold): what a refit buys, measured on corrections it did not see."""
-    from enrichment.sentiment import LABELS
-    from enrichment.workspace_sentiment import fit_head
-
-    n = len(labels)
-    if n < 20:
-        return None, None
-    y = np.array([LABELS.index(v) for v in labels])
-    before = float(np.mean(base_logits.argmax(1) == y))
-    folds = np.arange(n) % 5
-    hits = 0
-    for k in range(5):
-        train, test = folds != k, folds == k
-        head = fit_head(
-            base_logits[train],
-            x[train],
-            [labels[i] for i in np.flatnonzero(train)],
-            version=0,
-            background=background,
-        )
-        pred = (base_logits[test] + head.adjust(x[test])).argmax(1)
-        hits += int((pred == y[test]).sum())
-    return round(before, 4), round(hits / n, 4)
+def _held_out_audits(
+    rows: Sequence[correction_store.TrainingRow], checked: CrossValidation | None
+) -> list[list[float]]:
+    """[mention id, p negative, p neutral, p positive] of the random audits among the
+    corrections, from heads fit without them: the refit model's audits until it has its own
+    (store.prevalence.random_audits)."""
+    if checked is None:
+        return []
+    return [
+        [r.mention_id, *(round(float(v), 4) for v in p)]
+        for r, p in zip(rows, checked.proba, strict=True)
+        if r.origin == "random"
+        and isinstance(r.model_value, dict)
+        and r.model_value.get("origin", "model") == "model"
+    ]

@@ -12,6 +12,7 @@ were kept) read as one-hot of the label.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from typing import Any, NamedTuple
@@ -27,12 +28,17 @@ from store.analytics import (
     grouped_rows,
     windows_overlap,
 )
-from store.tables import label_corrections, mentions
+from store.tables import label_corrections, mentions, workspace_models
 
 CLASSES = ("negative", "neutral", "positive")
 # Origins whose label is the truth; a NULL origin with a rated scale was labelled by the
 # rating too (before origins were stored).
 EXACT_ORIGINS = ("rating", "correction")
+# The key of a sentiment refit's report that holds its audits' held-out probabilities:
+# [[mention id, p negative, p neutral, p positive], ...] (services.labels).
+HELD_OUT_AUDITS = "held_out_audits"
+# How a workspace's refit model names itself (enrichment.workspace_sentiment).
+_REFIT_VERSION = re.compile(r"\+ws(\d+)$")
 _P = {"negative": "p_negative", "neutral": "p_neutral", "positive": "p_positive"}
 
 
@@ -151,8 +157,11 @@ def random_audits(
     """The workspace's sentiment corrections of mentions the labeling queue picked at random
     (``origin = "random"``) that kept what the classifier said: (model p, corrected label,
     language). With ``model_version``, only audits of that model: a refit model's
-    probabilities are not the ones an older audit measured. Rows whose stored values are not
-    of that shape, or whose label came from a rating, are skipped."""
+    probabilities are not the ones an older audit measured. A refit model (``...+wsN``) also
+    counts the audits it was fit on, each with the probabilities a head fit without it gave
+    (``HELD_OUT_AUDITS`` in the refit's report), so its counts stay corrected from the moment
+    it is applied. Rows whose stored values are not of that shape, or whose label came from a
+    rating, are skipped."""
     lc, m = label_corrections.c, mentions.c
     rows = conn.execute(
         select(lc.mention_id, lc.value, lc.model_value, m.language)
@@ -165,22 +174,52 @@ def random_audits(
         )
         .order_by(lc.mention_id)
     )
+    held_out = _held_out_audits(conn, workspace, model_version)
     out = []
     for r in rows:
         label = r.value.get("label") if isinstance(r.value, dict) else None
         said = r.model_value if isinstance(r.model_value, dict) else {}
         if said.get("origin", "model") != "model":
             continue
+        p: Any = said.get("p")
         if model_version is not None and said.get("model") != model_version:
+            p = held_out.get(int(r.mention_id))
+        probs = _probabilities(p)
+        if label not in CLASSES or probs is None:
             continue
-        p = said.get("p")
-        if label not in CLASSES or not isinstance(p, list) or len(p) != len(CLASSES):
-            continue
-        try:
-            probs = tuple(float(x) for x in p)
-        except (TypeError, ValueError):
-            continue
-        if not all(0.0 <= x <= 1.0 for x in probs):
-            continue
-        out.append(AuditRow(int(r.mention_id), (probs[0], probs[1], probs[2]), label, r.language))
+        out.append(AuditRow(int(r.mention_id), probs, label, r.language))
+    return out
+
+
+def _probabilities(p: Any) -> tuple[float, float, float] | None:
+    if not isinstance(p, list | tuple) or len(p) != len(CLASSES):
+        return None
+    try:
+        probs = tuple(float(x) for x in p)
+    except (TypeError, ValueError):
+        return None
+    if not all(0.0 <= x <= 1.0 for x in probs):
+        return None
+    return probs[0], probs[1], probs[2]
+
+
+def _held_out_audits(
+    conn: Connection, workspace: str, model_version: str | None
+) -> dict[int, list[float]]:
+    """mention id -> held-out probabilities, from the report of the refit that
+    ``model_version`` names (empty for any other model)."""
+    found = _REFIT_VERSION.search(model_version or "")
+    if found is None:
+        return {}
+    w = workspace_models.c
+    report = conn.execute(
+        select(w.report).where(
+            w.workspace == workspace, w.kind == "sentiment", w.version == int(found.group(1))
+        )
+    ).scalar()
+    entries = report.get(HELD_OUT_AUDITS) if isinstance(report, dict) else None
+    out: dict[int, list[float]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):
+            out[int(entry[0])] = entry[1:]
     return out

@@ -17,6 +17,7 @@ from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
 from services.labels import WORSE_BY
+from store import prevalence as prevalence_store
 from store.corrections import model_body
 from store.tables import embeddings, label_corrections, mention_labels, mentions
 from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
@@ -205,6 +206,57 @@ def test_a_refit_that_does_worse_is_kept_but_not_used(rt: Container) -> None:
     assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
         base_version
     }
+
+
+def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Container) -> None:
+    """The random audits a head was fit on still measure it: each with the probabilities of
+    the head fit on the other folds, not the shipped model's it was audited under, nor the
+    refit head's own (which has seen it)."""
+    ingest_airline_excerpt(rt)
+    rows = _rows(rt)
+    members = [i for i in sorted(rows) if audit_sample.is_member(i)]
+    audited, late = members[:-1], members[-1]
+    manual = [i for i in sorted(rows) if i not in members][: 40 - len(audited)]
+    for i in audited:
+        rt.labels.correct("acme", i, sentiment="negative", pick="random")
+    for i in manual:
+        rt.labels.correct("acme", i, sentiment="neutral")
+    (report,) = rt.labels.refit("acme", ["sentiment"])
+    assert report.active
+    base = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    with rt.engine.connect() as conn:
+        under_base = prevalence_store.random_audits(conn, workspace="acme", model_version=base)
+        under_refit = prevalence_store.random_audits(
+            conn, workspace="acme", model_version=f"{base}+ws{report.version}"
+        )
+        under_other = prevalence_store.random_audits(
+            conn, workspace="acme", model_version=f"{base}+ws{report.version + 1}"
+        )
+    # Audited under the shipped model: with its probabilities, as they were stored.
+    assert [a.mention_id for a in under_base] == audited
+    for a in under_base:
+        stored = rows[a.mention_id]
+        assert a.p == pytest.approx((stored.p_negative, stored.p_neutral, stored.p_positive))
+    # Under the refit: the same audits and labels, with held-out probabilities that learnt
+    # from the other corrections.
+    assert [(a.mention_id, a.label) for a in under_refit] == [(i, "negative") for i in audited]
+    moved = [
+        a.p != pytest.approx(b.p, abs=1e-3) for a, b in zip(under_refit, under_base, strict=True)
+    ]
+    assert any(moved)
+    assert all(sum(a.p) == pytest.approx(1, abs=1e-3) for a in under_refit)
+    assert under_other == []
+    # An audit made under the refit model counts with what that model said.
+    after = _rows(rt)
+    assert after[late].sentiment_model == f"{base}+ws{report.version}"
+    rt.labels.correct("acme", late, sentiment="positive", pick="random")
+    with rt.engine.connect() as conn:
+        again = prevalence_store.random_audits(
+            conn, workspace="acme", model_version=f"{base}+ws{report.version}"
+        )
+    [added] = [a for a in again if a.mention_id == late]
+    row = after[late]
+    assert added.p == pytest.approx((row.p_negative, row.p_neutral, row.p_positive))
 
 
 def test_topic_and_brand_corrections_win(rt: Container) -> None:
