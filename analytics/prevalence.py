@@ -41,8 +41,11 @@ model is calibrated, whatever the class mix: estimate N̂ = E + S (E the exact o
    the delta method, is Var(R̂) = n/(n-1) · Σ (y - R̂ p)² / (Σ p)², so the model part carries
    S²·Var(R̂), and the Poisson-binomial term becomes Σ R̂p (1 - R̂p) (computed from S and V:
    Σ p² = S - V). A scope may be read better or worse than the workspace's average, so the
-   ratio's bias also carries sd ``TRANSFER_SHARE``·|R̂ - 1| (a large correction varies more
-   between brands and days than a small one). Uncertain or manual corrections are never used
+   ratio's bias also carries sd ``TRANSFER_SHARE``·|C - 1| (a large correction varies more
+   between brands and days than a small one), where C = Σ y / Σ p is measured on the
+   probabilities users were shown: after a refit, whose audits carry the held-out
+   probabilities of heads fit without them, R̂ is near 1 because the head has learnt the
+   workspace's average, but a scope strays from that average as much as before. Uncertain or manual corrections are never used
    here: they were not picked at random, so they measure the errors of hard cases, not the
    model's error rate.
 
@@ -134,6 +137,9 @@ class Audit:
     p: tuple[float, float, float]  # the model's (negative, neutral, positive)
     label: str
     language: str | None = None
+    # When ``p`` is not what the user saw but a refit head's held-out probabilities: what the
+    # model it was audited under said (store.prevalence.random_audits).
+    p_at_audit: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,9 @@ class AuditRatio:
     ratio: float  # Σ y / Σ p over the audits
     var: float  # its sampling variance (delta method)
     n: int
+    # Σ y / Σ p at audit time: the whole correction the audits made, a refit head's included
+    # (equal to ``ratio`` without a refit). How far a scope may stray grows with it.
+    correction: float = 1.0
 
 
 def audit_ratio(audits: Sequence[Audit], cls: str) -> AuditRatio | None:
@@ -155,7 +164,10 @@ def audit_ratio(audits: Sequence[Audit], cls: str) -> AuditRatio | None:
         return None
     ratio = sum(y) / mass
     residuals = sum((yi - ratio * pi) ** 2 for yi, pi in zip(y, p, strict=True))
-    return AuditRatio(ratio, n / (n - 1) * residuals / mass**2, n)
+    seen = sum((a.p_at_audit or a.p)[k] for a in audits)
+    return AuditRatio(
+        ratio, n / (n - 1) * residuals / mass**2, n, sum(y) / seen if seen > 0 else ratio
+    )
 
 
 @dataclass
@@ -252,8 +264,11 @@ def estimate(
         sampling = max(r * s - r * r * squares, 0.0)  # Σ Rp (1 - Rp)
         # The ratio is measured over the whole workspace; a scope (one brand, one day) may
         # be read worse or better than the average. How much a correction can vary between
-        # scopes grows with how large it is: TRANSFER_SHARE of it.
-        bias = s * math.sqrt(audited.var + (TRANSFER_SHARE * (r - 1)) ** 2)
+        # scopes grows with how large it is: TRANSFER_SHARE of it. After a refit that is the
+        # head's correction and the ratio's together: the head learnt the workspace's
+        # average from the same audits, and a scope strays from it as much.
+        drift = TRANSFER_SHARE * (audited.correction - 1)
+        bias = s * math.sqrt(audited.var + drift**2)
         method: Method = "audited"
         correlation = 1.0
     else:

@@ -170,7 +170,7 @@ def analyse(
     correct the counts."""
     with engine.connect() as conn:
         audits = [
-            Audit(r.p, r.label, r.language)
+            Audit(r.p, r.label, r.language, r.p_at_audit)
             for r in prevalence_store.random_audits(
                 conn, workspace=scope.workspace, model_version=model_version
             )

@@ -60,6 +60,8 @@ class AuditRow(NamedTuple):
     p: tuple[float, float, float]
     label: str
     language: str | None
+    # What the user was shown, where ``p`` is a refit's held-out probabilities instead.
+    p_at_audit: tuple[float, float, float] | None = None
 
 
 def _exact() -> ColumnElement[Any]:
@@ -181,13 +183,13 @@ def random_audits(
         said = r.model_value if isinstance(r.model_value, dict) else {}
         if said.get("origin", "model") != "model":
             continue
-        p: Any = said.get("p")
+        shown = _probabilities(said.get("p"))
+        probs, at_audit = shown, None
         if model_version is not None and said.get("model") != model_version:
-            p = held_out.get(int(r.mention_id))
-        probs = _probabilities(p)
+            probs, at_audit = _probabilities(held_out.get(int(r.mention_id))), shown
         if label not in CLASSES or probs is None:
             continue
-        out.append(AuditRow(int(r.mention_id), probs, label, r.language))
+        out.append(AuditRow(int(r.mention_id), probs, label, r.language, at_audit))
     return out
 
 

@@ -244,6 +244,9 @@ def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Contain
         a.p != pytest.approx(b.p, abs=1e-3) for a, b in zip(under_refit, under_base, strict=True)
     ]
     assert any(moved)
+    # ...and carry what the user was shown, which says how large the whole correction was.
+    assert [a.p_at_audit for a in under_refit] == [a.p for a in under_base]
+    assert all(a.p_at_audit is None for a in under_base)
     assert all(sum(a.p) == pytest.approx(1, abs=1e-3) for a in under_refit)
     assert under_other == []
     # An audit made under the refit model counts with what that model said.

@@ -163,6 +163,30 @@ def test_audit_ratio_and_its_delta_method_variance() -> None:
     assert audit_ratio(audits, "positive") is None  # nothing to divide by
 
 
+def test_a_refit_keeps_the_scope_allowance_of_the_correction_its_head_made() -> None:
+    # Users found half of what the shipped model called 0.8 negative to be negative; a refit
+    # head learnt that, and its held-out probabilities now match the audits (ratio 1). The
+    # allowance for scopes read worse than the average stays that of the whole correction.
+    shown = (0.8, 0.15, 0.05)
+    refit = (0.5, 0.4, 0.1)
+    audits = [
+        Audit(refit, "negative" if k % 2 else "neutral", "en", p_at_audit=shown) for k in range(40)
+    ]
+    parts = {"en": ClassSums(labelled=100, p_sum=50.0, p_var=25.0)}
+    got = estimate(parts, "negative", LabelErrors(audits=audits))
+    ratio = audit_ratio(audits, "negative")
+    assert ratio is not None and ratio.ratio == pytest.approx(1.0)
+    assert ratio.correction == pytest.approx(20 / 32)
+    assert got.method == "audited" and got.value == pytest.approx(50.0)
+    assert got.bias_sd == pytest.approx(50 * math.sqrt(ratio.var + (0.5 * (20 / 32 - 1)) ** 2))
+    # Audits the refit model was shown (no p_at_audit) allow only for the ratio's own size.
+    plain = [Audit(refit, a.label, "en") for a in audits]
+    narrow = estimate(parts, "negative", LabelErrors(audits=plain))
+    assert (
+        narrow.value == pytest.approx(got.value) and narrow.high - narrow.low < got.high - got.low
+    )
+
+
 def test_too_few_audits_or_audits_in_other_languages_leave_the_general_error() -> None:
     parts = {"kk": ClassSums(labelled=50, p_sum=50.0, p_var=5.0)}
     few = [Audit((0.6, 0.3, 0.1), "negative", "kk")] * (MIN_AUDITS - 1)
