@@ -113,7 +113,23 @@ class EnrichService:
                 body = correction_store.model_body(
                     conn, workspace=workspace, kind="sentiment", version=version
                 )
-            model = WorkspaceSentiment(base, SentimentHead.from_bytes(version, body))
+                fit_on = correction_store.model_report(
+                    conn, workspace=workspace, kind="sentiment", version=version
+                ).get("base_model")
+            if fit_on not in (None, base.version):
+                # A head corrects the class scores of the model it was fit over; over another
+                # (an upgrade, or HARK_SENTIMENT_MODEL changed) its corrections mean nothing.
+                log.warning(
+                    "%s: sentiment head v%d was fit over %s, not %s: using the shipped model "
+                    "until `hark label refit`",
+                    workspace,
+                    version,
+                    fit_on,
+                    base.version,
+                )
+                model = WorkspaceSentiment(base)
+            else:
+                model = WorkspaceSentiment(base, SentimentHead.from_bytes(version, body))
             with self._lock:
                 self._sentiment_heads[key] = model
         return model

@@ -310,6 +310,14 @@ def model_body(conn: Connection, *, workspace: str, kind: str, version: int) -> 
     )
 
 
+def model_report(conn: Connection, *, workspace: str, kind: str, version: int) -> dict[str, Any]:
+    w = workspace_models.c
+    report = conn.execute(
+        select(w.report).where(w.workspace == workspace, w.kind == kind, w.version == version)
+    ).scalar()
+    return report if isinstance(report, dict) else {}
+
+
 def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:
     """kind -> active version (cheap: what caches are keyed by)."""
     w = workspace_models.c

@@ -18,7 +18,7 @@ from hark.errors import HarkError
 from services.container import Container
 from services.labels import WORSE_BY
 from store import prevalence as prevalence_store
-from store.corrections import model_body
+from store.corrections import model_body, save_model
 from store.tables import embeddings, label_corrections, mention_labels, mentions
 from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
 
@@ -260,6 +260,29 @@ def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Contain
     [added] = [a for a in again if a.mention_id == late]
     row = after[late]
     assert added.p == pytest.approx((row.p_negative, row.p_neutral, row.p_positive))
+
+
+def test_a_head_fit_over_another_shipped_model_is_not_applied(rt: Container) -> None:
+    """After an upgrade of the shipped model, a head fit over the old one would add its
+    corrections to class scores it never saw: the workspace uses the shipped model alone
+    until it refits."""
+    ingest_airline_excerpt(rt)
+    for i in sorted(_rows(rt))[:12]:
+        rt.labels.correct("acme", i, sentiment="neutral")
+    (report,) = rt.labels.refit("acme", ["sentiment"])
+    base = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    assert rt.enrich.sentiment_for("acme").version == f"{base}+ws{report.version}"  # type: ignore[union-attr]
+    with rt.engine.begin() as conn:
+        body = model_body(conn, workspace="acme", kind="sentiment", version=report.version)
+        old = save_model(
+            conn,
+            workspace="acme",
+            kind="sentiment",
+            body=body,
+            report={"base_model": "sentiment.v0"},
+        )
+    assert old == report.version + 1
+    assert rt.enrich.sentiment_for("acme").version == base  # type: ignore[union-attr]
 
 
 def test_topic_and_brand_corrections_win(rt: Container) -> None:
