@@ -45,9 +45,9 @@ model is calibrated, whatever the class mix: estimate N̂ = E + S (E the exact o
    between brands and days than a small one), where C = Σ y / Σ p is measured on the
    probabilities users were shown: after a refit, whose audits carry the held-out
    probabilities of heads fit without them, R̂ is near 1 because the head has learnt the
-   workspace's average, but a scope strays from that average as much as before. Uncertain or manual corrections are never used
-   here: they were not picked at random, so they measure the errors of hard cases, not the
-   model's error rate.
+   workspace's average, but a scope strays from that average as much as before. Uncertain
+   or manual corrections are never used here: they were not picked at random, so they
+   measure the errors of hard cases, not the model's error rate.
 
 Bounds are clamped to what is possible: no fewer than the exact ones, no more than the exact
 ones plus every model-labelled mention.
