@@ -2,22 +2,23 @@
 a classifier shipped as a small versioned artifact (trained by
 ``python -m evals.sentiment --train``).
 
-v2 (the default, ``CURRENT``) is one multinomial logistic model over three blocks of features,
+v3 (the default, ``CURRENT``) is one multinomial logistic model over three blocks of features,
 trained on every train row of the shared labelled sets (seven sets, five languages), balanced
 across languages and sets:
 
 - the standardised e5 passage vector (shared by every language);
 - the same vector once more in the block of the mention's language: a per-language head added
   to the shared one (a language without a head, or None, uses the shared head alone);
-- hashed character n-grams of the text (``char_wb`` 1-4 grams into 2**17 buckets, log counts,
-  l2-normalised): deterministic, no vocabulary, nothing to download.
+- hashed character n-grams of the text (``char_wb`` 1-5 grams into 2**17 buckets, log counts
+  times each bucket's inverse document frequency in the training texts, l2-normalised):
+  deterministic, no vocabulary, nothing to download.
 
 Its logits are calibrated by vector scaling (a per-class scale and shift, plus a shift per
 language with a head) fit on rows the producing model never saw, so ``proba`` gives
 probabilities whose sums estimate counts; ``prevalence_error`` says how far such sums stray on a
 new customer's data (measured leave-one-dataset-out). The format also carries an optional ReLU
-layer over the vector (tried, not shipped: it overfit). v1 (a linear head over the raw vector)
-stays loadable.
+layer over the vector (tried, not shipped: it overfit). v2 (1-4-grams, no idf) and v1 (a
+linear head over the raw vector) stay loadable.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from hark.text import HANDLE_PATTERN, URL_PATTERN, fold
 
 MODELS = Path(__file__).parent / "models"
 LABELS = ("negative", "neutral", "positive")
-CURRENT = "sentiment.v2"
+CURRENT = "sentiment.v3"
 
 # Links and @handles say who, not how; digits say which (order numbers, flight numbers).
 _NOISE = re.compile(rf"{URL_PATTERN}|(?<!\w){HANDLE_PATTERN}", re.IGNORECASE)
@@ -81,13 +82,19 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def ngram_features(texts: Sequence[str], config: NgramConfig) -> sp.csr_matrix:
-    """(n, n_features) sparse: log(1 + count) of each hashed n-gram, rows l2-normalised."""
+def ngram_features(
+    texts: Sequence[str], config: NgramConfig, idf: np.ndarray | None = None
+) -> sp.csr_matrix:
+    """(n, n_features) sparse: log(1 + count) of each hashed n-gram, times its bucket's
+    inverse document frequency in the training texts when ``idf`` is given, rows
+    l2-normalised."""
     clean = [clean_text(t) for t in texts]
     x = _hasher(config).transform(clean).tocsr()
     if config.words:
         x = (x + _hasher(config, words=True).transform(clean)).tocsr()
     x.data = np.log1p(x.data)
+    if idf is not None:
+        x.data *= np.asarray(idf, np.float32)[x.indices]
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
@@ -140,6 +147,8 @@ class SentimentModel(ClassScorer):
     # v2: hashed character n-grams (None: vector only, as v1)
     ngram: NgramConfig | None = None
     ngram_weights: np.ndarray | None = None  # (n_features, 3)
+    # v3: each bucket's log inverse document frequency in the training texts (None: all 1)
+    ngram_idf: np.ndarray | None = None  # (n_features,)
     # v2: per-language heads added to the shared one, on raw vectors
     languages: tuple[str, ...] = ()
     language_weights: np.ndarray | None = None  # (len(languages), dim, 3)
@@ -169,7 +178,8 @@ class SentimentModel(ClassScorer):
                 h += self.hidden_bias.astype(np.float32)
             out += np.maximum(h, 0) @ self.output_weights.astype(np.float32)
         if self.ngram is not None and self.ngram_weights is not None and len(texts):
-            out += np.asarray(ngram_features(texts, self.ngram) @ self.ngram_weights, np.float32)
+            x_ng = ngram_features(texts, self.ngram, self.ngram_idf)
+            out += np.asarray(x_ng @ self.ngram_weights, np.float32)
         if languages is not None and self.languages and self.language_weights is not None:
             index = {code: i for i, code in enumerate(self.languages)}
             which = np.array([index.get(code or "", -1) for code in languages])
@@ -222,9 +232,16 @@ class SentimentModel(ClassScorer):
             arrays["language_weights"] = self.language_weights.astype(np.float16)
         if self.language_bias is not None:
             arrays["language_bias"] = self.language_bias.astype(np.float32)
-        for name in ("hidden_weights", "hidden_bias", "output_weights", "language_shift"):
+        for name in (
+            "hidden_weights",
+            "hidden_bias",
+            "output_weights",
+            "language_shift",
+        ):
             if (value := getattr(self, name)) is not None:
                 arrays[name] = value.astype(np.float32)
+        if self.ngram_idf is not None:
+            arrays["ngram_idf"] = self.ngram_idf.astype(np.float16)
         np.savez_compressed(directory / f"{self.version}.npz", **arrays)  # type: ignore[arg-type]
         meta = {
             "version": self.version,
@@ -252,6 +269,7 @@ class SentimentModel(ClassScorer):
             arrays["bias"].astype(np.float32),
             ngram=NgramConfig(**ngram) if ngram else None,
             ngram_weights=_f32(arrays.get("ngram_weights")),
+            ngram_idf=_f32(arrays.get("ngram_idf")),
             languages=tuple(meta.get("languages") or ()),
             language_weights=_f32(arrays.get("language_weights")),
             language_bias=_f32(arrays.get("language_bias")),

@@ -39,7 +39,7 @@ DETECTABLE = ("en", "ru", "kk", "be", "uk", "ar", "fa", "ka")  # Hark's default 
 
 @dataclass(frozen=True)
 class Params:
-    ngram: NgramConfig | None = field(default_factory=NgramConfig)
+    ngram: NgramConfig | None = field(default_factory=lambda: NgramConfig(high=5))
     vector_gain: float = 0.03  # e5 block's scale against the l2-normalised n-gram rows
     language_gain: float = 0.03  # per-language e5 blocks (0: none)
     language_min_rows: int = 1000  # a language gets its own block from this many train rows
@@ -49,6 +49,7 @@ class Params:
     language_calibration: bool = True  # a calibration shift per language with a head
     hidden: int = 0  # units of a ReLU layer over the standardised e5 vector (0: none)
     hidden_alpha: float = 3.0  # its l2 strength times n (scikit-learn MLP's alpha)
+    idf: bool = True  # weigh n-gram buckets by inverse document frequency (v3)
     validation_share: float = 0.1
     refit: bool = True
     max_iter: int = 300
@@ -114,6 +115,14 @@ def row_weights(datasets: Sequence[str], labels: Sequence[str], class_power: flo
     return w / w.mean()
 
 
+def inverse_document_frequency(texts: Sequence[str], config: NgramConfig) -> np.ndarray:
+    """Each hashed bucket's smoothed idf over ``texts``: log((1 + n) / (1 + df)) + 1."""
+    x = ngram_features(texts, config)
+    df = np.bincount(x.indices, minlength=config.n_features)
+    # Rounded as the artifact stores it (float16), so training sees what inference will.
+    return (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float16).astype(np.float32)
+
+
 def _language_rows(languages: Sequence[str | None], blocks: Sequence[str]) -> list[np.ndarray]:
     return [np.flatnonzero([code == b for code in languages]) for b in blocks]
 
@@ -126,6 +135,7 @@ def _fit_linear(
     weights: np.ndarray,
     params: Params,
     version: str,
+    idf: np.ndarray | None = None,
 ) -> SentimentModel:
     """Weighted multinomial logistic regression by L-BFGS on [standardised e5 | the same in
     the language's block | n-grams], each block with its own l2 strength: 1 / (c * n * gain**2)
@@ -139,7 +149,7 @@ def _fit_linear(
     if not params.language_gain:
         blocks = ()
     rows = _language_rows(languages, blocks)
-    ng = ngram_features(texts, params.ngram) if params.ngram is not None else None
+    ng = ngram_features(texts, params.ngram, idf) if params.ngram is not None else None
     n_ng = ng.shape[1] if ng is not None else 0
     ng_t = ng.T.tocsr() if ng is not None else None
     y = np.array([LABELS.index(v) for v in labels])
@@ -222,6 +232,7 @@ def _fit_linear(
         (b - (mean / std) @ a).astype(np.float32),
         ngram=params.ngram,
         ngram_weights=g if ng is not None else None,
+        ngram_idf=idf if ng is not None else None,
         languages=blocks,
         language_weights=lang_w,
         language_bias=lang_b,
@@ -271,7 +282,7 @@ def train(
     vectors: np.ndarray,
     languages: Sequence[str | None],
     params: Params = Params(),
-    version: str = "sentiment.v2",
+    version: str = "sentiment.v3",
 ) -> SentimentModel:
     """The calibrated model from train rows only (held-out rows never come here)."""
     val = np.array([stable_share("val:" + t) < params.validation_share for t in texts])
@@ -285,9 +296,15 @@ def train(
             [languages[i] for i in idx],
         )
 
+    # Document frequencies need no labels: every train text counts, the validation part too.
+    idf = (
+        inverse_document_frequency(texts, params.ngram)
+        if params.ngram is not None and params.idf
+        else None
+    )
     d, t, y, lang = part(fit_idx)
     model = _fit_linear(
-        vectors[fit_idx], t, lang, y, row_weights(d, y, params.class_power), params, version
+        vectors[fit_idx], t, lang, y, row_weights(d, y, params.class_power), params, version, idf
     )
     d, t, y, lang = part(val_idx)
     raw = model.raw_logits(vectors[val_idx], t, lang)
@@ -309,6 +326,7 @@ def train(
             row_weights(datasets, labels, params.class_power),
             params,
             version,
+            idf,
         )
     return replace(model, scale=scale, shift=shift, language_shift=language_shift)
 

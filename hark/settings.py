@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         max_length=64,
         pattern=r"^[a-z0-9._-]+$",
         description="Shipped sentiment model version to use (enrichment/models), e.g. "
-        "'sentiment.v2'; unset: the newest shipped. Pin it to keep labels stable across "
+        "'sentiment.v3'; unset: the newest shipped. Pin it to keep labels stable across "
         "upgrades.",
     )
     max_clauses: int = Field(

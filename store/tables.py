@@ -87,7 +87,7 @@ mentions = Table(
     Column("p_neutral", Float),
     Column("p_positive", Float),
     # Where `sentiment` came from: "rating", "model" or "correction"; and which model
-    # version ("sentiment.v2", "sentiment.v2+ws3") labelled it.
+    # version ("sentiment.v3", "sentiment.v3+ws3") labelled it.
     Column("sentiment_origin", String(16)),
     Column("sentiment_model", String(64)),
     Column("enrichment_version", String(64)),
