@@ -34,13 +34,13 @@ import numpy as np
 
 from analytics.prevalence import Audit, ClassSums, LabelErrors, estimate
 from enrichment.sentiment import LABELS, SentimentModel, softmax
-from enrichment.workspace_sentiment import cross_validate, fit_head
+from enrichment.workspace_sentiment import refit
 from evals.common import OUT, embed_texts
 from evals.learning_curve import loo_model
 from evals.sentiment import Data
 from evals.sentiment_data import DATA
 from evals.sentiment_train import detect_languages
-from services.labels import BACKGROUND_SAMPLE, WORSE_BY
+from services.labels import BACKGROUND_SAMPLE
 
 NEG = LABELS.index("negative")
 
@@ -127,12 +127,11 @@ def refit_proba(
     ix = np.flatnonzero(audited)
     labels = [truth[i] for i in ix]
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
-    checked = cross_validate(base[ix], vectors[ix], labels, background)
-    if checked is None or checked.after < checked.before - WORSE_BY:
+    fitted = refit(base[ix], vectors[ix], labels, background)
+    if fitted.checked is None or fitted.worse:
         return softmax(base)
-    head = fit_head(base[ix], vectors[ix], labels, version=0, background=background)
-    p = softmax(base + head.adjust(vectors))
-    p[ix] = checked.proba
+    p = softmax(base + fitted.head.adjust(vectors))
+    p[ix] = fitted.checked.proba
     return p
 
 

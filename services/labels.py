@@ -38,11 +38,6 @@ KINDS = ("sentiment", "topics")
 # Fewer corrections than this teach a head nothing it can be trusted with.
 MIN_SENTIMENT_CORRECTIONS = 10
 MIN_TOPIC_CORRECTIONS = 5
-# A refit head that agrees with the corrections less than the shipped model does (5-fold, by
-# more than this) is kept but not made active: on a model trained on data like the
-# workspace's, a head fit on a few hundred hard picks can do worse (benchmarks.refit: 0.595
-# -> 0.555 on 200 queue picks of airline tweets).
-WORSE_BY = 0.01
 # Vectors that set the head's standardisation: a spread sample of the workspace.
 BACKGROUND_SAMPLE = 3000
 UNSET: Any = object()
@@ -456,7 +451,7 @@ class LabelService:
 
     def _refit_sentiment(self, workspace: str) -> RefitReport | None:
         from enrichment.sentiment import LABELS
-        from enrichment.workspace_sentiment import cross_validate, fit_head
+        from enrichment.workspace_sentiment import refit
 
         base = self._enrich.sentiment_model
         if base is None:
@@ -489,12 +484,10 @@ class LabelService:
                 conn, model=self._enrich.embedder_name, content_hashes=background
             )
         bg = np.stack(list(pool.values())) if pool else None
-        checked = cross_validate(base_logits, x, labels, bg)
+        fitted = refit(base_logits, x, labels, bg)
+        checked, head, worse = fitted.checked, fitted.head, fitted.worse
         before, after = (checked.before, checked.after) if checked else (None, None)
-        # The version number only names the stored row; the head itself does not carry it.
-        head = fit_head(base_logits, x, labels, version=0, background=bg)
         by_label = {label: labels.count(label) for label in LABELS}
-        worse = before is not None and after is not None and after < before - WORSE_BY
         note = (
             f"not activated: on corrections it did not see it agrees {after:.0%}, the shipped "
             f"model {before:.0%}; make it active with restore if you want it anyway"

@@ -28,7 +28,8 @@ from store.analytics import (
     grouped_rows,
     windows_overlap,
 )
-from store.tables import label_corrections, mentions, workspace_models
+from store.corrections import model_report
+from store.tables import label_corrections, mentions
 
 CLASSES = ("negative", "neutral", "positive")
 # Origins whose label is the truth; a NULL origin with a rated scale was labelled by the
@@ -213,13 +214,8 @@ def _held_out_audits(
     found = _REFIT_VERSION.search(model_version or "")
     if found is None:
         return {}
-    w = workspace_models.c
-    report = conn.execute(
-        select(w.report).where(
-            w.workspace == workspace, w.kind == "sentiment", w.version == int(found.group(1))
-        )
-    ).scalar()
-    entries = report.get(HELD_OUT_AUDITS) if isinstance(report, dict) else None
+    report = model_report(conn, workspace=workspace, kind="sentiment", version=int(found.group(1)))
+    entries = report.get(HELD_OUT_AUDITS)
     out: dict[int, list[float]] = {}
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from enrichment.clauses import topic_parts
 from enrichment.topic_calibration import MIN_MENTIONS
+from enrichment.workspace_sentiment import WORSE_BY
 from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
-from services.labels import WORSE_BY
 from store import prevalence as prevalence_store
 from store.corrections import model_body, save_model
 from store.tables import embeddings, label_corrections, mention_labels, mentions
