@@ -232,12 +232,7 @@ class SentimentModel(ClassScorer):
             arrays["language_weights"] = self.language_weights.astype(np.float16)
         if self.language_bias is not None:
             arrays["language_bias"] = self.language_bias.astype(np.float32)
-        for name in (
-            "hidden_weights",
-            "hidden_bias",
-            "output_weights",
-            "language_shift",
-        ):
+        for name in ("hidden_weights", "hidden_bias", "output_weights", "language_shift"):
             if (value := getattr(self, name)) is not None:
                 arrays[name] = value.astype(np.float32)
         if self.ngram_idf is not None:

@@ -110,13 +110,15 @@ class EnrichService:
             model = self._sentiment_heads.get(key)
         if model is None:
             with self._engine().connect() as conn:
-                body = correction_store.model_body(
-                    conn, workspace=workspace, kind="sentiment", version=version
-                )
                 fit_on = correction_store.model_report(
                     conn, workspace=workspace, kind="sentiment", version=version
                 ).get("base_model")
-            if fit_on not in (None, base.version):
+                usable = fit_on in (None, base.version)
+                if usable:
+                    body = correction_store.model_body(
+                        conn, workspace=workspace, kind="sentiment", version=version
+                    )
+            if not usable:
                 # A head corrects the class scores of the model it was fit over; over another
                 # (an upgrade, or HARK_SENTIMENT_MODEL changed) its corrections mean nothing.
                 log.warning(
