@@ -18,6 +18,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from enrichment.sentiment import LABELS, ClassScorer, SentimentModel, softmax
+from hark.model_versions import with_head
 
 # Pulls of the head toward the shipped model: on the bias (class mix) and on the vector
 # weights. Chosen on the learning curves of evals.learning_curve (airline and SentiRuEval,
@@ -210,9 +211,9 @@ class WorkspaceSentiment(ClassScorer):
 
     @property
     def version(self) -> str:
-        return (
-            self.base.version if self.head is None else f"{self.base.version}+ws{self.head.version}"
-        )
+        if self.head is None:
+            return self.base.version
+        return with_head(self.base.version, self.head.version)
 
     @property
     def embedder(self) -> str:

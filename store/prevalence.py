@@ -12,7 +12,6 @@ were kept) read as one-hot of the label.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from typing import Any, NamedTuple
@@ -20,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from hark.model_versions import head_of
 from store.analytics import (
     GROUP_KEYS,
     ScopeSpec,
@@ -38,8 +38,6 @@ EXACT_ORIGINS = ("rating", "correction")
 # The key of a sentiment refit's report that holds its audits' held-out probabilities:
 # [[mention id, p negative, p neutral, p positive], ...] (services.labels).
 HELD_OUT_AUDITS = "held_out_audits"
-# How a workspace's refit model names itself (enrichment.workspace_sentiment).
-_REFIT_VERSION = re.compile(r"\+ws(\d+)$")
 _P = {"negative": "p_negative", "neutral": "p_neutral", "positive": "p_positive"}
 
 
@@ -211,10 +209,10 @@ def _held_out_audits(
 ) -> dict[int, list[float]]:
     """mention id -> held-out probabilities, from the report of the refit that
     ``model_version`` names (empty for any other model)."""
-    found = _REFIT_VERSION.search(model_version or "")
-    if found is None:
+    head = head_of(model_version)
+    if head is None:
         return {}
-    report = model_report(conn, workspace=workspace, kind="sentiment", version=int(found.group(1)))
+    report = model_report(conn, workspace=workspace, kind="sentiment", version=head)
     entries = report.get(HELD_OUT_AUDITS)
     out: dict[int, list[float]] = {}
     for entry in entries if isinstance(entries, list) else []:
