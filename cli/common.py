@@ -32,7 +32,14 @@ def _settings() -> Any:
     return get_settings()
 
 
-def _check_workspace(value: str | None) -> str:
+def _check_workspace(ctx: typer.Context, value: str | None) -> str:
+    # A group's -w (`hark label -w acme set ...`) holds for its subcommands unless they give
+    # their own: without this the subcommand's default silently won.
+    parent = ctx.parent
+    if value is None and parent is not None and parent.params.get("workspace") is not None:
+        source = parent.get_parameter_source("workspace")
+        if source is not None and source.name != "DEFAULT":
+            value = parent.params["workspace"]
     ws = value or _settings().default_workspace
     if not is_workspace_name(ws):
         raise typer.BadParameter(f"{ws!r}: use lower-case letters, digits, '-' and '_'")

@@ -137,7 +137,9 @@ def _session(service: LabelService, workspace: str, limit: int) -> dict[str, int
 def label(
     ctx: typer.Context,
     workspace: WorkspaceOpt = None,
-    limit: Annotated[int, typer.Option(help="Mentions to offer in this session.")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=1, max=200, help="Mentions to offer in this session.")
+    ] = 20,
     refit: Annotated[
         bool, typer.Option("--refit", help="Refit the workspace's models when done.")
     ] = False,
@@ -172,6 +174,13 @@ def set_labels(
     brand: Annotated[
         str | None, typer.Option(help="Main entity id; 'none' for no main brand.")
     ] = None,
+    pick: Annotated[
+        str | None,
+        typer.Option(
+            help="How `hark label queue` offered the mention: random (an audit pick, checked "
+            "against the audit sample; only these measure the labels' error) or uncertain."
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -181,12 +190,15 @@ def set_labels(
     assert workspace is not None
     if sentiment is not None and sentiment not in ("negative", "neutral", "positive"):
         raise typer.BadParameter("sentiment must be negative, neutral or positive")
+    if pick is not None and pick not in ("random", "uncertain"):
+        raise typer.BadParameter("pick must be random or uncertain")
     got = container(ctx).labels.correct(
         workspace,
         mention_id,
         sentiment=sentiment,
         topics=None if topics is None else [t.strip() for t in topics.split(",") if t.strip()],
         brand=UNSET if brand is None else (None if brand.lower() == "none" else brand),
+        pick=pick,
     )
     _print_labels(got.__dict__, as_json)
 
@@ -211,7 +223,7 @@ def unset_label(
 def show_queue(
     ctx: typer.Context,
     workspace: WorkspaceOpt = None,
-    limit: Annotated[int, typer.Option()] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """What the queue proposes to label next, without labelling."""

@@ -50,9 +50,10 @@ def upsert(
     model_value: Any,
     author: str | None,
 ) -> None:
-    """Record a correction; a second one of the same field replaces the first (keeping when
-    it was first made and, if the first was a random pick, that it was: the pick's randomness
-    is what makes it an unbiased audit)."""
+    """Record a correction; a second one of the same field replaces the first's value,
+    keeping when it was first made and how it came (its origin): a random pick stays one,
+    and a mention first corrected otherwise never becomes one, since the queue offers only
+    uncorrected mentions and an audit is unbiased only if the pick was random."""
     c = label_corrections.c
     now = utcnow()
     old = conn.execute(
@@ -78,7 +79,7 @@ def upsert(
         .where(c.mention_id == mention_id, c.field == field)
         .values(
             value=value,
-            origin="random" if old.origin == "random" else origin,
+            origin=old.origin,
             # What the model said before anyone corrected it, not the first correction.
             model_value=old.model_value,
             author=author,
@@ -169,9 +170,9 @@ def queue_candidates(
     conn: Connection, *, workspace: str, limit: int
 ) -> tuple[list[Any], list[int], datetime | None]:
     """For the labeling queue: the ``limit`` least confident model-labelled mentions without a
-    sentiment correction, up to ``limit`` uncorrected members of the random audit sample (in
-    audit order), and the workspace's latest mention time. Canonical customer mentions that
-    are counted only."""
+    sentiment correction (members of the audit sample left out), up to ``limit`` uncorrected
+    members of the random audit sample (in audit order), and the workspace's latest mention
+    time. Canonical customer mentions that are counted only."""
     m, c = mentions.c, label_corrections.c
     corrected = (
         select(c.mention_id)
@@ -186,15 +187,23 @@ def queue_candidates(
         m.id.not_in(corrected),
     )
     top = func.greatest if conn.dialect.name == "postgresql" else func.max
+    rank = (cast(m.id, BigInteger) * audit_sample.MULTIPLIER) % audit_sample.MODULUS
+    # Members of the audit sample are offered only as random picks: one corrected as an
+    # uncertain pick would leave the sample for good, and the uncertain are where the model
+    # errs, so the audits left would flatter it.
     uncertain = list(
         conn.execute(
             select(m.id, m.p_negative, m.p_neutral, m.p_positive, m.created_at)
-            .where(counted, m.sentiment_origin == "model", m.p_negative.is_not(None))
+            .where(
+                counted,
+                m.sentiment_origin == "model",
+                m.p_negative.is_not(None),
+                rank >= audit_sample.BELOW,
+            )
             .order_by(top(m.p_negative, m.p_neutral, m.p_positive), m.id)
             .limit(limit)
         )
     )
-    rank = (cast(m.id, BigInteger) * audit_sample.MULTIPLIER) % audit_sample.MODULUS
     audit = list(
         conn.execute(
             select(m.id)

@@ -148,6 +148,34 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     assert r.exit_code == 2 and "no taxonomy" in r.stderr
 
 
+def test_label_subcommands_take_the_workspace_given_to_the_group(cli: CliRunner) -> None:
+    """`hark label -w acme set ...` labels acme's mention: the group's -w holds for its
+    subcommands (before, the subcommand's default workspace silently won)."""
+    r = cli.invoke(
+        app, ["ingest", str(AIRLINE_EXCERPT), "-m", "twitter-us-airline-sentiment", "-w", "acme"]
+    )
+    assert r.exit_code == 0, r.output
+    queue = json.loads(cli.invoke(app, ["label", "-w", "acme", "queue", "--json"]).stdout)
+    random_pick = next(q for q in queue if q["pick"] == "random")
+    picked = str(random_pick["mention_id"])
+    r = cli.invoke(
+        app, ["label", "-w", "acme", "set", picked, "--sentiment", "negative", "--pick", "random"]
+    )
+    assert r.exit_code == 0, r.output
+    acme = json.loads(cli.invoke(app, ["label", "-w", "acme", "stats"]).stdout)
+    assert acme["corrections"]["sentiment"] == {"random": 1}
+    assert json.loads(cli.invoke(app, ["label", "stats"]).stdout)["corrections"] == {}
+    # The subcommand's own -w wins over the group's.
+    r = cli.invoke(app, ["label", "-w", "acme", "stats", "-w", "default"])
+    assert json.loads(r.stdout)["corrections"] == {}
+    # Another workspace does not hold acme's mention.
+    r = cli.invoke(app, ["label", "-w", "other", "set", "1", "--sentiment", "negative"])
+    assert r.exit_code == 2 and "error [not_found]" in r.stderr
+    for bad in (["queue", "--limit", "0"], ["set", "1", "--sentiment", "negative", "--pick", "x"]):
+        r = cli.invoke(app, ["label", "-w", "acme", *bad])
+        assert r.exit_code == 2, (bad, r.output)
+
+
 def test_topics_are_corrected_by_number_in_a_session(cli: CliRunner) -> None:
     """[t] lists the taxonomy's topics numbered (the model's marked); "13" names the first
     and third, Enter keeps the model's, an unknown id is refused without ending the session,

@@ -110,9 +110,10 @@ def test_queue_mixes_uncertain_and_random_picks(rt: Container) -> None:
     assert len(queue) == 12 and len({q.mention_id for q in queue}) == 12
     picks = [q.pick for q in queue]
     assert "random" in picks and "uncertain" in picks
-    for q in queue:
-        if q.pick == "random":
-            assert audit_sample.is_member(q.mention_id)
+    # Audit members come only as random picks: corrected as uncertain ones, they would leave
+    # the sample, and the audits left would flatter the model.
+    for q in rt.labels.queue("acme", limit=80):
+        assert audit_sample.is_member(q.mention_id) == (q.pick == "random"), q
     uncertain = [q for q in queue if q.pick == "uncertain"]
     margins = [
         sorted(q.probabilities.values())[-1] - sorted(q.probabilities.values())[-2]
@@ -142,6 +143,22 @@ def test_queue_mixes_uncertain_and_random_picks(rt: Container) -> None:
     kept = rows[second.mention_id].sentiment
     rt.labels.correct("acme", second.mention_id, sentiment=kept, pick="random")
     assert rt.labels.stats("acme")["audit_accuracy"] == 0.5
+
+
+def test_a_correction_keeps_the_origin_it_came_with(rt: Container) -> None:
+    """A member of the audit sample corrected by hand is not an audit, and sending its
+    correction again as a random pick does not make it one (nor does a manual edit undo
+    an audit)."""
+    ingest_airline_excerpt(rt)
+    members = [i for i in _rows(rt) if audit_sample.is_member(i)]
+    by_hand, audited = members[0], members[1]
+    rt.labels.correct("acme", by_hand, sentiment="negative")
+    rt.labels.correct("acme", by_hand, sentiment="positive", pick="random")
+    rt.labels.correct("acme", audited, sentiment="negative", pick="random")
+    rt.labels.correct("acme", audited, sentiment="neutral")
+    stats = rt.labels.stats("acme")
+    assert stats["corrections"]["sentiment"] == {"manual": 1, "random": 1}
+    assert stats["random_audits"] == 1
 
 
 def test_refit_relabels_from_cached_vectors_and_restores(rt: Container) -> None:
