@@ -118,10 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
             body = await request.body()
             if body.strip():
                 try:
-                    json.loads(body)
+                    sent = json.loads(body)
                 except ValueError:
                     return error_response(
                         ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", details
+                    )
+                if "json" in request.headers.get("content-type", "") and not isinstance(sent, dict):
+                    return error_response(
+                        ErrorCode.VALIDATION,
+                        f"the request body must be a JSON object, not {_json_kind(sent)}",
+                        details,
                     )
                 return error_response(
                     ErrorCode.VALIDATION,
@@ -148,3 +154,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return error_response(ErrorCode.INTERNAL, "internal error")
+
+
+def _json_kind(value: object) -> str:
+    """What a parsed JSON value is, in JSON's own words."""
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null"

@@ -235,6 +235,13 @@ def test_a_body_that_is_not_json_is_malformed_json(
     if content_type != "application/json":
         err = assert_error(sent, 422, "validation_error")
         assert "Content-Type: application/json" in err["message"]
+    else:
+        # JSON, but not an object: the error names what was sent, not the content type.
+        for body, kind in ((b"[]", "an array"), (b'"x"', "a string"), (b"3", "a number")):
+            err = assert_error(
+                client.post("/v1/ask", content=body, headers=auth), 422, "validation_error"
+            )
+            assert err["message"] == f"the request body must be a JSON object, not {kind}"
 
 
 @pytest.mark.parametrize(
