@@ -249,12 +249,19 @@ def refit_models(
     """Fit new versions of the workspace's models from its corrections and re-label stored
     mentions from cached vectors (nothing is embedded)."""
     assert workspace is not None
-    reports = container(ctx).labels.refit(workspace, kind or ["sentiment", "topics"])
+    kinds = kind or ["sentiment", "topics"]
+    reports = container(ctx).labels.refit(workspace, kinds)
     if as_json:
         print_json([r.__dict__ for r in reports])
         return
     for r in reports:
         typer.echo(_refit_line(r))
+    for skipped in sorted(set(kinds) - {r.kind for r in reports}):
+        # Of several kinds, one without enough corrections is skipped, not an error: say so.
+        typer.echo(
+            f"{skipped}: not refit, too few corrections "
+            f"(hark label refit --kind {skipped} says how many it needs)"
+        )
 
 
 @app.command("models")

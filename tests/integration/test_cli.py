@@ -133,9 +133,11 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     stats = json.loads(cli.invoke(app, ["label", "stats"]).stdout)
     assert sum(stats["corrections"]["sentiment"].values()) == 14
     assert stats["corrections"]["sentiment"].get("random", 0) >= 3
-    r = cli.invoke(app, ["label", "refit", "--kind", "sentiment"])
+    r = cli.invoke(app, ["label", "refit"])
     assert r.exit_code == 0, r.output
     assert "sentiment: v1 from 14 corrections" in r.stdout
+    # Topics (no taxonomy here) are skipped, and the output says so.
+    assert "topics: not refit" in r.stdout
     r = cli.invoke(app, ["label", "models"])
     assert "* sentiment v1" in r.stdout
     r = cli.invoke(app, ["label", "restore", "sentiment", "none"])
