@@ -164,6 +164,9 @@ def queue_session(
     base = np.asarray(model.logits(vectors, texts, langs), np.float64)
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
     audit_order = [int(i) for i in rng.permutation(len(texts))[: len(texts) // 10]]
+    # As the store's queue: members of the audit sample are offered only as random picks.
+    members = np.zeros(len(texts), bool)
+    members[audit_order] = True
     p = softmax(base)
     shown = p.copy()
     taken: list[int] = []
@@ -172,7 +175,7 @@ def queue_session(
     # held-out folds is kept but not used, as services.labels does).
     active: tuple[list[int], Refit] | None = None
     while len(taken) < total:
-        free = np.setdiff1d(np.arange(len(texts)), taken)
+        free = np.setdiff1d(np.flatnonzero(~members), taken)
         need = min(batch, total - len(taken))
         order = free[np.argsort(p[free].max(axis=1), kind="stable")][: need * 10]
         done = set(taken)
