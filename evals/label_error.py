@@ -2,7 +2,7 @@
 set's own UTC-08:00 days, groups of at least --min-tweets tweets), counted by Hark's labels
 and estimated with analytics.prevalence, beside the crowd's count.
 
-Three workspaces of all 14,640 airline tweets:
+Workspaces of all 14,640 airline tweets:
 - "shipped": the shipped model, which saw the airline train part (in-domain, optimistic);
 - "new customer": the general model trained without the airline set (leave one set out), no
   corrections: the estimate is the sum of calibrated probabilities, its interval from the
