@@ -72,13 +72,19 @@ def container(ctx: typer.Context) -> Container:
 
 
 def handles_errors(func: F) -> F:
-    """Print HarkError as ``error [code]: message`` on stderr and exit 2."""
+    """Print HarkError as ``error [code]: message`` on stderr and exit 2; under ``--json``, as
+    the API's error body (``{"error": {"code", "message", "details"}}``), so a script reads
+    its failures as it reads its results."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except HarkError as exc:
+            if kwargs.get("as_json") is True:
+                body = {"code": exc.code.value, "message": exc.message, "details": exc.details}
+                typer.echo(json.dumps({"error": body}, ensure_ascii=False, default=str), err=True)
+                raise typer.Exit(2) from None
             typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
             if exc.details:
                 typer.echo(

@@ -170,9 +170,12 @@ def test_label_subcommands_take_the_workspace_given_to_the_group(cli: CliRunner)
     # The subcommand's own -w wins over the group's.
     r = cli.invoke(app, ["label", "-w", "acme", "stats", "-w", "default"])
     assert json.loads(r.stdout)["corrections"] == {}
-    # Another workspace does not hold acme's mention.
+    # Another workspace does not hold acme's mention; under --json the error is the API's body.
     r = cli.invoke(app, ["label", "-w", "other", "set", "1", "--sentiment", "negative"])
     assert r.exit_code == 2 and "error [not_found]" in r.stderr
+    r = cli.invoke(app, ["label", "-w", "other", "set", "1", "--sentiment", "negative", "--json"])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert json.loads(r.stderr)["error"]["code"] == "not_found"
     for bad in (["queue", "--limit", "0"], ["set", "1", "--sentiment", "negative", "--pick", "x"]):
         r = cli.invoke(app, ["label", "-w", "acme", *bad])
         assert r.exit_code == 2, (bad, r.output)

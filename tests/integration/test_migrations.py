@@ -244,8 +244,11 @@ def test_a_half_made_schema_holding_rows_is_refused_with_advice(tmp_path: Path) 
     _half_made_by_an_older_hark(db, with_a_row=True)
     done = _hark_keys_create(home)
     assert done.returncode == 2
-    assert done.stderr.startswith("error [database_unavailable]: the database"), done.stderr
-    assert "has tables but no schema version" in done.stderr
+    # The command ran with --json: the error is the API's body.
+    error = json.loads(done.stderr)["error"]
+    assert error["code"] == "database_unavailable", done.stderr
+    assert error["message"].startswith("the database")
+    assert "has tables but no schema version" in error["message"]
     assert "already exists" not in done.stderr
     # Nothing was touched.
     assert _tables(db) == {"alembic_version", "api_keys", "embeddings"}
