@@ -56,6 +56,9 @@ from ask.untrusted import inert
 
 UTC_ZONE = ZoneInfo("UTC")
 QUOTE_CHARS = 220
+# An estimate's range counts as wide (the answer then says random audits would narrow it)
+# when it spans more than this share of the estimate: wider than about ±25 %.
+WIDE_RANGE = 0.5
 # The line a count opens the answer with, by intent; a trend's count opens nothing (its peak
 # line carries the total). Other intents open with the plain count.
 COUNT_HEAD: dict[Intent, str | None] = {
@@ -155,9 +158,14 @@ class _Answer:
         estimate matters (ask.facts.LabelEstimate.matters), else nothing."""
         if est is None or not est.matters(exact):
             return ""
-        return str(self.p["estimate_line"]).format(
+        line = str(self.p["estimate_line"]).format(
             mentions=self.mentions(est.value, sentiment), low=self.n(est.low), high=self.n(est.high)
         )
+        if est.method == "pcc" and est.high - est.low > WIDE_RANGE * est.value:
+            # The range is the shipped model's general error: the workspace's own random
+            # audits (analytics.prevalence, MIN_AUDITS) are what narrows it, so say so.
+            line += str(self.p["estimate_narrow"])
+        return line
 
     def estimate_note(
         self,
