@@ -123,7 +123,8 @@ def install_error_handlers(app: FastAPI) -> None:
                     return error_response(
                         ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", details
                     )
-                if "json" in request.headers.get("content-type", "") and not isinstance(sent, dict):
+                content_type = request.headers.get("content-type", "")
+                if _is_json_type(content_type) and not isinstance(sent, dict):
                     return error_response(
                         ErrorCode.VALIDATION,
                         f"the request body must be a JSON object, not {_json_kind(sent)}",
@@ -167,3 +168,9 @@ def _json_kind(value: object) -> str:
     if isinstance(value, int | float):
         return "a number"
     return "null"
+
+
+def _is_json_type(content_type: str) -> bool:
+    """FastAPI's rule for reading a body as JSON: application/json or application/*+json."""
+    main, _, sub = content_type.split(";", 1)[0].strip().lower().partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))

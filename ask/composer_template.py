@@ -57,8 +57,10 @@ from ask.untrusted import inert
 UTC_ZONE = ZoneInfo("UTC")
 QUOTE_CHARS = 220
 # An estimate's range counts as wide (the answer then says random audits would narrow it)
-# when it spans more than this share of the estimate: wider than about ±25 %.
+# when it spans more than this share of the estimate, wider than about ±25 %, and the
+# estimate is at least WIDE_FROM (a few mentions either way is no reason to audit).
 WIDE_RANGE = 0.5
+WIDE_FROM = 10
 # The line a count opens the answer with, by intent; a trend's count opens nothing (its peak
 # line carries the total). Other intents open with the plain count.
 COUNT_HEAD: dict[Intent, str | None] = {
@@ -161,7 +163,8 @@ class _Answer:
         line = str(self.p["estimate_line"]).format(
             mentions=self.mentions(est.value, sentiment), low=self.n(est.low), high=self.n(est.high)
         )
-        if est.method == "pcc" and est.high - est.low > WIDE_RANGE * est.value:
+        wide = est.value >= WIDE_FROM and est.high - est.low > WIDE_RANGE * est.value
+        if est.method == "pcc" and wide:
             # The range is the shipped model's general error: the workspace's own random
             # audits (analytics.prevalence, MIN_AUDITS) are what narrows it, so say so.
             line += str(self.p["estimate_narrow"])

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -36,10 +36,12 @@ def _check_workspace(ctx: typer.Context, value: str | None) -> str:
     # A group's -w (`hark label -w acme set ...`) holds for its subcommands unless they give
     # their own: without this the subcommand's default silently won.
     parent = ctx.parent
-    if value is None and parent is not None and parent.params.get("workspace") is not None:
+    while value is None and parent is not None:
         source = parent.get_parameter_source("workspace")
-        if source is not None and source.name != "DEFAULT":
-            value = parent.params["workspace"]
+        if parent.params.get("workspace") is not None and source is not None:
+            if source.name != "DEFAULT":
+                value = parent.params["workspace"]
+        parent = parent.parent
     ws = value or _settings().default_workspace
     if not is_workspace_name(ws):
         raise typer.BadParameter(f"{ws!r}: use lower-case letters, digits, '-' and '_'")
@@ -71,6 +73,19 @@ def container(ctx: typer.Context) -> Container:
     return made
 
 
+def _fail(code: str, message: str, details: Any, as_json: bool) -> NoReturn:
+    """Report a failure on stderr and exit 2: ``error [code]: message`` (and the details),
+    or under ``--json`` the API's error body."""
+    if as_json:
+        body = {"code": code, "message": message, "details": details}
+        typer.echo(json.dumps({"error": body}, ensure_ascii=False, default=str), err=True)
+        raise typer.Exit(2)
+    typer.echo(f"error [{code}]: {message}", err=True)
+    if details:
+        typer.echo(json.dumps(details, ensure_ascii=False, default=str)[:2000], err=True)
+    raise typer.Exit(2)
+
+
 def handles_errors(func: F) -> F:
     """Print HarkError as ``error [code]: message`` on stderr and exit 2; under ``--json``, as
     the API's error body (``{"error": {"code", "message", "details"}}``), so a script reads
@@ -78,33 +93,23 @@ def handles_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = kwargs.get("as_json") is True
         try:
             return func(*args, **kwargs)
         except HarkError as exc:
-            if kwargs.get("as_json") is True:
-                body = {"code": exc.code.value, "message": exc.message, "details": exc.details}
-                typer.echo(json.dumps({"error": body}, ensure_ascii=False, default=str), err=True)
-                raise typer.Exit(2) from None
-            typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
-            if exc.details:
-                typer.echo(
-                    json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True
-                )
-            raise typer.Exit(2) from None
+            _fail(exc.code.value, exc.message, exc.details, as_json)
         except BrokenPipeError:
             # The reader stopped reading (`hark label queue | head`): not an error. Point
             # stdout at /dev/null so the interpreter's last flush cannot fail again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except OSError as exc:
-            typer.echo(f"error [bad_file]: {exc}", err=True)
-            raise typer.Exit(2) from None
+            _fail("bad_file", str(exc), None, as_json)
         except Exception as exc:
             from sqlalchemy.exc import OperationalError
 
             if isinstance(exc, OperationalError):
-                typer.echo(f"error [database_unavailable]: {exc.orig}", err=True)
-                raise typer.Exit(2) from None
+                _fail("database_unavailable", str(exc.orig), None, as_json)
             raise
 
     return wrapper  # type: ignore[return-value]

@@ -257,11 +257,9 @@ def refit_models(
     for r in reports:
         typer.echo(_refit_line(r))
     for skipped in sorted(set(kinds) - {r.kind for r in reports}):
-        # Of several kinds, one without enough corrections is skipped, not an error: say so.
-        typer.echo(
-            f"{skipped}: not refit, too few corrections "
-            f"(hark label refit --kind {skipped} says how many it needs)"
-        )
+        # Of several kinds, one that cannot be refit (too few corrections, no taxonomy) is
+        # skipped, not an error: say so, and where to read why.
+        typer.echo(f"{skipped}: not refit (hark label refit --kind {skipped} says why)")
 
 
 @app.command("models")

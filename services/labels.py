@@ -583,6 +583,14 @@ class LabelService:
         if pick is None or pick == "manual":
             return "manual"
         if pick == "uncertain":
+            if audit_sample.is_member(mention_id):
+                # The queue offers audit members only as random picks; one taken as uncertain
+                # would leave the audit sample for good (store.corrections.queue_candidates).
+                raise HarkError(
+                    ErrorCode.VALIDATION,
+                    f"mention {mention_id} is in the random audit sample, which the labeling "
+                    "queue offers only as random picks; send pick only as the queue gave it",
+                )
             return "uncertain"
         if pick == "random":
             if not audit_sample.is_member(mention_id):

@@ -438,6 +438,9 @@ def test_cli_schedules_and_deliveries(cli: CliRunner) -> None:
 
     r = cli.invoke(cli_app, ["brief", "schedule", "list"])
     assert r.exit_code == 0 and "email:ops@example.com" in r.stdout and "next 20" in r.stdout
+    # A -w given two groups up holds too: acme has no schedules.
+    r = cli.invoke(cli_app, ["brief", "-w", "acme", "schedule", "list"])
+    assert r.exit_code == 0 and "email:ops@example.com" not in r.stdout, r.stdout
     r = cli.invoke(cli_app, ["brief", "schedule", "disable", "1"])
     assert r.exit_code == 0 and "disabled" in r.stdout
     r = cli.invoke(cli_app, ["brief", "schedule", "remove", "1"])

@@ -137,7 +137,7 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     assert r.exit_code == 0, r.output
     assert "sentiment: v1 from 14 corrections" in r.stdout
     # Topics (no taxonomy here) are skipped, and the output says so.
-    assert "topics: not refit" in r.stdout
+    assert "topics: not refit (hark label refit --kind topics says why)" in r.stdout
     r = cli.invoke(app, ["label", "models"])
     assert "* sentiment v1" in r.stdout
     r = cli.invoke(app, ["label", "restore", "sentiment", "none"])
@@ -176,9 +176,15 @@ def test_label_subcommands_take_the_workspace_given_to_the_group(cli: CliRunner)
     r = cli.invoke(app, ["label", "-w", "other", "set", "1", "--sentiment", "negative", "--json"])
     assert r.exit_code == 2 and r.stdout == ""
     assert json.loads(r.stderr)["error"]["code"] == "not_found"
-    for bad in (["queue", "--limit", "0"], ["set", "1", "--sentiment", "negative", "--pick", "x"]):
+    for bad, said in (
+        (["queue", "--limit", "0"], "greater than or equal to 1"),
+        (
+            ["set", "1", "--sentiment", "negative", "--pick", "x"],
+            "pick must be random or uncertain",
+        ),
+    ):
         r = cli.invoke(app, ["label", "-w", "acme", *bad])
-        assert r.exit_code == 2, (bad, r.output)
+        assert r.exit_code == 2 and said in r.output, (bad, r.output)
 
 
 def test_topics_are_corrected_by_number_in_a_session(cli: CliRunner) -> None:

@@ -237,7 +237,13 @@ def test_a_body_that_is_not_json_is_malformed_json(
         assert "Content-Type: application/json" in err["message"]
     else:
         # JSON, but not an object: the error names what was sent, not the content type.
-        for body, kind in ((b"[]", "an array"), (b'"x"', "a string"), (b"3", "a number")):
+        for body, kind in (
+            (b"[]", "an array"),
+            (b'"x"', "a string"),
+            (b"3", "a number"),
+            (b"true", "a boolean"),
+            (b"null", "null"),
+        ):
             err = assert_error(
                 client.post("/v1/ask", content=body, headers=auth), 422, "validation_error"
             )

@@ -96,6 +96,10 @@ def test_bad_corrections_are_refused_and_change_nothing(rt: Container) -> None:
     with pytest.raises(HarkError, match="random audit sample"):
         outsider = next(i for i in rows if not audit_sample.is_member(i))
         rt.labels.correct("acme", outsider, sentiment="negative", pick="random")
+    # A member is offered only as a random pick: taken as uncertain it would leave the sample.
+    with pytest.raises(HarkError, match="only as random picks"):
+        member = next(i for i in rows if audit_sample.is_member(i))
+        rt.labels.correct("acme", member, sentiment="negative", pick="uncertain")
     # Another workspace cannot label this one's mentions.
     with pytest.raises(HarkError, match="no mention"):
         rt.labels.correct("other", some, sentiment="negative")

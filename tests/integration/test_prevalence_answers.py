@@ -311,7 +311,7 @@ def test_a_count_states_its_estimate_and_interval_and_passes_the_verifier(engine
     # No audits yet and a wide range (more than half the estimate): the answer says what
     # would narrow it, in words only (the verifier below sees no new number).
     assert est.high - est.low > est.value / 2
-    assert f"{line}. Correcting random picks from the labeling queue would narrow" in answer
+    assert f"{line}. Checking random mentions from the labelling queue would narrow" in answer
     assert f"(estimated {est.value:g}; 90% range {est.low:g}–{est.high:g})" in count.statement
     assert verify(answer, evidence) == []
     cited = evidence.quotes[0].id
@@ -413,4 +413,4 @@ def test_random_audits_replace_the_general_error(engine: Engine) -> None:
     assert count.estimate.low < 206 < count.estimate.high
     assert verify(answer, evidence) == []
     # Audited: the range is the workspace's own; no advice to audit.
-    assert "labeling queue" not in answer
+    assert "labelling queue" not in answer
