@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from hark.errors import HarkError
+from hark.errors import ErrorCode, HarkError
 from hark.workspace import is_workspace_name
 
 if TYPE_CHECKING:
@@ -38,9 +38,8 @@ def _check_workspace(ctx: typer.Context, value: str | None) -> str:
     parent = ctx.parent
     while value is None and parent is not None:
         source = parent.get_parameter_source("workspace")
-        if parent.params.get("workspace") is not None and source is not None:
-            if source.name != "DEFAULT":
-                value = parent.params["workspace"]
+        if source is not None and source.name != "DEFAULT":
+            value = parent.params.get("workspace")
         parent = parent.parent
     ws = value or _settings().default_workspace
     if not is_workspace_name(ws):
@@ -73,16 +72,15 @@ def container(ctx: typer.Context) -> Container:
     return made
 
 
-def _fail(code: str, message: str, details: Any, as_json: bool) -> NoReturn:
+def _fail(exc: HarkError, as_json: bool) -> NoReturn:
     """Report a failure on stderr and exit 2: ``error [code]: message`` (and the details),
     or under ``--json`` the API's error body."""
     if as_json:
-        body = {"code": code, "message": message, "details": details}
-        typer.echo(json.dumps({"error": body}, ensure_ascii=False, default=str), err=True)
+        typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False, default=str), err=True)
         raise typer.Exit(2)
-    typer.echo(f"error [{code}]: {message}", err=True)
-    if details:
-        typer.echo(json.dumps(details, ensure_ascii=False, default=str)[:2000], err=True)
+    typer.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
+    if exc.details:
+        typer.echo(json.dumps(exc.details, ensure_ascii=False, default=str)[:2000], err=True)
     raise typer.Exit(2)
 
 
@@ -97,19 +95,19 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except HarkError as exc:
-            _fail(exc.code.value, exc.message, exc.details, as_json)
+            _fail(exc, as_json)
         except BrokenPipeError:
             # The reader stopped reading (`hark label queue | head`): not an error. Point
             # stdout at /dev/null so the interpreter's last flush cannot fail again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except OSError as exc:
-            _fail("bad_file", str(exc), None, as_json)
+            _fail(HarkError(ErrorCode.BAD_FILE, str(exc)), as_json)
         except Exception as exc:
             from sqlalchemy.exc import OperationalError
 
             if isinstance(exc, OperationalError):
-                _fail("database_unavailable", str(exc.orig), None, as_json)
+                _fail(HarkError(ErrorCode.DATABASE_UNAVAILABLE, str(exc.orig)), as_json)
             raise
 
     return wrapper  # type: ignore[return-value]

@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from analytics.prevalence import Audit, ClassSums, LabelErrors, estimate
-from enrichment.labeling_queue import RANDOM_EVERY, Candidate, choose
+from enrichment.labeling_queue import RANDOM_EVERY
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import Refit, refit
 from evals.common import OUT, embed_texts
-from evals.learning_curve import loo_model
+from evals.learning_curve import loo_model, queue_picks
 from evals.sentiment import Data
 from evals.sentiment_data import DATA
 from evals.sentiment_train import detect_languages
@@ -176,14 +176,9 @@ def queue_session(
     active: tuple[list[int], Refit] | None = None
     while len(taken) < total:
         free = np.setdiff1d(np.flatnonzero(~members), taken)
-        need = min(batch, total - len(taken))
-        order = free[np.argsort(p[free].max(axis=1), kind="stable")][: need * 10]
         done = set(taken)
-        picks = choose(
-            [Candidate(int(i), (p[i, 0], p[i, 1], p[i, 2]), None) for i in order],
-            [i for i in audit_order if i not in done],
-            limit=need,
-            latest=None,
+        picks = queue_picks(
+            p, free, [i for i in audit_order if i not in done], min(batch, total - len(taken))
         )
         for pick in picks:
             shown[pick.id] = p[pick.id]

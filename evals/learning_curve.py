@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from enrichment.labeling_queue import Candidate, choose
+from enrichment.labeling_queue import Candidate, Pick, choose
 from enrichment.sentiment import CURRENT, LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import fit_head
 from evals.common import OUT, macro_f1
@@ -43,16 +43,21 @@ def _next_batch(
     free = np.array([i for i in range(len(probs)) if i not in taken])
     if strategy == "random":
         return [int(i) for i in rng.choice(free, size=min(need, len(free)), replace=False)]
-    # The queue: its candidates are the least confident mentions; its random picks are a
-    # random order of the rest (the audit sample).
-    confidence = probs[free].max(axis=1)
-    order = free[np.argsort(confidence, kind="stable")][: need * 10]
+    # The queue's random picks: a random order of the rest (the audit sample).
+    return [p.id for p in queue_picks(probs, free, [int(i) for i in rng.permutation(free)], need)]
+
+
+def queue_picks(
+    probs: np.ndarray, free: np.ndarray, randoms: Sequence[int], need: int
+) -> list[Pick]:
+    """``need`` picks as Hark's queue makes them: its candidates are the least confident of
+    ``free`` (rows of ``probs``), interleaved with ``randoms`` (audit members, in order)."""
+    order = free[np.argsort(probs[free].max(axis=1), kind="stable")][: need * 10]
     uncertain = [
         Candidate(int(i), (float(probs[i, 0]), float(probs[i, 1]), float(probs[i, 2])), None)
         for i in order
     ]
-    randoms = [int(i) for i in rng.permutation(free)]
-    return [p.id for p in choose(uncertain, randoms, limit=need, latest=None)]
+    return choose(uncertain, randoms, limit=need, latest=None)
 
 
 def loo_model(data: Data, name: str) -> SentimentModel:
