@@ -146,7 +146,7 @@ def topic_scores(
         if s > closest[t]:
             closest[t], via_example[t] = s, phrases.is_example[i]
     # Questions are e5 queries: the prototypes alone, not heads fit on passages.
-    proto = model.prototype_scores(qv[None, :])[0]
+    proto = model.centred_cosines(qv[None, :])[0]
     return PROTOTYPE_WEIGHT * proto + (1 - PROTOTYPE_WEIGHT) * closest, via_example
 
 

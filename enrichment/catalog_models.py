@@ -82,7 +82,10 @@ class TaxonomySpec(BaseModel):
         allow_inf_nan=False,
         ge=-1,
         le=1,
-        description="Lowest centred similarity that assigns a topic (default: tuned).",
+        description=(
+            "Lowest score that assigns a topic (default: tuned for the scoring: 0.1 under"
+            " scoring 2, 0.225 under scoring 1)."
+        ),
     )
     margin: float | None = Field(
         None,
@@ -91,6 +94,14 @@ class TaxonomySpec(BaseModel):
         ge=0,
         le=2,
         description="How far below the best topic a second one may score (default: tuned).",
+    )
+    scoring: Literal[1, 2] | None = Field(
+        None,
+        description=(
+            "How mentions are scored against topics: 2 (the default) compares them without"
+            " what the taxonomy's topics share, from three topics on; 1 compares them as"
+            " taxonomies saved before scoring 2 were."
+        ),
     )
 
     @model_validator(mode="after")

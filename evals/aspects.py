@@ -217,7 +217,7 @@ def annotate(
 def shipped_split(model: TopicModel) -> Callable[[str, np.ndarray], bool]:
     """vector_stage's rule today: a contrast word, or a whole vector near two topics."""
     return lambda text, sims: (
-        has_contrast(text) or int((sims >= model.taxonomy.threshold - NEAR_THRESHOLD).sum()) >= 2
+        has_contrast(text) or int((sims >= model.taxonomy.cut - NEAR_THRESHOLD).sum()) >= 2
     )
 
 

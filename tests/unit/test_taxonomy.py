@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.taxonomy import DEFAULT_THRESHOLD, Taxonomy, Topic
+from enrichment.taxonomy import THRESHOLDS, Taxonomy, Topic
 from hark.text import slug
 
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
@@ -13,7 +13,32 @@ def test_the_bundled_airline_taxonomy_parses_and_round_trips() -> None:
     assert len(tax.topics) == 9
     assert "lost_luggage" in {t.id for t in tax.topics}
     assert Taxonomy.from_dict(tax.to_dict()) == tax
-    assert tax.threshold == DEFAULT_THRESHOLD
+    assert Taxonomy.from_stored(tax.to_dict()) == tax
+    assert (tax.scoring, tax.removes_shared, tax.cut) == (2, True, THRESHOLDS[2])
+
+
+def test_a_version_saved_before_scoring_2_keeps_its_scale() -> None:
+    """A stored version with no "scoring" assigned its mentions on the centred-cosine scale
+    with the threshold written beside it: loaded again, it scores and cuts as it did."""
+    old = {"topics": [{"id": n, "name": n} for n in "abc"], "threshold": 0.225, "margin": 0.02}
+    tax = Taxonomy.from_stored(old)
+    assert (tax.scoring, tax.removes_shared, tax.cut) == (1, False, 0.225)
+    assert Taxonomy.from_stored(tax.to_dict()) == tax
+    grown = tax.with_topic(Topic(id="d", name="d"))
+    assert (grown.scoring, grown.cut) == (1, 0.225)
+
+
+def test_two_topics_keep_what_they_share() -> None:
+    """With two topics, removing their mean would leave them opposite (every mention about
+    one or the other): they are scored on the centred scale, with its threshold."""
+    two = Taxonomy.from_yaml("topics: [{name: Delivery}, {name: Price}]")
+    assert (two.scoring, two.removes_shared, two.cut) == (2, False, THRESHOLDS[1])
+    three = two.with_topic(Topic(id="staff", name="Staff"))
+    assert (three.removes_shared, three.cut) == (True, THRESHOLDS[2])
+    own = Taxonomy.from_yaml("topics: [{name: A}, {name: B}, {name: C}]\nthreshold: 0.3")
+    assert own.cut == 0.3 and own.to_dict()["threshold"] == 0.3
+    legacy = Taxonomy.from_yaml("topics: [{name: A}, {name: B}, {name: C}]\nscoring: 1")
+    assert (legacy.removes_shared, legacy.cut) == (False, THRESHOLDS[1])
 
 
 @pytest.mark.parametrize(
@@ -32,6 +57,7 @@ def test_the_bundled_airline_taxonomy_parses_and_round_trips() -> None:
         ("topics: [{name: A}]\nthreshold: high", "threshold: Input should be a valid number"),
         ("topics: [{name: A}]\nthreshold: .nan", "threshold: Input should be a finite number"),
         ("topics: [{name: A}]\nthreshold: -5", "threshold: Input should be greater than"),
+        ("topics: [{name: A}]\nscoring: 3", "scoring: Input should be 1 or 2"),
     ],
 )
 def test_bad_taxonomies_say_what_is_wrong(yaml_text: str, message: str) -> None:

@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score
 
 import enrichment.topic_examples as topic_examples
 from enrichment.clauses import topic_parts
-from enrichment.taxonomy import DEFAULT_MARGIN, DEFAULT_THRESHOLD, Taxonomy, TopicModel
+from enrichment.taxonomy import DEFAULT_MARGIN, THRESHOLDS, Taxonomy, TopicModel
 from enrichment.topic_examples import MIN_CALIBRATE, MIN_CLASSIFIER, TopicExamples
 from enrichment.topic_space import load_centre
 from evals.aspects import RESTAURANT_TAXONOMY
@@ -122,10 +122,9 @@ def test_the_classifier_kicks_in_past_the_example_count(
     many = model.with_examples(_labelled(embedder, POINTS))
     assert many.stages()["falcon"] == "classifier"
     gain = many.scores(_vectors(embedder, unseen)) - few.scores(_vectors(embedder, unseen))
-    assert (gain[:, many.ids.index("falcon")] > 0.05).all()
-    # ... enough that it now leads the other topics on those mentions.
-    best = many.scores(_vectors(embedder, unseen)).argmax(axis=1)
-    assert any(many.ids[int(b)] == "falcon" for b in best)
+    # Raised, not yet assigned: eight positives that the prototype, compared on what sets it
+    # apart from the other topics, already ranks first keep it weighted above the classifier.
+    assert (gain[:, many.ids.index("falcon")] > 0.02).all()
     # Topics with a couple of positives use them as nearest examples only.
     assert many.stages()["staff"] == "nearest"
     assert "falcon" not in _topics(many, embedder, "the seller answered all my questions")
@@ -145,7 +144,7 @@ def test_thresholds_calibrate_from_enough_corrections(
     assert plain.stages()["falcon"] == "classifier"
     assert plain.heads is not None and not plain.heads.offset.any()
     # Each topic is still compared with one threshold, the taxonomy's.
-    assert np.all(calibrated.thresholds == model.taxonomy.threshold)
+    assert np.all(calibrated.thresholds == model.taxonomy.cut)
     assert MIN_CALIBRATE > MIN_CLASSIFIER
 
 
@@ -196,7 +195,8 @@ def test_old_stored_taxonomies_still_load_and_score_as_before(
         "threshold": float("nan"),
     }
     tax = Taxonomy.from_stored(stored)
-    assert (tax.threshold, tax.margin) == (DEFAULT_THRESHOLD, DEFAULT_MARGIN)
+    # Stored without "scoring": the centred scale it was saved on, with its default.
+    assert (tax.threshold, tax.cut, tax.margin) == (None, THRESHOLDS[1], DEFAULT_MARGIN)
     again = TopicModel.build(tax, embedder, model.centre, version=3)
     assert again.version == 3 and again.heads is None
     v = _vectors(embedder, ["the courier was rude"])
@@ -212,14 +212,14 @@ def test_a_refined_topic_does_not_hand_its_rows_to_an_unrefined_neighbour() -> N
     model = TopicModel(taxonomy, 0, np.eye(2, 4), np.zeros(4))
     rows = np.array([[0.8, 0.5, 0.3, 0.0], [0.2, 0.9, 0.1, 0.3]])
     proto = model.prototype_scores(rows)
-    assert proto[0, 1] > DEFAULT_THRESHOLD and proto[0, 0] > proto[0, 1] + DEFAULT_MARGIN
+    assert proto[0, 1] > THRESHOLDS[1] and proto[0, 0] > proto[0, 1] + DEFAULT_MARGIN
 
     def heads(margin: float | None) -> TopicModel:
         # "Lost" has a classifier that rules it out on both rows; "Damaged" has no examples.
         return replace(
             model,
             heads=topic_examples.TopicHeads(
-                DEFAULT_THRESHOLD,
+                THRESHOLDS[1],
                 ["classifier", "prototype"],
                 np.array([1.0, 0.0]),
                 np.zeros((4, 2)),
@@ -246,10 +246,11 @@ def test_corrected_reviews_teach_a_name_only_taxonomy_that_reviews_name_several_
     embedder: Embedder,
 ) -> None:
     """Russian restaurant reviews name three to five of the eval's five name-only categories
-    each; the prototypes' one-topic-per-clause contest finds few. 50 corrected reviews
-    (their annotators' categories) make the refit decide each aspect on its own cut, and the
-    next 20 reviews, read the way enrichment reads them (the whole text and each clause),
-    get most of them."""
+    each. Scored without what the categories share, the names alone find most of them in
+    the 20 reviews after the first 50, read the way enrichment reads them (the whole text
+    and each clause); centring alone found few (macro-F1 under 0.5). 50 corrected reviews
+    (their annotators' categories) make the refit decide each aspect on its own cut and find
+    more."""
     if not REVIEWS.exists():
         pytest.skip(f"{REVIEWS} is not here")
     with REVIEWS.open(encoding="utf-8") as fh:
@@ -281,4 +282,5 @@ def test_corrected_reviews_teach_a_name_only_taxonomy_that_reviews_name_several_
         pred = np.array([found(model, i) for i in range(50, 70)])
         return float(f1_score(gold[50:], pred, average="macro", zero_division=0))
 
-    assert f1(base) < 0.5 < 0.8 < f1(refined)
+    assert 0.6 < f1(base) < f1(refined)
+    assert f1(refined) > 0.8
