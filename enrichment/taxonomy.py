@@ -9,6 +9,7 @@ topics:
     parent: baggage                          # optional id of another topic
 threshold: 0.1  # optional: the lowest score that assigns a topic (default tuned, see below)
 margin: 0.02    # optional: how far below the best topic a second topic may score
+scoring: 2      # optional: 2 (default) or 1, the scale of taxonomies saved before 2 existed
 ```
 
 A topic's prototype is the mean of its name/description and examples, embedded as e5
