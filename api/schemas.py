@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hark.domain import MentionCreate
-from hark.storable import DbId, StorableStr
+from hark.storable import BodyId, StorableStr
 
 
 class MentionsCreate(BaseModel):
@@ -74,7 +74,7 @@ class PromoteIn(BaseModel):
         None, min_length=1, max_length=128, description="Topic name (default: label)."
     )
     description: StorableStr = Field("", max_length=1000)
-    run: DbId | None = Field(None, description="Discovery run (default: the latest).")
+    run: BodyId | None = Field(None, description="Discovery run (default: the latest).")
 
 
 class PromotedOut(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ContainerDep, WorkspaceDep, costs
 from api.limits import CATALOG_WRITES
 from hark.domain import Sentiment
-from hark.storable import DbId, PlainInt, StorableStr
+from hark.storable import BodyId, DbId, PlainInt, StorableStr
 from services.labels import UNSET, LabelService, MentionLabels, QueueItem
 
 router = APIRouter(prefix="/v1", tags=["labels"])
@@ -104,7 +104,7 @@ class ModelOut(BaseModel):
 class ActiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: DbId | None = Field(
+    version: BodyId | None = Field(
         description="Version to make active; null: none (the shipped model alone)."
     )
 

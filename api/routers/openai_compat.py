@@ -57,7 +57,7 @@ from api.deps import ContainerDep, WorkspaceDep
 from api.errors import STATUS
 from hark.dates import UtcDatetime
 from hark.errors import ErrorCode, HarkError
-from hark.storable import DbId, StorableStr
+from hark.storable import BodyId, StorableStr
 from hark.tokens import count_tokens
 from services.chat import Assistant, ChatAnswer, Message, numbered
 
@@ -179,7 +179,7 @@ class CompletionIn(BaseModel):
     tools: list[Any] | None = None
     functions: list[Any] | None = None
     response_format: dict[str, Any] | None = None
-    conversation_id: DbId | None = Field(
+    conversation_id: BodyId | None = Field(
         None, description="Hark extension: keep the conversation server-side."
     )
     use_llm: StrictBool = Field(True, description="Hark extension, as on /v1/ask.")

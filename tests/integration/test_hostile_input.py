@@ -203,6 +203,39 @@ def test_an_id_written_plainly_is_read(client: TestClient, rt: Container) -> Non
     assert_error(client.get(f"/v1/mentions/{ids[0] + 1000}", headers=auth), 404, "not_found")
 
 
+@pytest.mark.parametrize("value", ["1", 1.0, True, 0, 2**31])
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("PUT", "/v1/labeling/models/sentiment/active", "version"),
+        ("POST", "/v1/topics/discovered/c1/promote", "run"),
+    ],
+)
+def test_ids_in_json_bodies_must_be_json_integers(
+    client: TestClient, rt: Container, method: str, path: str, field: str, value: Any
+) -> None:
+    """Path and query ids arrive as text and are read as digits; in a JSON body "1" or 1.0 is
+    a client's bug, said as such rather than guessed into an id."""
+    err = assert_error(
+        _raw(client, method, path, {field: value}, api_auth(rt, "acme")), 422, "validation_error"
+    )
+    assert [d["loc"] for d in err["details"]] == [[field]], err
+
+
+@pytest.mark.parametrize("value", ["1", 1.0, True, 0, 2**31])
+def test_a_conversation_id_must_be_a_json_integer(
+    client: TestClient, rt: Container, value: Any
+) -> None:
+    body = {
+        "model": "hark",
+        "messages": [{"role": "user", "content": "complaints?"}],
+        "conversation_id": value,
+    }
+    got = _raw(client, "POST", "/v1/chat/completions", body, api_auth(rt, "acme"))
+    assert got.status_code == 400, got.text
+    assert got.json()["error"]["param"] == "conversation_id"
+
+
 @pytest.mark.parametrize(
     "body",
     [
