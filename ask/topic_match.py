@@ -6,8 +6,9 @@ so a Russian question about delays scored 0.35 and an Arabic one 0.46: no topic,
 answer counted everything. Here a topic is reached three ways, best first:
 
 - ``name``: the topic's name (in any script, transliteration-insensitive) is in the question;
-- ``example`` / ``similarity``: the question's e5 query vector is compared, centred as
-  taxonomy.py compares mentions, with the topic's prototype (mean of name, description and
+- ``example`` / ``similarity``: the question's e5 query vector is compared, centred (the
+  mean e5 direction removed, ``TopicModel.centred_cosines``; what the topics share is kept,
+  unlike for mentions under scoring 2), with the topic's prototype (mean of name, description and
   examples) and with each of its phrases one by one (max over phrases: a question close to one
   example, e.g. the Russian one, counts even when the mean is pulled elsewhere); the score
   mixes the two, ``how`` says whether the closest phrase was an example or the name line.

@@ -83,8 +83,9 @@ class TaxonomySpec(BaseModel):
         ge=-1,
         le=1,
         description=(
-            "Lowest score that assigns a topic (default: tuned for the scoring: 0.1 under"
-            " scoring 2, 0.225 under scoring 1)."
+            "Lowest score that assigns a topic, on the scale the taxonomy is scored on"
+            " (default: tuned per scale, 0.1 under scoring 2 with three or more topics,"
+            " otherwise 0.225); leave it out to keep the tuned default if the scale changes."
         ),
     )
     margin: float | None = Field(
@@ -95,12 +96,15 @@ class TaxonomySpec(BaseModel):
         le=2,
         description="How far below the best topic a second one may score (default: tuned).",
     )
-    scoring: Literal[1, 2] | None = Field(
+    scoring: int | None = Field(
         None,
+        strict=True,
+        ge=1,
+        le=2,
         description=(
             "How mentions are scored against topics: 2 (the default) compares them without"
-            " what the taxonomy's topics share, from three topics on; 1 compares them as"
-            " taxonomies saved before scoring 2 were."
+            " what the taxonomy's topics share, from three topics on (one or two topics are"
+            " scored as 1); 1 compares them as taxonomies saved before scoring 2 were."
         ),
     )
 

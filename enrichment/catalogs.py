@@ -67,4 +67,9 @@ def get_catalog(
     if found is None:
         what = f"{kind} version {version}" if version is not None else f"no {kind}"
         raise HarkError(ErrorCode.NOT_FOUND, f"{what} in workspace {workspace!r}")
-    return CatalogState(kind, found.version, False, found.body)
+    body = found.body
+    if kind == "taxonomy":
+        # Said outright: a version stored before scoring 2 reads back with "scoring": 1, so
+        # uploading what was read keeps the scale its threshold was set on.
+        body = Taxonomy.from_stored(body).to_dict()
+    return CatalogState(kind, found.version, False, body)

@@ -1,7 +1,8 @@
 """Labelled mentions that refine a taxonomy's topics: users' corrections, promoted clusters.
 
-A topic starts as its prototype (taxonomy.py): a mention has it when the centred cosine to
-the prototype reaches the taxonomy's threshold. Labelled mentions then move each topic's
+A topic starts as its prototype (taxonomy.py): a mention has it when its prototype score
+(a centred cosine, under scoring 2 without what the topics share) reaches the taxonomy's
+threshold. Labelled mentions then move each topic's
 decisions in three steps, each switched on per topic by how much evidence it has:
 
 1. **nearest examples** (any labelled mention): a mention that nearly repeats a labelled one

@@ -69,8 +69,8 @@ from retrieval.indexer import IndexStats, embed_with_cache
 POLARITIES = ("negative", "neutral", "positive")
 MAX_CLAUSES = 8  # VectorEnrichment.max_clauses
 NEAR_THRESHOLD = 0.05  # vector_stage.NEAR_THRESHOLD
-# "best of each clause": a clause's best topic counts from a centred cosine of 0, i.e. when
-# the clause is closer to the topic than the average mention is (a rule, not a tuned value).
+# "best of each clause": a clause's best topic counts from a score of 0, i.e. when the clause
+# leans towards the topic rather than away (a rule, not a tuned value).
 BEST_FLOOR = 0.0
 
 RESTAURANT_TAXONOMY = """

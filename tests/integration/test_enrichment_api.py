@@ -38,6 +38,34 @@ def test_taxonomy_versions(client: TestClient, rt: Container) -> None:
     assert_error(client.get("/v1/taxonomy", headers=api_auth(rt, "other")), 404, "not_found")
 
 
+def test_a_taxonomy_stored_before_scoring_2_reads_back_with_its_scale(
+    client: TestClient, rt: Container
+) -> None:
+    """A version saved before scoring 2 has no "scoring" and its threshold on the old scale:
+    read back it says scoring 1, so uploading what was read keeps the scale and threshold it
+    assigned with, instead of putting 0.225 on the new scale."""
+    from store import enrichment as enrichment_store
+
+    legacy = {
+        "topics": [{"id": n, "name": n.title()} for n in ("delivery", "price", "staff")],
+        "threshold": 0.225,
+        "margin": 0.02,
+    }
+    with rt.engine.begin() as conn:
+        enrichment_store.save_catalog(conn, workspace="acme", kind="taxonomy", body=legacy)
+    auth = api_auth(rt, "acme")
+    read = client.get("/v1/taxonomy", headers=auth).json()["body"]
+    assert (read["scoring"], read["threshold"]) == (1, 0.225)
+    again = client.put("/v1/taxonomy?apply=false", json=read, headers=auth).json()
+    assert (again["body"]["scoring"], again["body"]["threshold"]) == (1, 0.225)
+    fresh = {"topics": legacy["topics"]}
+    now = client.put("/v1/taxonomy?apply=false", json=fresh, headers=auth).json()["body"]
+    assert now["scoring"] == 2 and "threshold" not in now
+    for bad in (True, 2.0, "2", 3):
+        got = client.put("/v1/taxonomy", json={**fresh, "scoring": bad}, headers=auth)
+        assert_error(got, 422, "validation_error")
+
+
 def test_entities_are_matched_on_pushed_mentions_in_both_scripts(
     client: TestClient, rt: Container
 ) -> None:

@@ -1,8 +1,10 @@
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from enrichment.taxonomy import THRESHOLDS, Taxonomy, Topic
+from enrichment.taxonomy import THRESHOLDS, Taxonomy, Topic, TopicModel
 from hark.text import slug
 
 CATALOGS = Path(__file__).resolve().parents[2] / "enrichment" / "catalogs"
@@ -26,6 +28,41 @@ def test_a_version_saved_before_scoring_2_keeps_its_scale() -> None:
     assert Taxonomy.from_stored(tax.to_dict()) == tax
     grown = tax.with_topic(Topic(id="d", name="d"))
     assert (grown.scoring, grown.cut) == (1, 0.225)
+
+
+def test_scoring_2_scores_what_sets_a_topic_apart() -> None:
+    """A mention along the topics' shared direction (about the domain, no topic in
+    particular) scores 0 on every topic; adding that direction to a mention changes no
+    score; scoring 1 and question matching keep the plain centred cosine."""
+    rng = np.random.default_rng(0)
+    protos = rng.normal(size=(3, 8)) + 3.0  # three topics that share a lot
+    protos /= np.linalg.norm(protos, axis=1, keepdims=True)
+    tax = Taxonomy.from_yaml("topics: [{name: A}, {name: B}, {name: C}]")
+    shared = protos.mean(axis=0) / np.linalg.norm(protos.mean(axis=0))
+    model = TopicModel(tax, 0, protos, np.zeros(8), shared=shared)
+    assert np.allclose(model.prototype_scores(shared[None, :]), 0.0)
+    x = rng.normal(size=(1, 8))
+    x /= np.linalg.norm(x)
+    moved = x + 0.5 * shared
+    moved /= np.linalg.norm(moved)
+
+    # Only the part apart from the shared direction counts, at the length it keeps: the
+    # scores differ by that length alone.
+    def apart(v: np.ndarray) -> float:
+        return float(np.linalg.norm(v - (v @ shared) * shared))
+
+    assert np.allclose(
+        model.prototype_scores(moved) / apart(moved), model.prototype_scores(x) / apart(x)
+    )
+    assert np.allclose(model.centred_cosines(x), x @ protos.T)
+    plain = TopicModel(replace(tax, scoring=1), 0, protos, np.zeros(8))
+    assert np.allclose(plain.prototype_scores(x), x @ protos.T)
+
+
+def test_a_stored_scoring_that_is_not_a_scale_reads_as_the_old_one() -> None:
+    for junk in (True, 2.0, "2", 7, None):
+        body = {"topics": [{"id": n, "name": n} for n in "abc"], "scoring": junk}
+        assert Taxonomy.from_stored(body).scoring == 1
 
 
 def test_two_topics_keep_what_they_share() -> None:
@@ -57,7 +94,8 @@ def test_two_topics_keep_what_they_share() -> None:
         ("topics: [{name: A}]\nthreshold: high", "threshold: Input should be a valid number"),
         ("topics: [{name: A}]\nthreshold: .nan", "threshold: Input should be a finite number"),
         ("topics: [{name: A}]\nthreshold: -5", "threshold: Input should be greater than"),
-        ("topics: [{name: A}]\nscoring: 3", "scoring: Input should be 1 or 2"),
+        ("topics: [{name: A}]\nscoring: 3", "scoring: Input should be less than or equal to 2"),
+        ("topics: [{name: A}]\nscoring: yes", "scoring: Input should be a valid integer"),
     ],
 )
 def test_bad_taxonomies_say_what_is_wrong(yaml_text: str, message: str) -> None:

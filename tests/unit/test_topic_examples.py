@@ -123,8 +123,24 @@ def test_the_classifier_kicks_in_past_the_example_count(
     assert many.stages()["falcon"] == "classifier"
     gain = many.scores(_vectors(embedder, unseen)) - few.scores(_vectors(embedder, unseen))
     # Raised, not yet assigned: eight positives that the prototype, compared on what sets it
-    # apart from the other topics, already ranks first keep it weighted above the classifier.
+    # apart from the other topics, already ranks first keep it weighted above the classifier
+    # (test_a_code_named_topic_leads_after_eight_examples says what is lost).
     assert (gain[:, many.ids.index("falcon")] > 0.02).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scoring 2: the blend trusts a prototype that ranks its examples well even when it "
+    "scores them under the cut (topic_examples._quality reads rank, not level)",
+)
+def test_a_code_named_topic_leads_after_eight_examples(
+    model: TopicModel, embedder: Embedder
+) -> None:
+    """Under scoring 1, eight examples made "Falcon" (nothing in its name says loyalty
+    points) the best topic of a points question it had never seen."""
+    many = model.with_examples(_labelled(embedder, POINTS))
+    best = many.scores(_vectors(embedder, ["can I pay with my points?"])).argmax(axis=1)
+    assert many.ids[int(best[0])] == "falcon"
     # Topics with a couple of positives use them as nearest examples only.
     assert many.stages()["staff"] == "nearest"
     assert "falcon" not in _topics(many, embedder, "the seller answered all my questions")
