@@ -306,6 +306,9 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
     rt = prepare_airline()
+    # The questions' truth counts UTC days (evals.ask_questions); evals.briefs sets this
+    # shared workspace to Los Angeles, which moved every day window (gap 0.03 -> 0.21).
+    rt.workspace_settings.set_timezone(WORKSPACE, "UTC")
     det = LanguageDetector(rt.settings.languages)
     with rt.engine.begin() as conn:
         _, secret = api_keys.create_key(conn, workspace=WORKSPACE, name="eval")
