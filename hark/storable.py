@@ -46,14 +46,6 @@ def plain_int(value: Any) -> Any:
     return value
 
 
-def json_int(value: Any) -> Any:
-    """A JSON body's integer: a number without a fraction. Text ("1"), 1.0 and booleans are
-    refused: in a body they are a client's bug to report, not a number to guess."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("expected a JSON integer, such as 12")
-    return value
-
-
 def check_json(value: Any) -> Any:
     """A JSON value both databases store as given: finite numbers, integers within int64,
     storable strings (keys too), bounded depth and size."""
@@ -105,8 +97,9 @@ PlainInt = Annotated[int, BeforeValidator(plain_int)]
 DbId = Annotated[int, BeforeValidator(plain_int), Field(ge=1, le=INT32_MAX)]
 """A positive INTEGER key (mention id, catalog version, discovery run) in a path or query."""
 
-BodyId = Annotated[int, BeforeValidator(json_int), Field(ge=1, le=INT32_MAX)]
-"""The same key in a JSON body, where it must be a JSON integer."""
+BodyId = Annotated[int, Field(strict=True, ge=1, le=INT32_MAX)]
+"""The same key in a JSON body, where it must be a JSON integer: "1", 1.0 and true are a
+client's bug to report, not a number to guess."""
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
 """A metadata object stored as JSON."""
