@@ -314,6 +314,8 @@ def _refit_line(r: Any) -> str:
         if r.agreement_before is not None and r.agreement_after is not None
         else ""
     )
+    if r.audit_agreement_before is not None and r.audit_agreement_after is not None:
+        agree += f", random audits {r.audit_agreement_before:.0%} -> {r.audit_agreement_after:.0%}"
     if not r.active:
         return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
     return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {_applied(r.applied)}"

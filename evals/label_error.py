@@ -31,6 +31,8 @@ import argparse
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +52,7 @@ from services.labels import BACKGROUND_SAMPLE
 NEG = LABELS.index("negative")
 
 
-def _airline() -> tuple[list[str], list[str], list[tuple[str, str]]]:
+def airline_tweets() -> tuple[list[str], list[str], list[tuple[str, str]]]:
     texts, truth, groups = [], [], []
     with (DATA / "twitter-us-airline-sentiment" / "tweets.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -130,21 +132,32 @@ def refit_proba(
 ) -> np.ndarray:
     """Every tweet's probabilities after a refit on the audits, as the service makes it
     (services.labels: a head over the model, background vectors from the workspace, kept
-    only if it agrees better on held-out folds); the audited tweets carry their held-out
+    only if it beats the shipped model on held-out folds); the audited tweets carry their held-out
     probabilities, which is what their ratio is measured on."""
     base = np.asarray(model.logits(vectors, texts, langs), np.float64)
     ix = np.flatnonzero(audited)
     labels = [truth[i] for i in ix]
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
-    fitted = refit(base[ix], vectors[ix], labels, background)
-    if fitted.checked is None or fitted.worse:
+    fitted = refit(base[ix], vectors[ix], labels, background, [True] * len(ix))
+    if fitted.checked is None or not fitted.active:
         return softmax(base)
     p = softmax(base + fitted.head.adjust(vectors))
     p[ix] = fitted.checked.proba
     return p
 
 
-def queue_session(
+@dataclass(frozen=True)
+class QueueRefit:
+    """One refit of a queue session: what was labelled so far and what came of it."""
+
+    taken: list[int]  # corrected tweets, in the order they were labelled
+    randoms: list[int]  # those of them that were random audit picks
+    fitted: Refit
+    base: np.ndarray  # every tweet's shipped-model logits
+    shown: np.ndarray  # what each tweet was shown with when it was picked
+
+
+def queue_refits(
     model: SentimentModel,
     vectors: np.ndarray,
     texts: list[str],
@@ -153,14 +166,12 @@ def queue_session(
     total: int,
     batch: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> Iterator[QueueRefit]:
     """A user who labels ``total`` tweets through Hark's queue (enrichment.labeling_queue:
     least sure first, every fourth a random audit pick from the audit sample) in batches
-    of ``batch``, refitting after each, as `hark label` and `hark label refit` do.
-
-    Returns every tweet's probabilities after the last refit (the audits' from heads fit
-    without them), the corrected and the audited masks, and what each tweet was shown with
-    when it was picked."""
+    of ``batch``, refitting after each, as `hark label` and `hark label refit` do; the next
+    batch is picked under the head in use (one that does not beat the shipped model on
+    held-out folds is kept but not used, as services.labels does)."""
     base = np.asarray(model.logits(vectors, texts, langs), np.float64)
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
     audit_order = [int(i) for i in rng.permutation(len(texts))[: len(texts) // 10]]
@@ -171,9 +182,6 @@ def queue_session(
     shown = p.copy()
     taken: list[int] = []
     randoms: list[int] = []
-    # The refit in use and the corrections it was fit on (a refit that does worse on
-    # held-out folds is kept but not used, as services.labels does).
-    active: tuple[list[int], Refit] | None = None
     while len(taken) < total:
         free = np.setdiff1d(np.flatnonzero(~members), taken)
         done = set(taken)
@@ -186,22 +194,48 @@ def queue_session(
             if pick.pick == "random":
                 randoms.append(pick.id)
         ix = np.array(taken)
-        fitted = refit(base[ix], vectors[ix], [truth[i] for i in ix], background)
-        if fitted.checked is not None and not fitted.worse:
+        fitted = refit(
+            base[ix], vectors[ix], [truth[i] for i in ix], background, np.isin(ix, randoms)
+        )
+        if fitted.checked is not None and fitted.active:
             p = softmax(base + fitted.head.adjust(vectors))
-            active = (list(taken), fitted)
+        yield QueueRefit(list(taken), list(randoms), fitted, base, shown.copy())
+
+
+def queue_session(
+    model: SentimentModel,
+    vectors: np.ndarray,
+    texts: list[str],
+    langs: list[str | None],
+    truth: list[str],
+    total: int,
+    batch: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The end of a queue session (``queue_refits``): every tweet's probabilities after the
+    last refit in use (the audits' from heads fit without them), the corrected and the
+    audited masks, and what each tweet was shown with when it was picked."""
+    active: QueueRefit | None = None
+    last: QueueRefit | None = None
+    for step in queue_refits(model, vectors, texts, langs, truth, total, batch, rng):
+        last = step
+        if step.fitted.checked is not None and step.fitted.active:
+            active = step
+    assert last is not None
     corrected = np.zeros(len(texts), bool)
-    corrected[taken] = True
+    corrected[last.taken] = True
     audited = np.zeros(len(texts), bool)
-    audited[randoms] = True
-    if active is not None and active[1].checked is not None:
-        # Audits the active refit was fit on count with their held-out probabilities; later
-        # ones were made under it and count as shown (store.prevalence.random_audits).
-        where = {t: k for k, t in enumerate(active[0])}
-        for i in randoms:
-            if i in where:
-                p[i] = active[1].checked.proba[where[i]]
-    return p, corrected, audited, shown
+    audited[last.randoms] = True
+    if active is None or active.fitted.checked is None:
+        return softmax(last.base), corrected, audited, last.shown
+    p = softmax(last.base + active.fitted.head.adjust(vectors))
+    # Audits the active refit was fit on count with their held-out probabilities; later
+    # ones were made under it and count as shown (store.prevalence.random_audits).
+    where = {t: k for k, t in enumerate(active.taken)}
+    for i in last.randoms:
+        if i in where:
+            p[i] = active.fitted.checked.proba[where[i]]
+    return p, corrected, audited, last.shown
 
 
 def main() -> None:
@@ -213,7 +247,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--min-tweets", type=int, default=20)
     args = parser.parse_args()
-    texts, truth, groups = _airline()
+    texts, truth, groups = airline_tweets()
     vectors = embed_texts(texts)
     langs = detect_languages(texts)
     shipped = SentimentModel.load()

@@ -80,8 +80,11 @@ class RefitReport:
     # Cross-validated agreement with the corrections, shipped model vs the refit one.
     agreement_before: float | None = None
     agreement_after: float | None = None
+    # The same on the random audits among them, once there are enough to judge (else None).
+    audit_agreement_before: float | None = None
+    audit_agreement_after: float | None = None
     applied: dict[str, int] = field(default_factory=dict)
-    # False: kept as a version but not used (it did worse than the model in use).
+    # False: kept as a version but not used (it did not beat the shipped model).
     active: bool = True
     note: str | None = None
 
@@ -484,16 +487,12 @@ class LabelService:
                 conn, model=self._enrich.embedder_name, content_hashes=background
             )
         bg = np.stack(list(pool.values())) if pool else None
-        fitted = refit(base_logits, x, labels, bg)
-        checked, head, worse = fitted.checked, fitted.head, fitted.worse
+        audits = [r.origin == "random" for r in rows]
+        fitted = refit(base_logits, x, labels, bg, audits)
+        checked, head, active = fitted.checked, fitted.head, fitted.active
         before, after = (checked.before, checked.after) if checked else (None, None)
         by_label = {label: labels.count(label) for label in LABELS}
-        note = (
-            f"not activated: on corrections it did not see it agrees {after:.0%}, the shipped "
-            f"model {before:.0%}; make it active with restore if you want it anyway"
-            if worse
-            else None
-        )
+        note = None if active or checked is None else _not_activated(checked)
         with engine.begin() as conn:
             version = correction_store.save_model(
                 conn,
@@ -505,14 +504,26 @@ class LabelService:
                     "by_label": by_label,
                     "agreement_before": before,
                     "agreement_after": after,
+                    "random_audits": checked.audits if checked else 0,
+                    "audit_agreement_before": checked.audits_before if checked else None,
+                    "audit_agreement_after": checked.audits_after if checked else None,
                     "base_model": base.version,
                     HELD_OUT_AUDITS: _held_out_audits(rows, checked),
                     **({"note": note} if note else {}),
                 },
-                active=not worse,
+                active=active,
             )
         return RefitReport(
-            "sentiment", version, len(rows), by_label, before, after, active=not worse, note=note
+            "sentiment",
+            version,
+            len(rows),
+            by_label,
+            before,
+            after,
+            checked.audits_before if checked else None,
+            checked.audits_after if checked else None,
+            active=active,
+            note=note,
         )
 
     def _refit_topics(self, workspace: str) -> RefitReport | None:
@@ -655,6 +666,20 @@ def _probabilities(row: Any) -> dict[str, float] | None:
 
 def _public_value(field_name: str, value: dict[str, Any]) -> Any:
     return value["label"] if field_name == "sentiment" else value[field_name]
+
+
+def _not_activated(checked: CrossValidation) -> str:
+    on_audits = (
+        f", on the {checked.audits} random audits {checked.audits_after:.0%} vs "
+        f"{checked.audits_before:.0%}"
+        if checked.audits_after is not None and checked.audits_before is not None
+        else ""
+    )
+    return (
+        f"not activated: a refit is used only where it beats the shipped model; on "
+        f"corrections it did not see it agrees {checked.after:.0%}, the shipped model "
+        f"{checked.before:.0%}{on_audits}; make it active with restore if you want it anyway"
+    )
 
 
 def _held_out_audits(

@@ -88,8 +88,19 @@ class RefitOut(BaseModel):
     agreement_after: float | None = Field(
         description="A head fit on the other folds: agreement on the held-out fold."
     )
+    audit_agreement_before: float | None = Field(
+        None,
+        description="Shipped model's agreement with the random audits among the corrections "
+        "(5-fold; null below 25 audits).",
+    )
+    audit_agreement_after: float | None = Field(
+        None, description="A head fit on the other folds: agreement on the held-out audits."
+    )
     applied: dict[str, int]
-    active: bool = Field(description="False: kept as a version, not used (it did worse).")
+    active: bool = Field(
+        description="False: kept as a version, not used (it did not beat the shipped model "
+        "on the corrections it did not see, or did worse on the random audits)."
+    )
     note: str | None
 
 

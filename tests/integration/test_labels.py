@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from enrichment.clauses import topic_parts
 from enrichment.topic_calibration import MIN_MENTIONS
-from enrichment.workspace_sentiment import WORSE_BY
+from enrichment.workspace_sentiment import MIN_AUDITS_JUDGED
 from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
@@ -211,20 +211,38 @@ def test_refit_relabels_from_cached_vectors_and_restores(rt: Container) -> None:
 def test_a_refit_that_does_worse_is_kept_but_not_used(rt: Container) -> None:
     """The crowd's own labels of tweets the shipped model was trained on: a head fit on them
     agrees with them less, on the folds it did not see, than the shipped model does (all of
-    the excerpt's tweets but ten, which stay model-labelled: with the first 40 only, v3 and
-    its heads tie)."""
+    the excerpt's tweets but ten, which stay model-labelled)."""
     ingest_airline_excerpt(rt)
     crowd = _crowd(rt)
     rows = _rows(rt)
     for i in [i for i in sorted(rows) if i in crowd][:-10]:
         rt.labels.correct("acme", i, sentiment=crowd[i])
     (report,) = rt.labels.refit("acme", ["sentiment"])
-    assert report.agreement_after < report.agreement_before - WORSE_BY  # type: ignore[operator]
+    assert report.agreement_after < report.agreement_before  # type: ignore[operator]
     assert not report.active and "not activated" in (report.note or "")
     assert report.applied == {}
     assert [(m["version"], m["active"]) for m in rt.labels.models("acme", "sentiment")] == [
         (1, False)
     ]
+    base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
+        base_version
+    }
+
+
+def test_a_refit_that_only_ties_the_shipped_model_is_not_used(rt: Container) -> None:
+    """The crowd's labels of the excerpt's first 40 tweets, which the shipped model saw in
+    training: its heads agree with them no more often than it does. A first refit like
+    this one, of 100 queue picks of airline tweets, tied on the corrections and made the
+    whole workspace's labels worse (accuracy 0.87 -> 0.73-0.77), so a tie keeps the
+    shipped model."""
+    ingest_airline_excerpt(rt)
+    crowd = _crowd(rt)
+    for i in [i for i in sorted(_rows(rt)) if i in crowd][:40]:
+        rt.labels.correct("acme", i, sentiment=crowd[i])
+    (report,) = rt.labels.refit("acme", ["sentiment"])
+    assert report.agreement_after <= report.agreement_before  # type: ignore[operator]
+    assert not report.active and "beats the shipped model" in (report.note or "")
     base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
     assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
         base_version
@@ -246,6 +264,10 @@ def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Contain
         rt.labels.correct("acme", i, sentiment="neutral")
     (report,) = rt.labels.refit("acme", ["sentiment"])
     assert report.active
+    # The check counts the audits among the corrections; too few of them to judge apart.
+    (stored,) = rt.labels.models("acme", "sentiment")
+    assert stored["report"]["random_audits"] == len(audited) < MIN_AUDITS_JUDGED
+    assert report.audit_agreement_before is report.audit_agreement_after is None
     base = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
     with rt.engine.connect() as conn:
         under_base = prevalence_store.random_audits(conn, workspace="acme", model_version=base)

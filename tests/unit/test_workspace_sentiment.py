@@ -7,10 +7,13 @@ import numpy as np
 
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import (
+    MIN_AUDITS_JUDGED,
+    CrossValidation,
     SentimentHead,
     SentimentLabel,
     WorkspaceSentiment,
     fit_head,
+    refit,
 )
 
 
@@ -64,3 +67,52 @@ def test_labels_carry_probabilities_and_their_model() -> None:
     assert np.allclose(softmax(base.logits(x[:3], [""] * 3))[:, 0], [g.probs[0] for g in got])
     corrected = SentimentLabel.corrected("neutral")
     assert corrected.probs == (0.0, 1.0, 0.0) and corrected.origin == "correction"
+
+
+def test_a_refit_that_learns_what_the_shipped_model_misses_is_used() -> None:
+    base, x, y = _toy()
+    fitted = refit(base.logits(x[:200], [""] * 200), x[:200], y[:200])
+    assert fitted.checked is not None and fitted.checked.after > fitted.checked.before + 0.2
+    assert fitted.active
+
+
+def test_a_refit_that_only_ties_the_shipped_model_is_not_used() -> None:
+    """Corrections that say what a confident shipped model already says: its heads agree
+    with them just as often, and a tie is no reason to replace a model that is right."""
+    base, x, _ = _toy()
+    logits = 8 * base.logits(x[:200], [""] * 200)
+    agreeing = [LABELS[int(i)] for i in logits.argmax(1)]
+    fitted = refit(logits, x[:200], agreeing)
+    assert fitted.checked is not None
+    assert fitted.checked.before == fitted.checked.after == 1.0
+    assert not fitted.active
+
+
+def test_random_audits_are_judged_once_there_are_enough() -> None:
+    base, x, y = _toy()
+    logits = base.logits(x[:200], [""] * 200)
+    few = [i < MIN_AUDITS_JUDGED - 1 for i in range(200)]
+    enough = [i < MIN_AUDITS_JUDGED for i in range(200)]
+    checked = refit(logits, x[:200], y[:200], audits=few).checked
+    assert checked is not None and checked.audits == MIN_AUDITS_JUDGED - 1
+    assert checked.audits_before is None and checked.audits_after is None
+    checked = refit(logits, x[:200], y[:200], audits=enough).checked
+    assert checked is not None and checked.audits == MIN_AUDITS_JUDGED
+    # The audits are the first 25 corrections: their agreement is theirs alone.
+    head_right = checked.proba[:MIN_AUDITS_JUDGED].argmax(1) == [
+        LABELS.index(v) for v in y[:MIN_AUDITS_JUDGED]
+    ]
+    assert checked.audits_after == round(float(np.mean(head_right)), 4)
+
+
+def test_a_head_that_does_worse_on_the_random_audits_is_not_used() -> None:
+    """Most corrections are mentions the model was unsure of; the random audits are a sample
+    of the whole workspace. A head that wins on the first and loses on the second would
+    make the workspace's labels worse."""
+    proba = np.full((100, 3), 1 / 3)
+    wins_on_both = CrossValidation(0.5, 0.6, proba, 30, 0.8, 0.8)
+    loses_on_audits = CrossValidation(0.5, 0.6, proba, 30, 0.8, 0.7667)
+    ties = CrossValidation(0.54, 0.54, proba, 30, 0.7, 0.8)
+    too_few_audits = CrossValidation(0.5, 0.6, proba, 10)
+    assert wins_on_both.beats and too_few_audits.beats
+    assert not loses_on_audits.beats and not ties.beats
