@@ -310,14 +310,15 @@ def stats(ctx: typer.Context, workspace: WorkspaceOpt = None) -> None:
 
 def _refit_line(r: Any) -> str:
     agree = (
-        f"; agreement with corrections {r.agreement_before:.0%} -> {r.agreement_after:.0%} (5-fold)"
+        f"; agreement with corrections {r.agreement_before:.1%} -> {r.agreement_after:.1%} (5-fold)"
         if r.agreement_before is not None and r.agreement_after is not None
         else ""
     )
     if r.audit_agreement_before is not None and r.audit_agreement_after is not None:
-        agree += f", random audits {r.audit_agreement_before:.0%} -> {r.audit_agreement_after:.0%}"
+        agree += f", random audits {r.audit_agreement_before:.1%} -> {r.audit_agreement_after:.1%}"
     if not r.active:
-        return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
+        line = f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
+        return line if r.switched_off is None else f"{line}; {_applied(r.applied)}"
     return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {_applied(r.applied)}"
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,6 +138,7 @@ def refit_proba(
     ix = np.flatnonzero(audited)
     labels = [truth[i] for i in ix]
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
+    # Every correction here is a random audit: the audit gate judges the same tweets.
     fitted = refit(base[ix], vectors[ix], labels, background, [True] * len(ix))
     if fitted.checked is None or not fitted.active:
         return softmax(base)
@@ -171,7 +172,8 @@ def queue_refits(
     least sure first, every fourth a random audit pick from the audit sample) in batches
     of ``batch``, refitting after each, as `hark label` and `hark label refit` do; the next
     batch is picked under the head in use (one that does not beat the shipped model on
-    held-out folds is kept but not used, as services.labels does)."""
+    held-out folds is kept but not used, and the shipped model takes over, as
+    services.labels does)."""
     base = np.asarray(model.logits(vectors, texts, langs), np.float64)
     background = vectors[rng.choice(len(texts), size=BACKGROUND_SAMPLE, replace=False)]
     audit_order = [int(i) for i in rng.permutation(len(texts))[: len(texts) // 10]]
@@ -197,8 +199,8 @@ def queue_refits(
         fitted = refit(
             base[ix], vectors[ix], [truth[i] for i in ix], background, np.isin(ix, randoms)
         )
-        if fitted.checked is not None and fitted.active:
-            p = softmax(base + fitted.head.adjust(vectors))
+        # A refit that is not used switches off the one before it (services.labels).
+        p = softmax(base + fitted.head.adjust(vectors) if fitted.active else base)
         yield QueueRefit(list(taken), list(randoms), fitted, base, shown.copy())
 
 
@@ -212,29 +214,25 @@ def queue_session(
     batch: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The end of a queue session (``queue_refits``): every tweet's probabilities after the
-    last refit in use (the audits' from heads fit without them), the corrected and the
-    audited masks, and what each tweet was shown with when it was picked."""
-    active: QueueRefit | None = None
-    last: QueueRefit | None = None
-    for step in queue_refits(model, vectors, texts, langs, truth, total, batch, rng):
-        last = step
-        if step.fitted.checked is not None and step.fitted.active:
-            active = step
-    assert last is not None
+    """The end of a queue session (``queue_refits``): every tweet's probabilities under the
+    last refit if it is used, else the shipped model's (the audits' from heads fit without
+    them), the corrected and the audited masks, and what each tweet was shown with when it
+    was picked."""
+    steps = deque(queue_refits(model, vectors, texts, langs, truth, total, batch, rng), maxlen=1)
+    if not steps:
+        raise ValueError("a queue session labels at least one tweet")
+    last = steps[0]
     corrected = np.zeros(len(texts), bool)
     corrected[last.taken] = True
     audited = np.zeros(len(texts), bool)
     audited[last.randoms] = True
-    if active is None or active.fitted.checked is None:
+    fitted = last.fitted
+    if not fitted.active or fitted.checked is None:
         return softmax(last.base), corrected, audited, last.shown
-    p = softmax(last.base + active.fitted.head.adjust(vectors))
-    # Audits the active refit was fit on count with their held-out probabilities; later
-    # ones were made under it and count as shown (store.prevalence.random_audits).
-    where = {t: k for k, t in enumerate(active.taken)}
-    for i in last.randoms:
-        if i in where:
-            p[i] = active.fitted.checked.proba[where[i]]
+    p = softmax(last.base + fitted.head.adjust(vectors))
+    # The audits it was fit on count with their held-out probabilities
+    # (store.prevalence.random_audits).
+    p[last.randoms] = fitted.checked.proba[np.isin(last.taken, last.randoms)]
     return p, corrected, audited, last.shown
 
 

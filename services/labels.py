@@ -81,11 +81,15 @@ class RefitReport:
     agreement_before: float | None = None
     agreement_after: float | None = None
     # The same on the random audits among them, once there are enough to judge (else None).
+    random_audits: int = 0
     audit_agreement_before: float | None = None
     audit_agreement_after: float | None = None
     applied: dict[str, int] = field(default_factory=dict)
     # False: kept as a version but not used (it did not beat the shipped model).
     active: bool = True
+    # The version in use before, which a refit that is not used switches off too: the
+    # workspace is back on the shipped model.
+    switched_off: int | None = None
     note: str | None = None
 
 
@@ -377,7 +381,7 @@ class LabelService:
                     [e.details for e in refusals if e.details is not None] or None,
                 )
             return reports
-        kinds_done = [r.kind for r in reports if r.active]
+        kinds_done = [r.kind for r in reports if r.active or r.switched_off is not None]
         if not kinds_done:
             return reports
         if defer is not None:
@@ -490,10 +494,21 @@ class LabelService:
         audits = [r.origin == "random" for r in rows]
         fitted = refit(base_logits, x, labels, bg, audits)
         checked, head, active = fitted.checked, fitted.head, fitted.active
-        before, after = (checked.before, checked.after) if checked else (None, None)
         by_label = {label: labels.count(label) for label in LABELS}
-        note = None if active or checked is None else _not_activated(checked)
         with engine.begin() as conn:
+            in_use = next(
+                (
+                    m.version
+                    for m in correction_store.models(conn, workspace=workspace, kind="sentiment")
+                    if m.active
+                ),
+                None,
+            )
+            # A head that fails the check on every correction so far says no head fit on
+            # them should be used: an earlier one, fit on fewer and never checked on the
+            # rest, is switched off too (kept, restorable).
+            switched_off = in_use if not active else None
+            note = None if checked is None or active else _not_activated(checked, switched_off)
             version = correction_store.save_model(
                 conn,
                 workspace=workspace,
@@ -502,27 +517,32 @@ class LabelService:
                 report={
                     "corrections": len(rows),
                     "by_label": by_label,
-                    "agreement_before": before,
-                    "agreement_after": after,
-                    "random_audits": checked.audits if checked else 0,
+                    "agreement_before": checked.before if checked else None,
+                    "agreement_after": checked.after if checked else None,
+                    "random_audits": checked.random_audits if checked else 0,
                     "audit_agreement_before": checked.audits_before if checked else None,
                     "audit_agreement_after": checked.audits_after if checked else None,
                     "base_model": base.version,
                     HELD_OUT_AUDITS: _held_out_audits(rows, checked),
                     **({"note": note} if note else {}),
+                    **({"switched_off": switched_off} if switched_off else {}),
                 },
                 active=active,
             )
+            if switched_off is not None:
+                correction_store.activate(conn, workspace=workspace, kind="sentiment", version=None)
         return RefitReport(
             "sentiment",
             version,
             len(rows),
             by_label,
-            before,
-            after,
-            checked.audits_before if checked else None,
-            checked.audits_after if checked else None,
+            agreement_before=checked.before if checked else None,
+            agreement_after=checked.after if checked else None,
+            random_audits=checked.random_audits if checked else 0,
+            audit_agreement_before=checked.audits_before if checked else None,
+            audit_agreement_after=checked.audits_after if checked else None,
             active=active,
+            switched_off=switched_off,
             note=note,
         )
 
@@ -668,17 +688,25 @@ def _public_value(field_name: str, value: dict[str, Any]) -> Any:
     return value["label"] if field_name == "sentiment" else value[field_name]
 
 
-def _not_activated(checked: CrossValidation) -> str:
+def _not_activated(checked: CrossValidation, switched_off: int | None) -> str:
+    """Why a refit is not used, in counts: a one-correction difference reads as one."""
     on_audits = (
-        f", on the {checked.audits} random audits {checked.audits_after:.0%} vs "
-        f"{checked.audits_before:.0%}"
-        if checked.audits_after is not None and checked.audits_before is not None
+        f"; on the {checked.random_audits} random audits {checked.audits_head_right} vs "
+        f"{checked.audits_shipped_right}"
+        if checked.audits_judged
+        else ""
+    )
+    back = (
+        f"; v{switched_off}, in use until now, is switched off too: the workspace is back on "
+        f"the shipped model"
+        if switched_off is not None
         else ""
     )
     return (
-        f"not activated: a refit is used only where it beats the shipped model; on "
-        f"corrections it did not see it agrees {checked.after:.0%}, the shipped model "
-        f"{checked.before:.0%}{on_audits}; make it active with restore if you want it anyway"
+        f"not activated: a refit is used only where it beats the shipped model on "
+        f"corrections it did not see; of {checked.corrections} it agrees with "
+        f"{checked.head_right}, the shipped model with {checked.shipped_right}{on_audits}"
+        f"{back}; make a version active with restore if you want it anyway"
     )
 
 

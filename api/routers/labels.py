@@ -83,23 +83,27 @@ class RefitOut(BaseModel):
     corrections: int
     by_label: dict[str, int]
     agreement_before: float | None = Field(
-        description="Shipped model's agreement with the corrections (5-fold)."
+        description="Share of the corrections the shipped model agrees with (null below 20 "
+        "corrections: no check)."
     )
     agreement_after: float | None = Field(
-        description="A head fit on the other folds: agreement on the held-out fold."
+        description="Share a head agrees with when fit without them (5 folds)."
     )
+    random_audits: int = Field(description="Random audit picks among the corrections.")
     audit_agreement_before: float | None = Field(
-        None,
-        description="Shipped model's agreement with the random audits among the corrections "
-        "(5-fold; null below 25 audits).",
+        description="The shipped model's agreement with the random audits (null below 25)."
     )
     audit_agreement_after: float | None = Field(
-        None, description="A head fit on the other folds: agreement on the held-out audits."
+        description="A head's agreement with the random audits, each fit without them."
     )
     applied: dict[str, int]
     active: bool = Field(
-        description="False: kept as a version, not used (it did not beat the shipped model "
-        "on the corrections it did not see, or did worse on the random audits)."
+        description="False: kept as a version, not used: it did not beat the shipped model "
+        "on the corrections it did not see, or did worse on the random audits."
+    )
+    switched_off: int | None = Field(
+        description="The version in use before that a refit not used switched off too (the "
+        "workspace is back on the shipped model)."
     )
     note: str | None
 

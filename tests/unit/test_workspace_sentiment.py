@@ -8,7 +8,6 @@ import numpy as np
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import (
     MIN_AUDITS_JUDGED,
-    CrossValidation,
     SentimentHead,
     SentimentLabel,
     WorkspaceSentiment,
@@ -84,7 +83,7 @@ def test_a_refit_that_only_ties_the_shipped_model_is_not_used() -> None:
     agreeing = [LABELS[int(i)] for i in logits.argmax(1)]
     fitted = refit(logits, x[:200], agreeing)
     assert fitted.checked is not None
-    assert fitted.checked.before == fitted.checked.after == 1.0
+    assert fitted.checked.head_right == fitted.checked.shipped_right == 200
     assert not fitted.active
 
 
@@ -94,25 +93,36 @@ def test_random_audits_are_judged_once_there_are_enough() -> None:
     few = [i < MIN_AUDITS_JUDGED - 1 for i in range(200)]
     enough = [i < MIN_AUDITS_JUDGED for i in range(200)]
     checked = refit(logits, x[:200], y[:200], audits=few).checked
-    assert checked is not None and checked.audits == MIN_AUDITS_JUDGED - 1
+    assert checked is not None and checked.random_audits == MIN_AUDITS_JUDGED - 1
     assert checked.audits_before is None and checked.audits_after is None
     checked = refit(logits, x[:200], y[:200], audits=enough).checked
-    assert checked is not None and checked.audits == MIN_AUDITS_JUDGED
+    assert checked is not None and checked.random_audits == MIN_AUDITS_JUDGED
     # The audits are the first 25 corrections: their agreement is theirs alone.
-    head_right = checked.proba[:MIN_AUDITS_JUDGED].argmax(1) == [
-        LABELS.index(v) for v in y[:MIN_AUDITS_JUDGED]
-    ]
+    truth = np.array([LABELS.index(v) for v in y[:MIN_AUDITS_JUDGED]])
+    head_right = checked.proba[:MIN_AUDITS_JUDGED].argmax(1) == truth
+    shipped_right = logits[:MIN_AUDITS_JUDGED].argmax(1) == truth
     assert checked.audits_after == round(float(np.mean(head_right)), 4)
+    assert checked.audits_before == round(float(np.mean(shipped_right)), 4)
+    assert checked.audits_before != checked.before
 
 
 def test_a_head_that_does_worse_on_the_random_audits_is_not_used() -> None:
     """Most corrections are mentions the model was unsure of; the random audits are a sample
-    of the whole workspace. A head that wins on the first and loses on the second would
-    make the workspace's labels worse."""
-    proba = np.full((100, 3), 1 / 3)
-    wins_on_both = CrossValidation(0.5, 0.6, proba, 30, 0.8, 0.8)
-    loses_on_audits = CrossValidation(0.5, 0.6, proba, 30, 0.8, 0.7667)
-    ties = CrossValidation(0.54, 0.54, proba, 30, 0.7, 0.8)
-    too_few_audits = CrossValidation(0.5, 0.6, proba, 10)
-    assert wins_on_both.beats and too_few_audits.beats
-    assert not loses_on_audits.beats and not ties.beats
+    of the whole workspace. Here the queue's picks teach the head this workspace's neutral
+    mentions, while the audits, which the user labels as the shipped model does, say the
+    workspace does not want them: the head wins on all the corrections and loses on the
+    audits, and is not used."""
+    base, x, y = _toy()
+    logits = base.logits(x[:300], [""] * 300)
+    neutral = np.flatnonzero(np.array(y[:300]) == "neutral")
+    audits = np.zeros(300, bool)
+    audits[neutral[:30]] = True
+    labels = [LABELS[int(logits[i].argmax())] if audits[i] else y[i] for i in range(300)]
+    fitted = refit(logits, x[:300], labels, audits=audits)
+    checked = fitted.checked
+    assert checked is not None and checked.random_audits == 30
+    assert checked.head_right > checked.shipped_right
+    assert checked.audits_head_right < checked.audits_shipped_right
+    assert not fitted.active
+    # Without the audits marked, the same head would be used.
+    assert refit(logits, x[:300], labels).active
