@@ -4,6 +4,9 @@ workspace's head (enrichment.workspace_sentiment) after each batch. Corrections 
 from Hark's labeling queue (enrichment.labeling_queue: least sure first, weighted, every
 fourth a random pick) or at random; the user's answers are the set's own labels (train part
 only); every point is scored on the set's held-out part, which no correction ever touches.
+"queue" and "random" always use the head (what the corrections can teach); "queue, checked"
+uses it only where the refit check passes, as a workspace does, and picks under the model
+in use.
 
     python -m evals.learning_curve [--sets airline-en sentirueval-ru] [--seeds 3]
 
@@ -24,12 +27,15 @@ import numpy as np
 
 from enrichment.labeling_queue import Candidate, Pick, choose
 from enrichment.sentiment import CURRENT, LABELS, SentimentModel, softmax
-from enrichment.workspace_sentiment import fit_head
+from enrichment.workspace_sentiment import fit_head, refit
 from evals.common import OUT, macro_f1
 from evals.sentiment import Data, table
 from evals.sentiment_train import Params, floor_predictions
 
 STEPS = (0, 50, 100, 200, 500)
+# "queue, checked": the queue's picks with the head used only where the refit check passes,
+# as in a workspace; the other two always use the head, to show what corrections can teach.
+STRATEGIES = ("queue", "queue, checked", "random")
 BACKGROUND = 3000
 
 
@@ -39,12 +45,14 @@ def _next_batch(
     probs: np.ndarray,
     taken: set[int],
     need: int,
-) -> list[int]:
+) -> list[tuple[int, bool]]:
+    """The next ``need`` picks, each with whether it was a random (audit) pick."""
     free = np.array([i for i in range(len(probs)) if i not in taken])
     if strategy == "random":
-        return [int(i) for i in rng.choice(free, size=min(need, len(free)), replace=False)]
+        return [(int(i), True) for i in rng.choice(free, size=min(need, len(free)), replace=False)]
     # The queue's random picks: a random order of the rest (the audit sample).
-    return [p.id for p in queue_picks(probs, free, [int(i) for i in rng.permutation(free)], need)]
+    picks = queue_picks(probs, free, [int(i) for i in rng.permutation(free)], need)
+    return [(p.id, p.pick == "random") for p in picks]
 
 
 def queue_picks(
@@ -108,26 +116,31 @@ def curve(data: Data, name: str, seeds: int, steps: Sequence[int] = STEPS) -> di
         return macro_f1(truth_test, pred), acc
 
     results: dict[str, dict[int, list[tuple[float, float]]]] = {}
-    for strategy in ("queue", "random"):
+    for strategy in STRATEGIES:
         results[strategy] = {s: [] for s in steps}
         for seed in range(seeds):
             rng = np.random.default_rng(100 + seed)
-            taken: list[int] = []
+            taken: list[tuple[int, bool]] = []
             head = None
             for step in steps:
                 if step > len(taken):
                     current = lp if head is None else lp + head.adjust(xp)
                     taken += _next_batch(
-                        strategy, rng, softmax(current), set(taken), step - len(taken)
+                        strategy.split(",")[0],
+                        rng,
+                        softmax(current),
+                        {i for i, _ in taken},
+                        step - len(taken),
                     )
-                    sel = np.array(taken)
-                    head = fit_head(
-                        lp[sel],
-                        xp[sel],
-                        [LABELS[int(j)] for j in y_pool[sel]],
-                        version=0,
-                        background=background,
-                    )
+                    sel = np.array([i for i, _ in taken])
+                    labels = [LABELS[int(j)] for j in y_pool[sel]]
+                    if strategy == "queue, checked":
+                        # As the service does: used only if it beats the general model on
+                        # held-out folds (enrichment.workspace_sentiment.refit).
+                        fitted = refit(lp[sel], xp[sel], labels, background, [r for _, r in taken])
+                        head = fitted.head if fitted.active else None
+                    else:
+                        head = fit_head(lp[sel], xp[sel], labels, version=0, background=background)
                 test_logits = lt if head is None else lt + head.adjust(xt)
                 results[strategy][step].append(score(test_logits))
     return {
@@ -168,11 +181,14 @@ def main() -> None:
         rows = []
         for step in STEPS:
             row: list[object] = [step]
-            for strategy in ("queue", "random"):
+            for strategy in STRATEGIES:
                 c = got["curve"][strategy][str(step)]
                 row += [f"{c['f1']:.3f} ({c['f1_min']:.3f}–{c['f1_max']:.3f})", c["accuracy"]]
             rows.append(row)
-        table(["corrections", "queue macro-F1", "queue acc", "random macro-F1", "random acc"], rows)
+        table(
+            ["corrections"] + [f"{s} {m}" for s in STRATEGIES for m in ("macro-F1", "acc")],
+            rows,
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "learning_curve.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
 
