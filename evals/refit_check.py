@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from evals.common import OUT, embed_texts, macro_f1
-from evals.label_error import airline_tweets, queue_refits
+from evals.label_error import QueueRefit, airline_tweets, queue_refits
 from evals.learning_curve import loo_model
 from evals.sentiment import Data
 from evals.sentiment_train import detect_languages
@@ -44,24 +45,17 @@ def _scores(logits: np.ndarray, truth: list[str], rows: np.ndarray) -> tuple[flo
     return round(macro_f1(want, pred), 4), round(acc, 4)
 
 
-def session(
-    model: SentimentModel,
-    vectors: np.ndarray,
-    texts: list[str],
-    langs: list[str | None],
-    truth: list[str],
-    total: int,
-    batch: int,
-    seed: int,
+def judged(
+    steps: Iterable[QueueRefit], vectors: np.ndarray, truth: list[str], seed: int
 ) -> list[dict[str, Any]]:
-    """One queue session's refits, each with the check's figures and the head's effect."""
+    """A queue session's refits, each with the check's figures and the head's effect on
+    the tweets not corrected by then."""
     out = []
-    rng = np.random.default_rng(seed)
-    for step in queue_refits(model, vectors, texts, langs, truth, total, batch, rng):
+    for step in steps:
         checked = step.fitted.checked
         if checked is None:
             continue
-        rest = np.setdiff1d(np.arange(len(texts)), step.taken)
+        rest = np.setdiff1d(np.arange(len(truth)), step.taken)
         with_head = step.base + step.fitted.head.adjust(vectors)
         f1_before, acc_before = _scores(step.base, truth, rest)
         f1_after, acc_after = _scores(softmax(with_head), truth, rest)
@@ -114,7 +108,21 @@ def main() -> None:
         results[name] = [
             row
             for seed in range(args.seeds)
-            for row in session(model, vectors, texts, langs, truth, args.total, args.batch, seed)
+            for row in judged(
+                queue_refits(
+                    model,
+                    vectors,
+                    texts,
+                    langs,
+                    truth,
+                    args.total,
+                    args.batch,
+                    np.random.default_rng(seed),
+                ),
+                vectors,
+                truth,
+                seed,
+            )
         ]
     print(
         "\n| model | seed | corrections (audits) | check: shipped -> head | audits: shipped -> "
