@@ -275,6 +275,8 @@ def list_models(
         return
     if not models:
         typer.echo("no refit models: the shipped model labels this workspace")
+    elif not any(m["active"] for m in models if m["kind"] == "sentiment"):
+        typer.echo("no sentiment version active: the shipped model labels this workspace")
     for m in models:
         mark = "*" if m["active"] else " "
         typer.echo(
@@ -317,8 +319,10 @@ def _refit_line(r: Any) -> str:
     if r.audit_agreement_before is not None and r.audit_agreement_after is not None:
         agree += f", random audits {r.audit_agreement_before:.1%} -> {r.audit_agreement_after:.1%}"
     if not r.active:
-        line = f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {r.note}"
-        return line if r.switched_off is None else f"{line}; {_applied(r.applied)}"
+        head = f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}"
+        if r.switched_off is not None:
+            head += f"; v{r.switched_off} switched off, {_applied(r.applied)}"
+        return f"{head}\n  {r.note}"
     return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {_applied(r.applied)}"
 
 

@@ -173,9 +173,10 @@ class CrossValidation:
         they can be judged. A tie is not enough: where the shipped model was trained on data
         like the workspace's, the first refit of 100 queue picks of airline tweets tied on
         the corrections and made the whole workspace's labels worse (accuracy 0.87 ->
-        0.73-0.77). A win by one correction is as noisy as a tie, but the two errors differ
-        in cost: a head left off costs what it would have added, one wrongly used costs
-        what the shipped model had right."""
+        0.73-0.77). A win by one correction is about as noisy as a tie; it is accepted all
+        the same, because asking for a margin left helpful heads of a new customer's first
+        refits off (evals.refit_check), and the audit gate is what catches the heads that
+        win on the unsure picks and lose on the rest."""
         if self.head_right <= self.shipped_right:
             return False
         return not self.audits_judged or self.audits_head_right >= self.audits_shipped_right
@@ -183,8 +184,8 @@ class CrossValidation:
 
 FOLDS = 5
 MIN_CROSS_VALIDATED = 20  # fewer corrections than this give folds too small to say anything
-# Below this many random audits one of them moves their agreement by 4 points or more: too
-# coarse to overrule the agreement on all the corrections.
+# Below this many random audits one of them moves their agreement by more than 4 points:
+# too coarse to overrule the agreement on all the corrections.
 MIN_AUDITS_JUDGED = 25
 
 

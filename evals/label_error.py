@@ -10,8 +10,8 @@ Workspaces of all 14,640 airline tweets:
 - "new customer + audits": the same with --audits random picks labelled by the user (the
   crowd's labels stand in), which correct the estimate by their ratio;
 - "new customer + audits, refit": the same audits refit the workspace's sentiment head
-  (``hark label refit``: enrichment.workspace_sentiment, activated only if it agrees with
-  the audits better on held-out folds); every other tweet is re-labelled by it, and the
+  (``hark label refit``: enrichment.workspace_sentiment, used only if it beats the shipped
+  model on held-out folds); every other tweet is re-labelled by it, and the
   estimate is corrected by the audits' held-out probabilities, as a refit's counts are
   (store.prevalence.random_audits);
 - "new customer + N through the queue": how a workspace gets its audits in practice: the user

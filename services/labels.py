@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from enrichment.clauses import topic_parts
-from enrichment.workspace_sentiment import CrossValidation, SentimentLabel
+from enrichment.workspace_sentiment import MIN_AUDITS_JUDGED, CrossValidation, SentimentLabel
 from hark import audit_sample
 from hark.documents import embed_text
 from hark.errors import ErrorCode, HarkError
@@ -496,14 +496,7 @@ class LabelService:
         checked, head, active = fitted.checked, fitted.head, fitted.active
         by_label = {label: labels.count(label) for label in LABELS}
         with engine.begin() as conn:
-            in_use = next(
-                (
-                    m.version
-                    for m in correction_store.models(conn, workspace=workspace, kind="sentiment")
-                    if m.active
-                ),
-                None,
-            )
+            in_use = correction_store.active_versions(conn, workspace=workspace).get("sentiment")
             # A head that fails the check on every correction so far says no head fit on
             # them should be used: an earlier one, fit on fewer and never checked on the
             # rest, is switched off too (kept, restorable).
@@ -530,7 +523,9 @@ class LabelService:
                 active=active,
             )
             if switched_off is not None:
-                correction_store.activate(conn, workspace=workspace, kind="sentiment", version=None)
+                correction_store.deactivate(
+                    conn, workspace=workspace, kind="sentiment", version=switched_off
+                )
         return RefitReport(
             "sentiment",
             version,
@@ -691,8 +686,8 @@ def _public_value(field_name: str, value: dict[str, Any]) -> Any:
 def _not_activated(checked: CrossValidation, switched_off: int | None) -> str:
     """Why a refit is not used, in counts: a one-correction difference reads as one."""
     on_audits = (
-        f"; on the {checked.random_audits} random audits {checked.audits_head_right} vs "
-        f"{checked.audits_shipped_right}"
+        f"; of the {checked.random_audits} random audits among them the head agrees with "
+        f"{checked.audits_head_right}, the shipped model with {checked.audits_shipped_right}"
         if checked.audits_judged
         else ""
     )
@@ -703,10 +698,12 @@ def _not_activated(checked: CrossValidation, switched_off: int | None) -> str:
         else ""
     )
     return (
-        f"not activated: a refit is used only where it beats the shipped model on "
-        f"corrections it did not see; of {checked.corrections} it agrees with "
+        f"not activated: a refit is used only where, on corrections it did not see, it agrees "
+        f"with more of them than the shipped model (and, from {MIN_AUDITS_JUDGED} random "
+        f"audits, with no fewer of those); of {checked.corrections} the head agrees with "
         f"{checked.head_right}, the shipped model with {checked.shipped_right}{on_audits}"
-        f"{back}; make a version active with restore if you want it anyway"
+        f"{back}. Make a version active with restore if you want it anyway (a later refit "
+        f"that is not used switches it off again)"
     )
 
 

@@ -334,6 +334,17 @@ def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:
     return {r.kind: r.version for r in rows}
 
 
+def deactivate(conn: Connection, *, workspace: str, kind: str, version: int) -> None:
+    """Stop using ``version`` if it is still the active one (one restored meanwhile by
+    another process stays as it is)."""
+    w = workspace_models.c
+    conn.execute(
+        update(workspace_models)
+        .where(w.workspace == workspace, w.kind == kind, w.version == version, w.active)
+        .values(active=False)
+    )
+
+
 def models(conn: Connection, *, workspace: str, kind: str | None = None) -> list[StoredModel]:
     w = workspace_models.c
     stmt = select(workspace_models).where(w.workspace == workspace)

@@ -87,14 +87,16 @@ class RefitOut(BaseModel):
         "corrections: no check)."
     )
     agreement_after: float | None = Field(
-        description="Share a head agrees with when fit without them (5 folds)."
+        description="Share of the corrections a head agrees with, each correction scored by "
+        "a head fit on the other four fifths (null below 20 corrections)."
     )
     random_audits: int = Field(description="Random audit picks among the corrections.")
     audit_agreement_before: float | None = Field(
-        description="The shipped model's agreement with the random audits (null below 25)."
+        description="Share of the random audits the shipped model agrees with (null below 25 "
+        "audits: too few to judge apart)."
     )
     audit_agreement_after: float | None = Field(
-        description="A head's agreement with the random audits, each fit without them."
+        description="The same for the heads of the 5-fold check (null below 25 audits)."
     )
     applied: dict[str, int]
     active: bool = Field(
@@ -102,8 +104,8 @@ class RefitOut(BaseModel):
         "on the corrections it did not see, or did worse on the random audits."
     )
     switched_off: int | None = Field(
-        description="The version in use before that a refit not used switched off too (the "
-        "workspace is back on the shipped model)."
+        description="The version active before this refit, switched off because this refit "
+        "is not used (the workspace is back on the shipped model); null otherwise."
     )
     note: str | None
 

@@ -142,6 +142,9 @@ def test_interactive_session_then_refit_and_restore(cli: CliRunner) -> None:
     assert "* sentiment v1" in r.stdout
     r = cli.invoke(app, ["label", "restore", "sentiment", "none"])
     assert r.exit_code == 0 and "none active" in r.stdout
+    r = cli.invoke(app, ["label", "models"])
+    assert "no sentiment version active: the shipped model labels" in r.stdout
+    assert "* sentiment" not in r.stdout
     r = cli.invoke(app, ["label", "restore", "sentiment", "7"])
     assert r.exit_code == 2 and "no sentiment model version 7" in r.stderr
     r = cli.invoke(app, ["label", "set", "1", "--sentiment", "awful"])

@@ -18,7 +18,7 @@ from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
 from store import prevalence as prevalence_store
-from store.corrections import model_body, save_model
+from store.corrections import deactivate, model_body, save_model
 from store.tables import embeddings, label_corrections, mention_labels, mentions
 from tests.helpers import api_auth, assert_error, ingest_airline_excerpt
 
@@ -242,7 +242,7 @@ def test_a_refit_that_only_ties_the_shipped_model_is_not_used(rt: Container) -> 
         rt.labels.correct("acme", i, sentiment=crowd[i])
     (report,) = rt.labels.refit("acme", ["sentiment"])
     assert report.agreement_after == report.agreement_before
-    assert not report.active and "beats the shipped model" in (report.note or "")
+    assert not report.active and "more of them than the shipped model" in (report.note or "")
     base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
     assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
         base_version
@@ -281,6 +281,15 @@ def test_a_refit_that_is_not_used_switches_the_one_before_off(
     assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
         base_version
     }
+    # Switching off touches only the version that was in use: one restored meanwhile (here
+    # v1, by hand) stays active.
+    rt.labels.restore("acme", "sentiment", first.version)
+    with rt.engine.begin() as conn:
+        deactivate(conn, workspace="acme", kind="sentiment", version=2)
+    assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [True, False]
+    with rt.engine.begin() as conn:
+        deactivate(conn, workspace="acme", kind="sentiment", version=1)
+    assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [False, False]
 
 
 def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Container) -> None:
