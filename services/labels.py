@@ -29,7 +29,7 @@ from services.enrich import EnrichService
 from store import corrections as correction_store
 from store import enrichment as enrichment_store
 from store import mentions as mention_store
-from store.prevalence import HELD_OUT_AUDITS
+from store.prevalence import HELD_OUT_AUDITS, SHIPPED_AUDITS
 from store.tables import mentions
 
 log = logging.getLogger("hark.labels")
@@ -457,7 +457,7 @@ class LabelService:
             log.exception("%s: applying refit models failed; run `hark label apply`", workspace)
 
     def _refit_sentiment(self, workspace: str) -> RefitReport | None:
-        from enrichment.sentiment import LABELS
+        from enrichment.sentiment import LABELS, softmax
         from enrichment.workspace_sentiment import refit
 
         base = self._enrich.sentiment_model
@@ -517,6 +517,7 @@ class LabelService:
                     "audit_agreement_after": checked.audits_after if checked else None,
                     "base_model": base.version,
                     HELD_OUT_AUDITS: _held_out_audits(rows, checked),
+                    SHIPPED_AUDITS: _audit_entries(rows, softmax(base_logits)),
                     **({"note": note} if note else {}),
                     **({"switched_off": switched_off} if switched_off else {}),
                 },
@@ -713,11 +714,17 @@ def _held_out_audits(
     """[mention id, p negative, p neutral, p positive] of the random audits among the
     corrections, from heads fit without them: the refit model's audits until it has its own
     (store.prevalence.random_audits)."""
-    if checked is None:
-        return []
+    return [] if checked is None else _audit_entries(rows, checked.proba)
+
+
+def _audit_entries(
+    rows: Sequence[correction_store.TrainingRow], proba: np.ndarray
+) -> list[list[float]]:
+    """[mention id, p negative, p neutral, p positive] of the random audits among ``rows``
+    that kept what the classifier said, with ``proba``'s row for each."""
     return [
         [r.mention_id, *(round(float(v), 4) for v in p)]
-        for r, p in zip(rows, checked.proba, strict=True)
+        for r, p in zip(rows, proba, strict=True)
         if r.origin == "random"
         and isinstance(r.model_value, dict)
         and r.model_value.get("origin", "model") == "model"

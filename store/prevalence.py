@@ -29,7 +29,7 @@ from store.analytics import (
     windows_overlap,
 )
 from store.corrections import model_report
-from store.tables import label_corrections, mentions
+from store.tables import label_corrections, mentions, workspace_models
 
 CLASSES = ("negative", "neutral", "positive")
 # Origins whose label is the truth; a NULL origin with a rated scale was labelled by the
@@ -38,6 +38,10 @@ EXACT_ORIGINS = ("rating", "correction")
 # The key of a sentiment refit's report that holds its audits' held-out probabilities:
 # [[mention id, p negative, p neutral, p positive], ...] (services.labels).
 HELD_OUT_AUDITS = "held_out_audits"
+# The shipped model's own probabilities of the random audits a refit was fit on: what they
+# count with once the workspace is back on the shipped model (a refit not used, a restore
+# of none), for audits the user made while a head was in use.
+SHIPPED_AUDITS = "shipped_audits"
 _P = {"negative": "p_negative", "neutral": "p_neutral", "positive": "p_positive"}
 
 
@@ -161,8 +165,9 @@ def random_audits(
     probabilities are not the ones an older audit measured. A refit model (``...+wsN``) also
     counts the audits it was fit on, each with the probabilities a head fit without it gave
     (``HELD_OUT_AUDITS`` in the refit's report), so its counts stay corrected from the moment
-    it is applied. Rows whose stored values are not of that shape, or whose label came from a
-    rating, are skipped."""
+    it is applied; the shipped model counts audits made under a head with its own
+    probabilities of them (``SHIPPED_AUDITS``). Rows whose stored values are not of that
+    shape, or whose label came from a rating, are skipped."""
     lc, m = label_corrections.c, mentions.c
     rows = conn.execute(
         select(lc.mention_id, lc.value, lc.model_value, m.language)
@@ -175,7 +180,11 @@ def random_audits(
         )
         .order_by(lc.mention_id)
     )
-    held_out = _held_out_audits(conn, workspace, model_version)
+    held_out = (
+        _held_out_audits(conn, workspace, model_version)
+        if head_of(model_version) is not None
+        else _shipped_audits(conn, workspace, model_version)
+    )
     out = []
     for r in rows:
         label = r.value.get("label") if isinstance(r.value, dict) else None
@@ -202,6 +211,31 @@ def _probabilities(p: Any) -> tuple[float, float, float] | None:
     if not all(0.0 <= x <= 1.0 for x in probs):
         return None
     return probs[0], probs[1], probs[2]
+
+
+def _shipped_audits(
+    conn: Connection, workspace: str, model_version: str | None
+) -> dict[int, list[float]]:
+    """mention id -> the shipped model's probabilities, from the refits fit over
+    ``model_version`` (the newest report holding a mention wins; the same model gives the
+    same figures, so which one is immaterial)."""
+    if model_version is None:
+        return {}
+    w = workspace_models.c
+    reports = conn.execute(
+        select(w.report)
+        .where(w.workspace == workspace, w.kind == "sentiment")
+        .order_by(w.version.desc())
+    ).scalars()
+    out: dict[int, list[float]] = {}
+    for report in reports:
+        if not isinstance(report, dict) or report.get("base_model") != model_version:
+            continue
+        entries = report.get(SHIPPED_AUDITS)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):
+                out.setdefault(int(entry[0]), entry[1:])
+    return out
 
 
 def _held_out_audits(

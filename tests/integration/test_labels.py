@@ -292,6 +292,36 @@ def test_a_refit_that_is_not_used_switches_the_one_before_off(
     assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [False, False]
 
 
+def test_audits_made_under_a_head_switched_off_still_correct_the_counts(rt: Container) -> None:
+    """Random audits the user made while v1 was in use were shown v1's probabilities; once
+    a failed refit puts the workspace back on the shipped model they count with the
+    shipped model's own probabilities of them, not left out."""
+    ingest_airline_excerpt(rt)
+    crowd = _crowd(rt)
+    rows = _rows(rt)
+    members = [i for i in sorted(rows) if audit_sample.is_member(i) and i in crowd]
+    for i in [i for i in sorted(rows) if i not in members][:40]:
+        rt.labels.correct("acme", i, sentiment="neutral")
+    (first,) = rt.labels.refit("acme", ["sentiment"])
+    assert first.active
+    base = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    under_v1 = f"{base}+ws{first.version}"
+    assert {_rows(rt)[i].sentiment_model for i in members} == {under_v1}
+    for i in members:
+        rt.labels.correct("acme", i, sentiment=crowd[i], pick="random")
+    for i in [i for i in sorted(rows) if i in crowd and i not in members][:-10]:
+        rt.labels.correct("acme", i, sentiment=crowd[i])
+    (second,) = rt.labels.refit("acme", ["sentiment"])
+    assert not second.active and second.switched_off == first.version
+    with rt.engine.connect() as conn:
+        audits = prevalence_store.random_audits(conn, workspace="acme", model_version=base)
+    assert [a.mention_id for a in audits] == members
+    # Counted with the shipped model's probabilities, beside the head's they were shown.
+    assert all(a.p_at_audit is not None for a in audits)
+    assert any(a.p != pytest.approx(a.p_at_audit, abs=1e-3) for a in audits)
+    assert all(sum(a.p) == pytest.approx(1, abs=1e-3) for a in audits)
+
+
 def test_a_refit_keeps_its_random_audits_with_held_out_probabilities(rt: Container) -> None:
     """The random audits a head was fit on still measure it: each with the probabilities of
     the head fit on the other folds, not the shipped model's it was audited under, nor the
