@@ -495,6 +495,13 @@ class LabelService:
         fitted = refit(base_logits, x, labels, bg, audits)
         checked, head, active = fitted.checked, fitted.head, fitted.active
         by_label = {label: labels.count(label) for label in LABELS}
+        figures: dict[str, Any] = {
+            "agreement_before": checked.before if checked else None,
+            "agreement_after": checked.after if checked else None,
+            "random_audits": checked.random_audits if checked else 0,
+            "audit_agreement_before": checked.audits_before if checked else None,
+            "audit_agreement_after": checked.audits_after if checked else None,
+        }
         with engine.begin() as conn:
             in_use = correction_store.active_versions(conn, workspace=workspace).get("sentiment")
             # A head that fails the check on every correction so far says no head fit on
@@ -510,11 +517,7 @@ class LabelService:
                 report={
                     "corrections": len(rows),
                     "by_label": by_label,
-                    "agreement_before": checked.before if checked else None,
-                    "agreement_after": checked.after if checked else None,
-                    "random_audits": checked.random_audits if checked else 0,
-                    "audit_agreement_before": checked.audits_before if checked else None,
-                    "audit_agreement_after": checked.audits_after if checked else None,
+                    **figures,
                     "base_model": base.version,
                     HELD_OUT_AUDITS: _held_out_audits(rows, checked),
                     SHIPPED_AUDITS: _audit_entries(rows, softmax(base_logits)),
@@ -532,11 +535,7 @@ class LabelService:
             version,
             len(rows),
             by_label,
-            agreement_before=checked.before if checked else None,
-            agreement_after=checked.after if checked else None,
-            random_audits=checked.random_audits if checked else 0,
-            audit_agreement_before=checked.audits_before if checked else None,
-            audit_agreement_after=checked.audits_after if checked else None,
+            **figures,
             active=active,
             switched_off=switched_off,
             note=note,

@@ -216,9 +216,9 @@ def _probabilities(p: Any) -> tuple[float, float, float] | None:
 def _shipped_audits(
     conn: Connection, workspace: str, model_version: str | None
 ) -> dict[int, list[float]]:
-    """mention id -> the shipped model's probabilities, from the refits fit over
-    ``model_version`` (the newest report holding a mention wins; the same model gives the
-    same figures, so which one is immaterial)."""
+    """mention id -> the shipped model's probabilities, from the newest refit fit over
+    ``model_version``: each refit stores them for every audit so far, so older reports add
+    nothing (and this runs for every answer)."""
     if model_version is None:
         return {}
     w = workspace_models.c
@@ -234,8 +234,9 @@ def _shipped_audits(
         entries = report.get(SHIPPED_AUDITS)
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):
-                out.setdefault(int(entry[0]), entry[1:])
-    return out
+                out[int(entry[0])] = entry[1:]
+        return out
+    return {}
 
 
 def _held_out_audits(
