@@ -122,10 +122,11 @@ def test_labels_without_probabilities_count_as_they_are_but_carry_the_models_err
     # 100 legacy model labels (p one-hot: Σp = 100, Σp(1-p) = 0) and 20 from ratings.
     parts = {"en": ClassSums(labelled=120, exact=20, p_sum=100.0, p_var=0.0)}
     e = estimate(parts, "negative", model_total=300)
-    # The model's relative error, on the log scale: 100 × exp(±z·σ), σ = √log(1 + r²).
+    # The model's relative error: ±z·r·S below, and above the wider of that and its
+    # log-scale reading, 100 × exp(z·σ), σ = √log(1 + r²).
     sigma = math.sqrt(math.log(1 + DEFAULT_REL_SD**2))
     assert e.value == 120 and e.method == "pcc"
-    assert e.low == pytest.approx(20 + 100 * math.exp(-Z90 * sigma))
+    assert e.low == pytest.approx(120 - Z90 * DEFAULT_REL_SD * 100)
     assert e.high == pytest.approx(20 + 100 * math.exp(Z90 * sigma))
 
 
@@ -134,12 +135,14 @@ def test_an_unaudited_interval_allows_for_a_model_that_finds_half_the_class() ->
     negatives (the model trained without the airline set, on airline days: its estimate is
     0.52 of the truth at the median) is off by half the truth, which is its whole estimate:
     with r = 0.49 a symmetric interval, ±0.8 of the estimate, ends below a truth of twice
-    the estimate; the multiplicative one holds it, and stays above zero."""
+    the estimate; its log-scale reading holds it. Below, the symmetric room stays: a model
+    that over-counts a class several times over needs it."""
     parts = {"en": ClassSums(labelled=100, exact=0, p_sum=100.0, p_var=20.0)}
     errors = LabelErrors(general=lambda lang: {"negative": 0.49})
     e = estimate(parts, "negative", errors, model_total=1000)
     assert e.low <= 100 < 190 <= e.high
-    assert 40 < e.low and e.high - e.value > e.value - e.low
+    assert e.value - e.low == pytest.approx(Z90 * math.sqrt(20 + 49**2))
+    assert e.high - e.value > e.value - e.low
 
 
 def test_pcc_adds_poisson_binomial_and_bias_variances_and_languages_add_their_bias() -> None:
@@ -152,12 +155,11 @@ def test_pcc_adds_poisson_binomial_and_bias_variances_and_languages_add_their_bi
     bias = 0.1 * 60 + 0.3 * 20
     assert e.value == pytest.approx(85.0)
     assert e.sampling_var == pytest.approx(25.0) and e.bias_sd == pytest.approx(bias)
-    # Both languages' model parts together (S = 80) carry the bias on the log scale.
+    # Both languages' model parts together (S = 80): above, the bias's log-scale reading.
     sigma = math.sqrt(math.log(1 + (bias / 80) ** 2))
     above = 80 * (math.exp(Z90 * sigma) - 1) / Z90
-    below = 80 * (1 - math.exp(-Z90 * sigma)) / Z90
     assert e.high - e.value == pytest.approx(Z90 * math.sqrt(25 + above**2))
-    assert e.value - e.low == pytest.approx(Z90 * math.sqrt(25 + below**2))
+    assert e.value - e.low == pytest.approx(Z90 * math.sqrt(25 + bias**2))
 
 
 @pytest.mark.parametrize(
