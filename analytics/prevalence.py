@@ -47,9 +47,10 @@ model is calibrated, whatever the class mix: estimate N̂ = E + S (E the exact o
    between brands and days than a small one), where C = Σ y / Σ p is measured on the
    probabilities users were shown: after a refit, whose audits carry the held-out
    probabilities of heads fit without them, R̂ is near 1 because the head has learnt the
-   workspace's average, but a scope strays from that average as much as before. Uncertain
-   or manual corrections are never used here: they were not picked at random, so they
-   measure the errors of hard cases, not the model's error rate.
+   workspace's average, but a scope strays from that average as much as before. As without
+   audits, the room above the estimate also takes the log-scale reading of that error
+   (relative to R̂·S). Uncertain or manual corrections are never used here: they were not
+   picked at random, so they measure the errors of hard cases, not the model's error rate.
 
 Bounds are clamped to what is possible: no fewer than the exact ones, no more than the exact
 ones plus every model-labelled mention.
@@ -280,18 +281,21 @@ def estimate(
         method, correlation = "pcc", PERIOD_CORRELATION
     z = z_value(level)
     below = above = bias
-    if method == "pcc" and s > 0 and bias > 0:
-        # The general error is relative to the true count, not to the estimate: a model
-        # that finds half the negatives is off by half of the truth, which is the whole of
-        # its estimate. Read that way (log-normal, the same relative sd) the room above is
-        # S·(exp(z·σ) - 1), σ = √log(1 + r²): with r = 0.49, up to ×2.14 where ±0.8 ended
-        # just below the truth of an under-counting model (airline days, new customer: 42 %
-        # covered, 95 % so, evals.label_error). Below, the same reading is narrower than
-        # ±z·r·S, and a model that over-counts a class several times over (positive
-        # SentiRuEval tweets left out of training: held 30 % of random groups so, 100 %
-        # symmetric) needs the wider one: each side takes the wider reading.
-        sigma = math.sqrt(math.log1p((bias / s) ** 2))
-        above = max(bias, s * (math.exp(z * sigma) - 1) / z)
+    part = value - exact  # the model-labelled part the bias is relative to
+    if part > 0 and bias > 0:
+        # Both errors are relative to the true count, not to the estimate. Without audits: a
+        # model that finds half the negatives is off by half of the truth, which is the whole
+        # of its estimate. With them: a scope read worse than the workspace's average has a
+        # ratio that many times larger, and ratios spread multiplicatively. Read that way
+        # (log-normal, the same relative sd) the room above is part·(exp(z·σ) - 1),
+        # σ = √log(1 + r²): with r = 0.49, up to ×2.14 where ±0.8 ended just below the
+        # truth of an under-counting model (airline days, new customer: 42 % covered, 95 %
+        # so, evals.label_error). Below, the same reading is narrower than ±z·r·part, and a
+        # model that over-counts a class several times over (positive SentiRuEval tweets
+        # left out of training: held 30 % of random groups so, 100 % symmetric) needs the
+        # wider one: each side takes the wider reading.
+        sigma = math.sqrt(math.log1p((bias / part) ** 2))
+        above = max(bias, part * (math.exp(z * sigma) - 1) / z)
     ceiling = exact + model_total if model_total is not None else math.inf
     low = max(value - z * math.sqrt(sampling + below**2), float(exact), 0.0)
     high = min(value + z * math.sqrt(sampling + above**2), ceiling)

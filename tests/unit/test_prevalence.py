@@ -5,6 +5,7 @@ and when a change lies inside the labels' error."""
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -207,6 +208,27 @@ def test_a_refit_keeps_the_scope_allowance_of_the_correction_its_head_made() -> 
     assert (
         narrow.value == pytest.approx(got.value) and narrow.high - narrow.low < got.high - got.low
     )
+
+
+def test_an_audited_interval_allows_for_a_scope_read_worse_than_the_average() -> None:
+    """The audits say the model finds half the negatives (ratio 2). A scope's own ratio
+    strays from the workspace's multiplicatively, with the relative sd the estimate allows:
+    the scopes read worse than the average lie above the interval no more often than its
+    5 % tail. The symmetric room (±z·B) left 8 % of them above it."""
+    audits = [Audit((0.4, 0.5, 0.1), "negative", "en")] * 160 + [
+        Audit((0.4, 0.5, 0.1), "neutral", "en")
+    ] * 40
+    parts = {"en": ClassSums(labelled=300, p_sum=500.0, p_var=0.0)}
+    got = estimate(parts, "negative", LabelErrors(audits=audits))
+    assert got.method == "audited" and got.value == pytest.approx(1000.0)
+    rel = got.bias_sd / got.value
+    spread = NormalDist(0.0, math.sqrt(math.log(1 + rel**2)))
+    above = 1 - spread.cdf(math.log(got.high / got.value))
+    assert above <= 0.05 + 1e-9, above
+    symmetric = got.value + Z90 * got.bias_sd
+    assert 1 - spread.cdf(math.log(symmetric / got.value)) > 0.07
+    # Below, the symmetric room stays (the wider of the two readings there).
+    assert got.low == pytest.approx(got.value - Z90 * got.bias_sd)
 
 
 def test_too_few_audits_or_audits_in_other_languages_leave_the_general_error() -> None:
