@@ -322,6 +322,8 @@ def _refit_line(r: Any) -> str:
         head = f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}"
         if r.switched_off is not None:
             head += f"; v{r.switched_off} switched off, {_applied(r.applied)}"
+        elif r.kept_restored is not None:
+            head += f"; v{r.kept_restored}, which you restored, stays in use"
         return f"{head}\n  {r.note}"
     return f"{r.kind}: v{r.version} from {r.corrections} corrections{agree}; {_applied(r.applied)}"
 

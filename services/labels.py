@@ -90,6 +90,9 @@ class RefitReport:
     # The version in use before, which a refit that is not used switches off too: the
     # workspace is back on the shipped model.
     switched_off: int | None = None
+    # The version in use before that a user restored: a refit that is not used leaves it in
+    # use (the user chose it; the note says what the check found).
+    kept_restored: int | None = None
     note: str | None = None
 
 
@@ -504,11 +507,22 @@ class LabelService:
         }
         with engine.begin() as conn:
             in_use = correction_store.active_versions(conn, workspace=workspace).get("sentiment")
+            restored = in_use is not None and correction_store.RESTORED_AT in (
+                correction_store.model_report(
+                    conn, workspace=workspace, kind="sentiment", version=in_use
+                )
+            )
             # A head that fails the check on every correction so far says no head fit on
             # them should be used: an earlier one, fit on fewer and never checked on the
-            # rest, is switched off too (kept, restorable).
-            switched_off = in_use if not active else None
-            note = None if checked is None or active else _not_activated(checked, switched_off)
+            # rest, is switched off too (kept, restorable), unless a user chose it by
+            # restoring it, which a refit does not overrule.
+            switched_off = in_use if not active and not restored else None
+            kept_restored = in_use if not active and restored else None
+            note = (
+                None
+                if checked is None or active
+                else _not_activated(checked, switched_off, kept_restored)
+            )
             version = correction_store.save_model(
                 conn,
                 workspace=workspace,
@@ -523,6 +537,7 @@ class LabelService:
                     SHIPPED_AUDITS: _audit_entries(rows, softmax(base_logits)),
                     **({"note": note} if note else {}),
                     **({"switched_off": switched_off} if switched_off else {}),
+                    **({"kept_restored": kept_restored} if kept_restored else {}),
                 },
                 active=active,
             )
@@ -538,6 +553,7 @@ class LabelService:
             **figures,
             active=active,
             switched_off=switched_off,
+            kept_restored=kept_restored,
             note=note,
         )
 
@@ -683,7 +699,9 @@ def _public_value(field_name: str, value: dict[str, Any]) -> Any:
     return value["label"] if field_name == "sentiment" else value[field_name]
 
 
-def _not_activated(checked: CrossValidation, switched_off: int | None) -> str:
+def _not_activated(
+    checked: CrossValidation, switched_off: int | None, kept_restored: int | None = None
+) -> str:
     """Why a refit is not used, in counts: a one-correction difference reads as one."""
     on_audits = (
         f"; of the {checked.random_audits} random audits among them the head agrees with "
@@ -695,15 +713,19 @@ def _not_activated(checked: CrossValidation, switched_off: int | None) -> str:
         f"; v{switched_off}, in use until now, is switched off too: the workspace is back on "
         f"the shipped model"
         if switched_off is not None
+        else f"; v{kept_restored}, which you restored, stays in use (restore none to go back "
+        f"to the shipped model)"
+        if kept_restored is not None
         else ""
     )
     return (
         f"not activated: a refit is used only where, on corrections it did not see, it agrees "
         f"with more of them than the shipped model (and, from {MIN_AUDITS_JUDGED} random "
-        f"audits, with no fewer of those); of {checked.corrections} the head agrees with "
+        f"audits, with not significantly fewer of those: McNemar's test, one-sided 5 %); "
+        f"of {checked.corrections} the head agrees with "
         f"{checked.head_right}, the shipped model with {checked.shipped_right}{on_audits}"
         f"{back}. Make a version active with restore if you want it anyway (a later refit "
-        f"that is not used switches it off again)"
+        f"that is not used leaves a restored version in use)"
     )
 
 

@@ -353,16 +353,28 @@ def models(conn: Connection, *, workspace: str, kind: str | None = None) -> list
     return [_stored(r) for r in conn.execute(stmt.order_by(w.kind, w.version))]
 
 
+# The key of a version's report that says a user restored it (when, ISO 8601): a refit that
+# is not used leaves such a version in use instead of switching it off.
+RESTORED_AT = "restored_at"
+
+
 def activate(conn: Connection, *, workspace: str, kind: str, version: int | None) -> bool:
-    """Make ``version`` the active one (None: none, back to the shipped model); False if no
-    such version."""
+    """Make ``version`` the active one (None: none, back to the shipped model) and mark it as
+    restored by a user (``RESTORED_AT``); False if no such version."""
     w = workspace_models.c
     if version is not None:
-        exists = conn.execute(
-            select(w.version).where(w.workspace == workspace, w.kind == kind, w.version == version)
+        found = conn.execute(
+            select(w.report).where(w.workspace == workspace, w.kind == kind, w.version == version)
         ).first()
-        if exists is None:
+        if found is None:
             return False
+        report = dict(found.report) if isinstance(found.report, dict) else {}
+        report[RESTORED_AT] = utcnow().isoformat()
+        conn.execute(
+            update(workspace_models)
+            .where(w.workspace == workspace, w.kind == kind, w.version == version)
+            .values(report=report)
+        )
     conn.execute(
         update(workspace_models)
         .where(w.workspace == workspace, w.kind == kind)

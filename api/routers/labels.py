@@ -107,6 +107,11 @@ class RefitOut(BaseModel):
         description="The version active before this refit, switched off because this refit "
         "is not used (the workspace is back on the shipped model); null otherwise."
     )
+    kept_restored: int | None = Field(
+        default=None,
+        description="The version active before this refit that a user restored: a refit "
+        "that is not used leaves it in use; null otherwise.",
+    )
     note: str | None
 
 

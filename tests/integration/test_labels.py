@@ -292,6 +292,49 @@ def test_a_refit_that_is_not_used_switches_the_one_before_off(
     assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [False, False]
 
 
+def test_a_refit_that_is_not_used_leaves_a_version_the_user_restored_in_use(
+    client: TestClient, rt: Container
+) -> None:
+    """The user restores v1 after a failed refit switched it off: they chose it, so the next
+    failed refit leaves it in use and says so, where it would switch off a head that was in
+    use only because a refit made it so."""
+    ingest_airline_excerpt(rt)
+    crowd = _crowd(rt)
+    rows = _rows(rt)
+    for i in sorted(rows)[:40]:
+        rt.labels.correct("acme", i, sentiment="neutral")
+    (first,) = rt.labels.refit("acme", ["sentiment"])
+    for i in [i for i in sorted(rows) if i in crowd][:-10]:
+        rt.labels.correct("acme", i, sentiment=crowd[i])
+    (second,) = rt.labels.refit("acme", ["sentiment"])
+    assert second.switched_off == first.version and second.kept_restored is None
+    restored = client.put(
+        "/v1/labeling/models/sentiment/active",
+        json={"version": first.version},
+        headers=api_auth(rt, "acme"),
+    )
+    assert restored.status_code == 200, restored.text
+    refit = client.post("/v1/labeling/refit?kind=sentiment&wait=true", headers=api_auth(rt, "acme"))
+    assert refit.status_code == 200, refit.text
+    (third,) = refit.json()
+    assert third["active"] is False and third["switched_off"] is None
+    assert third["kept_restored"] == first.version
+    assert f"v{first.version}, which you restored, stays in use" in third["note"]
+    assert third["applied"] == {}
+    assert [(m["version"], m["active"]) for m in rt.labels.models("acme", "sentiment")] == [
+        (1, True),
+        (2, False),
+        (3, False),
+    ]
+    stored = rt.labels.models("acme", "sentiment")
+    assert "restored_at" in stored[0]["report"] and stored[2]["report"]["kept_restored"] == 1
+    base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
+    model_labelled = {
+        r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"
+    }
+    assert model_labelled == {f"{base_version}+ws{first.version}"}
+
+
 def test_audits_made_under_a_head_switched_off_still_correct_the_counts(rt: Container) -> None:
     """Random audits the user made while v1 was in use were shown v1's probabilities; once
     a failed refit puts the workspace back on the shipped model they count with the
