@@ -8,6 +8,7 @@ import numpy as np
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from enrichment.workspace_sentiment import (
     MIN_AUDITS_JUDGED,
+    CrossValidation,
     SentimentHead,
     SentimentLabel,
     WorkspaceSentiment,
@@ -126,3 +127,30 @@ def test_a_head_that_does_worse_on_the_random_audits_is_not_used() -> None:
     assert not fitted.active
     # Without the audits marked, the same head would be used.
     assert refit(logits, x[:300], labels).active
+
+
+def test_the_audit_gate_asks_for_a_significant_loss() -> None:
+    """A head that agrees with 10 fewer of 200 audits, where 40 audits split the two, is
+    within what a sample strays by (McNemar: 10 < 1.645 · √40); 12 fewer of 44 split is
+    not. Below 25 audits nothing is judged."""
+
+    def cv(audits: int, only_shipped: int, only_head: int) -> CrossValidation:
+        both = audits - only_shipped - only_head - audits // 10  # a tenth neither gets
+        return CrossValidation(
+            proba=np.zeros((300, 3)),
+            shipped_right=150,
+            head_right=180,
+            random_audits=audits,
+            audits_shipped_right=both + only_shipped,
+            audits_head_right=both + only_head,
+            audits_only_shipped_right=only_shipped,
+            audits_only_head_right=only_head,
+        )
+
+    noisy = cv(200, 25, 15)
+    assert noisy.audits_head_right < noisy.audits_shipped_right
+    assert not noisy.worse_on_audits and noisy.beats
+    worse = cv(200, 28, 16)
+    assert worse.worse_on_audits and not worse.beats
+    assert not cv(24, 10, 0).worse_on_audits  # too few to judge
+    assert cv(25, 10, 0).worse_on_audits
