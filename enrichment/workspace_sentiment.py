@@ -11,13 +11,12 @@ It is fitted by L-BFGS on the corrections alone (training data for their workspa
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.stats import binomtest
 
 from enrichment.sentiment import LABELS, ClassScorer, SentimentModel, softmax
 from hark.model_versions import with_head
@@ -175,11 +174,15 @@ class CrossValidation:
     @property
     def worse_on_audits(self) -> bool:
         """Whether the head agrees with significantly fewer of the random audits than the
-        shipped model (McNemar's test, one-sided at ``AUDIT_TEST_LEVEL``), once they can be
-        judged."""
-        lost = self.audits_only_shipped_right - self.audits_only_head_right
-        split = self.audits_only_shipped_right + self.audits_only_head_right
-        return self.audits_judged and lost > 0 and lost > AUDIT_Z * math.sqrt(split)
+        shipped model, once they can be judged: McNemar's exact test (the audits only one of
+        the two gets right, binomial with p = 1/2), one-sided at ``AUDIT_TEST_LEVEL``. The
+        normal approximation rejects up to 12.5 % of the time at this level with few split
+        audits."""
+        lost, won = self.audits_only_shipped_right, self.audits_only_head_right
+        if not self.audits_judged or lost <= won:
+            return False
+        test = binomtest(lost, lost + won, 0.5, alternative="greater")
+        return bool(test.pvalue < AUDIT_TEST_LEVEL)
 
     @property
     def beats(self) -> bool:
@@ -208,7 +211,6 @@ MIN_CROSS_VALIDATED = 20  # fewer corrections than this give folds too small to 
 MIN_AUDITS_JUDGED = 25
 # The audit gate's test: one-sided, 5 %.
 AUDIT_TEST_LEVEL = 0.05
-AUDIT_Z = NormalDist().inv_cdf(1 - AUDIT_TEST_LEVEL)
 
 
 def cross_validate(

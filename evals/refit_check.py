@@ -2,10 +2,10 @@
 
 A refit head is used only if it agrees with more of the corrections it did not see (5-fold)
 than the shipped model, and, once 25 random audits are among them, with not significantly
-fewer of those (McNemar, one-sided 5 %); otherwise the shipped model labels the workspace
-(enrichment.workspace_sentiment, ``CrossValidation.beats``). The check sees only the
-corrections, most of them mentions the model was unsure of; what matters is every other
-mention. So: the 14,640 airline tweets as one workspace, a user labelling 800 of them
+fewer of those (McNemar's exact test, one-sided 5 %); otherwise the shipped model labels
+the workspace (enrichment.workspace_sentiment, ``CrossValidation.beats``). The check sees
+only the corrections, most of them mentions the model was unsure of; what matters is every
+other mention. So: the 14,640 airline tweets as one workspace, a user labelling 800 of them
 through Hark's queue in batches of 100 (the crowd's labels stand in), a refit after each
 batch (evals.label_error.queue_refits), for two models:
 - "shipped": the shipped model, which saw the airline train part (a workspace like the data

@@ -104,6 +104,9 @@ def test_random_audits_are_judged_once_there_are_enough() -> None:
     shipped_right = logits[:MIN_AUDITS_JUDGED].argmax(1) == truth
     assert checked.audits_after == round(float(np.mean(head_right)), 4)
     assert checked.audits_before == round(float(np.mean(shipped_right)), 4)
+    # The audit gate's test reads the audits only one of the two gets right.
+    assert checked.audits_only_head_right == int((head_right & ~shipped_right).sum())
+    assert checked.audits_only_shipped_right == int((shipped_right & ~head_right).sum())
     assert checked.audits_before != checked.before
 
 
@@ -130,9 +133,9 @@ def test_a_head_that_does_worse_on_the_random_audits_is_not_used() -> None:
 
 
 def test_the_audit_gate_asks_for_a_significant_loss() -> None:
-    """A head that agrees with 10 fewer of 200 audits, where 40 audits split the two, is
-    within what a sample strays by (McNemar: 10 < 1.645 · √40); 12 fewer of 44 split is
-    not. Below 25 audits nothing is judged."""
+    """A head that agrees with 10 fewer of 200 audits, where 40 audits split the two (25
+    against 15), is within what a sample strays by (McNemar's exact test: p = 0.077); 28
+    against 16 is not (p = 0.048). Below 25 audits nothing is judged."""
 
     def cv(audits: int, only_shipped: int, only_head: int) -> CrossValidation:
         both = audits - only_shipped - only_head - audits // 10  # a tenth neither gets
