@@ -267,7 +267,8 @@ def refit_models(
 def list_models(
     ctx: typer.Context, workspace: WorkspaceOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """The workspace's refit model versions (the active one marked *)."""
+    """The workspace's refit model versions (the active one marked *; one you restored says so:
+    a refit that is not used leaves it in use)."""
     assert workspace is not None
     models = container(ctx).labels.models(workspace)
     if as_json:
@@ -279,9 +280,10 @@ def list_models(
         typer.echo("no sentiment version active: the shipped model labels this workspace")
     for m in models:
         mark = "*" if m["active"] else " "
+        restored = ", restored by you" if m["active"] and m["restored"] else ""
         typer.echo(
             f"{mark} {m['kind']:9} v{m['version']:<3} {m['created_at']:%Y-%m-%d %H:%M}  "
-            f"{m['report'].get('corrections', 0)} corrections"
+            f"{m['report'].get('corrections', 0)} corrections{restored}"
         )
 
 

@@ -87,8 +87,8 @@ class RefitReport:
     applied: dict[str, int] = field(default_factory=dict)
     # False: kept as a version but not used (it did not beat the shipped model).
     active: bool = True
-    # The version in use before, which a refit that is not used switches off too: the
-    # workspace is back on the shipped model.
+    # The version in use before, which a refit that is not used switches off too (unless a
+    # user restored it: ``kept_restored``): the workspace is back on the shipped model.
     switched_off: int | None = None
     # The version in use before that a user restored: a refit that is not used leaves it in
     # use (the user chose it; the note says what the check found).
@@ -403,6 +403,8 @@ class LabelService:
                 "kind": s.kind,
                 "version": s.version,
                 "active": s.active,
+                # A user made it active (restore): a refit that is not used leaves it so.
+                "restored": correction_store.RESTORED_AT in (s.report or {}),
                 "created_at": s.created_at,
                 "report": s.report,
             }
@@ -721,7 +723,7 @@ def _not_activated(
     return (
         f"not activated: a refit is used only where, on corrections it did not see, it agrees "
         f"with more of them than the shipped model (and, from {MIN_AUDITS_JUDGED} random "
-        f"audits, with not significantly fewer of those: McNemar's test, one-sided 5 %); "
+        f"audits, with not significantly fewer of those: McNemar's exact test, one-sided 5 %); "
         f"of {checked.corrections} the head agrees with "
         f"{checked.head_right}, the shipped model with {checked.shipped_right}{on_audits}"
         f"{back}. Make a version active with restore if you want it anyway (a later refit "

@@ -335,8 +335,9 @@ def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:
 
 
 def deactivate(conn: Connection, *, workspace: str, kind: str, version: int) -> None:
-    """Stop using ``version`` if it is still the active one (one restored meanwhile by
-    another process stays as it is)."""
+    """Stop using ``version`` if it is still the active one (another version restored
+    meanwhile by another process stays as it is; the same version restored between a
+    refit's reading it and this write is switched off: the refit's lock is per process)."""
     w = workspace_models.c
     conn.execute(
         update(workspace_models)

@@ -119,6 +119,11 @@ class ModelOut(BaseModel):
     kind: Kind
     version: int
     active: bool
+    restored: bool = Field(
+        default=False,
+        description="A user restored this version: while it is active, a sentiment refit "
+        "that is not used leaves it in use instead of switching it off.",
+    )
     created_at: datetime
     report: dict[str, Any]
 

@@ -328,6 +328,8 @@ def test_a_refit_that_is_not_used_leaves_a_version_the_user_restored_in_use(
     ]
     stored = rt.labels.models("acme", "sentiment")
     assert "restored_at" in stored[0]["report"] and stored[2]["report"]["kept_restored"] == 1
+    listed = client.get("/v1/labeling/models?kind=sentiment", headers=api_auth(rt, "acme"))
+    assert [m["restored"] for m in listed.json()] == [True, False, False]
     base_version = rt.enrich.sentiment_model.version  # type: ignore[union-attr]
     model_labelled = {
         r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"
