@@ -262,7 +262,8 @@ def estimate(
     audited = errors.ratio(cls, model_langs) if errors.audits else None
     if audited is not None:
         r = audited.ratio
-        value = exact + r * s
+        part = r * s  # the model-labelled part's estimate, which the bias is relative to
+        value = exact + part
         squares = max(s - v, 0.0)  # Σ p²
         sampling = max(r * s - r * r * squares, 0.0)  # Σ Rp (1 - Rp)
         # The ratio is measured over the whole workspace; a scope (one brand, one day) may
@@ -275,13 +276,13 @@ def estimate(
         method: Method = "audited"
         correlation = 1.0
     else:
-        value = exact + s
+        part = s
+        value = exact + part
         sampling = v
         bias = sum(errors.rel_sd(lang, cls) * part.p_sum for lang, part in parts.items())
         method, correlation = "pcc", PERIOD_CORRELATION
     z = z_value(level)
     below = above = bias
-    part = value - exact  # the model-labelled part the bias is relative to
     if part > 0 and bias > 0:
         # Both errors are relative to the true count, not to the estimate. Without audits: a
         # model that finds half the negatives is off by half of the truth, which is the whole
@@ -289,11 +290,11 @@ def estimate(
         # ratio that many times larger, and ratios spread multiplicatively. Read that way
         # (log-normal, the same relative sd) the room above is part·(exp(z·σ) - 1),
         # σ = √log(1 + r²): with r = 0.49, up to ×2.14 where ±0.8 ended just below the
-        # truth of an under-counting model (airline days, new customer: 42 % covered, 95 %
-        # so, evals.label_error). Below, the same reading is narrower than ±z·r·part, and a
-        # model that over-counts a class several times over (positive SentiRuEval tweets
-        # left out of training: held 30 % of random groups so, 100 % symmetric) needs the
-        # wider one: each side takes the wider reading.
+        # truth of an under-counting model (airline days, new customer, on eval caches of
+        # one earlier run: 42 % covered, 95 % so; evals.label_error). Below, the same
+        # reading is narrower than ±z·r·part, and a model that over-counts a class several
+        # times over (positive SentiRuEval tweets left out of training: held 30 % of random
+        # groups so, 100 % symmetric) needs the wider one: each side takes the wider one.
         sigma = math.sqrt(math.log1p((bias / part) ** 2))
         above = max(bias, part * (math.exp(z * sigma) - 1) / z)
     ceiling = exact + model_total if model_total is not None else math.inf

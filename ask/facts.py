@@ -111,7 +111,8 @@ class LabelEstimate(BaseModel):
     method: Literal["exact", "pcc", "audited"] = Field(
         description="exact: every label is a rating or a correction; pcc: the sum of the "
         "classifier's calibrated probabilities, with its general error; audited: that sum "
-        "corrected by the workspace's random audits, with their sampling error."
+        "corrected by the workspace's random audits, with their sampling error and room for a "
+        "scope read worse or better than the workspace's average."
     )
     level: float = Field(default=0.9, description="The interval's coverage.")
 

@@ -1,6 +1,7 @@
 """Counts that carry their error, against the annotators: tweets of a sentiment per brand and
-day (groups of at least --min-tweets tweets), counted by Hark's labels and estimated with
-analytics.prevalence, beside the annotators' count. Two sets:
+day (groups of at least --min-tweets tweets, at least one of them of the class), counted by
+Hark's labels and estimated with analytics.prevalence, beside the annotators' count. Two
+sets:
 
 - ``airline`` (default): all 14,640 airline tweets, per airline and the set's own UTC-08:00
   day (the set the interval's constants were chosen on);
@@ -88,10 +89,11 @@ def sentirueval_tweets() -> Tweets:
     return texts, truth, groups
 
 
-# --set: the tweets, and the name of the set the new customer's model was trained without.
+# --set: the tweets, the set the new customer's model was trained without, and the language
+# the tweets' counts carry the model's general error of (SentimentModel.prevalence_error).
 SETS = {
-    "airline": (airline_tweets, "airline-en"),
-    "sentirueval": (sentirueval_tweets, "sentirueval-ru"),
+    "airline": (airline_tweets, "airline-en", "en"),
+    "sentirueval": (sentirueval_tweets, "sentirueval-ru", "ru"),
 }
 
 
@@ -105,12 +107,14 @@ def score(
     shown: np.ndarray | None = None,
     corrected: np.ndarray | None = None,
     sentiment: str = "negative",
+    language: str = "en",
 ) -> dict[str, float]:
     """Per group: the label count (corrections applied) and the estimate, against the truth.
     ``audited``: the random audits, which correct the estimate; ``corrected``: every
     corrected tweet (default: the audits), which counts by its correction. ``shown``: what
     the audited tweets were shown with, where ``p`` holds a refit's held-out probabilities
-    for them."""
+    for them. Only groups with at least one tweet of the class are scored (a relative error
+    needs a truth above zero)."""
     fixed = audited if corrected is None else corrected
     by_group: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, g in enumerate(groups):
@@ -119,7 +123,7 @@ def score(
     y = np.array([t == sentiment for t in truth])
     top = p.argmax(1) == k
     audits = [
-        Audit(tuple(p[i]), truth[i], "en", None if shown is None else tuple(shown[i]))
+        Audit(tuple(p[i]), truth[i], language, None if shown is None else tuple(shown[i]))
         for i in np.flatnonzero(audited)
     ]
     errors = LabelErrors(general=general.prevalence_error, audits=audits)
@@ -140,13 +144,15 @@ def score(
             p_sum=float(p[model_ix, k].sum()),
             p_var=float((p[model_ix, k] * (1 - p[model_ix, k])).sum()),
         )
-        est = estimate({"en": sums}, sentiment, errors, model_total=len(model_ix))
+        est = estimate({language: sums}, sentiment, errors, model_total=len(model_ix))
         raw_err.append(abs(labelled - true) / true)
         est_err.append(abs(est.value - true) / true)
         width.append((est.high - est.low) / true)
         above += true > est.high
         below += true < est.low
         n += 1
+    if not n:
+        raise ValueError(f"no group of {min_tweets}+ tweets holds a {sentiment} one")
     return {
         "groups": n,
         "label_count_mre": round(float(np.mean(raw_err)), 4),
@@ -277,7 +283,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--min-tweets", type=int, default=20)
     args = parser.parse_args()
-    load, left_out = SETS[args.set]
+    load, left_out, language = SETS[args.set]
     texts, truth, groups = load()
     vectors = embed_texts(texts)
     langs = detect_languages(texts)
@@ -289,7 +295,15 @@ def main() -> None:
         # The error a new customer's answers allow for is the shipped model's, measured
         # leave one set out (the artifact's prevalence_error); the LOO copy carries none.
         return score(
-            p, truth, groups, shipped, audited, args.min_tweets, sentiment=args.sentiment, **kw
+            p,
+            truth,
+            groups,
+            shipped,
+            audited,
+            args.min_tweets,
+            sentiment=args.sentiment,
+            language=language,
+            **kw,
         )
 
     def mean(runs: list[dict[str, float]]) -> dict[str, float]:

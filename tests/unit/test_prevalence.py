@@ -215,20 +215,27 @@ def test_an_audited_interval_allows_for_a_scope_read_worse_than_the_average() ->
     strays from the workspace's multiplicatively, with the relative sd the estimate allows:
     the scopes read worse than the average lie above the interval no more often than its
     5 % tail. The symmetric room (±z·B) left 8 % of them above it."""
-    audits = [Audit((0.4, 0.5, 0.1), "negative", "en")] * 160 + [
-        Audit((0.4, 0.5, 0.1), "neutral", "en")
+    audits = [Audit((0.3, 0.6, 0.1), "negative", "en")] * 60 + [
+        Audit((0.3, 0.6, 0.1), "neutral", "en")
     ] * 40
-    parts = {"en": ClassSums(labelled=300, p_sum=500.0, p_var=0.0)}
-    got = estimate(parts, "negative", LabelErrors(audits=audits))
-    assert got.method == "audited" and got.value == pytest.approx(1000.0)
+    audits += [Audit((0.5, 0.4, 0.1), "negative", "en")] * 60 + [
+        Audit((0.5, 0.4, 0.1), "neutral", "en")
+    ] * 40
+    # 2,000 model-labelled mentions, 800 of them read as negative at 0.4 on average.
+    parts = {"en": ClassSums(labelled=700, p_sum=800.0, p_var=800.0 * 0.6 - 80.0)}
+    got = estimate(parts, "negative", LabelErrors(audits=audits), model_total=2000)
+    ratio = audit_ratio(audits, "negative")
+    assert ratio is not None and ratio.ratio == pytest.approx(1.5)
+    assert got.method == "audited" and got.value == pytest.approx(1200.0)
     rel = got.bias_sd / got.value
     spread = NormalDist(0.0, math.sqrt(math.log(1 + rel**2)))
     above = 1 - spread.cdf(math.log(got.high / got.value))
-    assert above <= 0.05 + 1e-9, above
-    symmetric = got.value + Z90 * got.bias_sd
-    assert 1 - spread.cdf(math.log(symmetric / got.value)) > 0.07
+    assert above < 0.05, above
+    symmetric = got.value + Z90 * got.sd
+    assert got.high > symmetric
+    assert 1 - spread.cdf(math.log(symmetric / got.value)) > 0.06
     # Below, the symmetric room stays (the wider of the two readings there).
-    assert got.low == pytest.approx(got.value - Z90 * got.bias_sd)
+    assert got.low == pytest.approx(got.value - Z90 * got.sd)
 
 
 def test_too_few_audits_or_audits_in_other_languages_leave_the_general_error() -> None:
