@@ -17,6 +17,7 @@ from enrichment.workspace_sentiment import MIN_AUDITS_JUDGED
 from hark import audit_sample
 from hark.errors import HarkError
 from services.container import Container
+from services.labels import RefitReport
 from store import prevalence as prevalence_store
 from store.corrections import deactivate, model_body, save_model
 from store.tables import embeddings, label_corrections, mention_labels, mentions
@@ -249,13 +250,10 @@ def test_a_refit_that_only_ties_the_shipped_model_is_not_used(rt: Container) -> 
     }
 
 
-def test_a_refit_that_is_not_used_switches_the_one_before_off(
-    client: TestClient, rt: Container
-) -> None:
-    """v1 learnt that this workspace calls its first 40 tweets neutral; then the user
-    corrects them, and most others, with the crowd's labels, and a head fit on those does
-    worse than the shipped model. v1, fit on corrections since overruled and never checked
-    on the rest, is not left in use: the workspace is back on the shipped model."""
+def _overruled_head(rt: Container) -> RefitReport:
+    """v1, a head that learnt that this workspace calls its first 40 tweets neutral; then
+    the user corrects them, and most others, with the crowd's labels, on which a head does
+    worse than the shipped model (the next refit is not used)."""
     ingest_airline_excerpt(rt)
     crowd = _crowd(rt)
     rows = _rows(rt)
@@ -265,6 +263,15 @@ def test_a_refit_that_is_not_used_switches_the_one_before_off(
     assert first.active
     for i in [i for i in sorted(rows) if i in crowd][:-10]:
         rt.labels.correct("acme", i, sentiment=crowd[i])
+    return first
+
+
+def test_a_refit_that_is_not_used_switches_the_one_before_off(
+    client: TestClient, rt: Container
+) -> None:
+    """v1 (``_overruled_head``), fit on corrections since overruled and never checked on
+    the rest, is not left in use: the workspace is back on the shipped model."""
+    first = _overruled_head(rt)
     refit = client.post("/v1/labeling/refit?kind=sentiment&wait=true", headers=api_auth(rt, "acme"))
     assert refit.status_code == 200, refit.text
     (second,) = refit.json()
@@ -298,14 +305,7 @@ def test_a_refit_that_is_not_used_leaves_a_version_the_user_restored_in_use(
     """The user restores v1 after a failed refit switched it off: they chose it, so the next
     failed refit leaves it in use and says so, where it would switch off a head that was in
     use only because a refit made it so."""
-    ingest_airline_excerpt(rt)
-    crowd = _crowd(rt)
-    rows = _rows(rt)
-    for i in sorted(rows)[:40]:
-        rt.labels.correct("acme", i, sentiment="neutral")
-    (first,) = rt.labels.refit("acme", ["sentiment"])
-    for i in [i for i in sorted(rows) if i in crowd][:-10]:
-        rt.labels.correct("acme", i, sentiment=crowd[i])
+    first = _overruled_head(rt)
     (second,) = rt.labels.refit("acme", ["sentiment"])
     assert second.switched_off == first.version and second.kept_restored is None
     restored = client.put(
