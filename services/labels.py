@@ -509,17 +509,22 @@ class LabelService:
         }
         with engine.begin() as conn:
             in_use = correction_store.active_versions(conn, workspace=workspace).get("sentiment")
-            restored = in_use is not None and correction_store.RESTORED_AT in (
-                correction_store.model_report(
+            switched_off = kept_restored = None
+            if not active and in_use is not None:
+                # A head that fails the check on every correction so far says no head fit
+                # on them should be used: an earlier one, fit on fewer and never checked on
+                # the rest, is switched off too (kept, restorable), unless a user chose it
+                # by restoring it, which a refit does not overrule. One statement decides,
+                # so a restore by another process since the read above is seen.
+                if correction_store.deactivate(
                     conn, workspace=workspace, kind="sentiment", version=in_use
-                )
-            )
-            # A head that fails the check on every correction so far says no head fit on
-            # them should be used: an earlier one, fit on fewer and never checked on the
-            # rest, is switched off too (kept, restorable), unless a user chose it by
-            # restoring it, which a refit does not overrule.
-            switched_off = in_use if not active and not restored else None
-            kept_restored = in_use if not active and restored else None
+                ):
+                    switched_off = in_use
+                elif (
+                    correction_store.active_versions(conn, workspace=workspace).get("sentiment")
+                    == in_use
+                ):
+                    kept_restored = in_use
             note = (
                 None
                 if checked is None or active
@@ -543,10 +548,6 @@ class LabelService:
                 },
                 active=active,
             )
-            if switched_off is not None:
-                correction_store.deactivate(
-                    conn, workspace=workspace, kind="sentiment", version=switched_off
-                )
         return RefitReport(
             "sentiment",
             version,

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, and_, cast, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from hark import audit_sample
 from store.db import utcnow
@@ -334,16 +345,18 @@ def active_versions(conn: Connection, *, workspace: str) -> dict[str, int]:
     return {r.kind: r.version for r in rows}
 
 
-def deactivate(conn: Connection, *, workspace: str, kind: str, version: int) -> None:
-    """Stop using ``version`` if it is still the active one (another version restored
-    meanwhile by another process stays as it is; the same version restored between a
-    refit's reading it and this write is switched off: the refit's lock is per process)."""
+def deactivate(conn: Connection, *, workspace: str, kind: str, version: int) -> bool:
+    """Stop using ``version`` if it is still the active one and no user restored it
+    (``RESTORED_AT``); whether it did. One statement, so a version another process restored
+    meanwhile, this one or another, stays as it is."""
     w = workspace_models.c
-    conn.execute(
+    restored = cast(w.report, String).like(f'%"{RESTORED_AT}"%')
+    done = conn.execute(
         update(workspace_models)
-        .where(w.workspace == workspace, w.kind == kind, w.version == version, w.active)
+        .where(w.workspace == workspace, w.kind == kind, w.version == version, w.active, ~restored)
         .values(active=False)
     )
+    return bool(done.rowcount)
 
 
 def models(conn: Connection, *, workspace: str, kind: str | None = None) -> list[StoredModel]:

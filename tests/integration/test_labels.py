@@ -288,15 +288,13 @@ def test_a_refit_that_is_not_used_switches_the_one_before_off(
     assert {r.sentiment_model for r in _rows(rt).values() if r.sentiment_origin == "model"} == {
         base_version
     }
-    # Switching off touches only the version that was in use: one restored meanwhile (here
-    # v1, by hand) stays active.
+    # Switching off touches only the version that was in use, and never one a user restored
+    # (here v1, as by another process between a refit's read and its write).
     rt.labels.restore("acme", "sentiment", first.version)
     with rt.engine.begin() as conn:
-        deactivate(conn, workspace="acme", kind="sentiment", version=2)
+        assert not deactivate(conn, workspace="acme", kind="sentiment", version=2)
+        assert not deactivate(conn, workspace="acme", kind="sentiment", version=1)
     assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [True, False]
-    with rt.engine.begin() as conn:
-        deactivate(conn, workspace="acme", kind="sentiment", version=1)
-    assert [m["active"] for m in rt.labels.models("acme", "sentiment")] == [False, False]
 
 
 def test_a_refit_that_is_not_used_leaves_a_version_the_user_restored_in_use(

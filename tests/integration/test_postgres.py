@@ -13,6 +13,7 @@ from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift
 from services.container import Container
+from store import corrections
 from store import mentions as mention_store
 from tests.helpers import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
 
@@ -59,3 +60,17 @@ def test_ingest_is_idempotent_and_searchable_on_postgres(pg_runtime: Container) 
     assert result.hits
     assert all(h.mention.created_at and h.mention.created_at.tzinfo for h in result.hits)
     assert check_drift(rt.engine, workspace="pg", index=rt.index.collection("pg")).in_sync
+
+
+def test_a_restored_version_is_never_switched_off_on_postgres(pg_runtime: Container) -> None:
+    """deactivate's one statement reads the restore mark inside the JSON report, as on
+    SQLite: a version a user restored stays active, any other is switched off."""
+    with pg_runtime.engine.begin() as conn:
+        for active in (False, True):
+            corrections.save_model(
+                conn, workspace="pg", kind="sentiment", body=b"", report={}, active=active
+            )
+        assert corrections.deactivate(conn, workspace="pg", kind="sentiment", version=2)
+        assert corrections.activate(conn, workspace="pg", kind="sentiment", version=1)
+        assert not corrections.deactivate(conn, workspace="pg", kind="sentiment", version=1)
+        assert corrections.active_versions(conn, workspace="pg") == {"sentiment": 1}
