@@ -53,7 +53,7 @@ from enrichment.workspace_sentiment import Refit, refit
 from evals.common import OUT, embed_texts
 from evals.learning_curve import loo_model, queue_picks
 from evals.sentiment import Data
-from evals.sentiment_data import DATA
+from evals.sentiment_data import DATA, sentirueval_rows
 from evals.sentiment_train import detect_languages
 from services.labels import BACKGROUND_SAMPLE
 
@@ -76,16 +76,13 @@ def airline_tweets() -> Tweets:
 def sentirueval_tweets() -> Tweets:
     """SentiRuEval-2015 bank and telecom tweets (both splits) about exactly one brand."""
     texts, truth, groups = [], [], []
-    polarity = {"-1": "negative", "0": "neutral", "1": "positive"}
-    for name, brands in (("banks.csv", 8), ("telecom.csv", 7)):
-        with (DATA / "sentirueval-ru-brand-tweets" / name).open(encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):
-                named = [(k, v) for k, v in list(r.items())[6 : 6 + brands] if v in polarity]
-                if len(named) != 1 or not r["text"].strip():
-                    continue
-                texts.append(r["text"])
-                truth.append(polarity[named[0][1]])
-                groups.append((named[0][0], r["date_utc_iso"][:10]))
+    for r, judged in sentirueval_rows():
+        if len(judged) != 1 or not r["text"].strip():
+            continue
+        ((brand, sentiment),) = judged.items()
+        texts.append(r["text"])
+        truth.append(sentiment)
+        groups.append((brand, r["date_utc_iso"][:10]))
     return texts, truth, groups
 
 

@@ -49,18 +49,26 @@ def airline() -> Iterator[Example]:
         yield Example("airline-en", r["text"], r["airline_sentiment"], _held_out(r["tweet_id"]))
 
 
-def sentirueval() -> Iterator[Example]:
-    polarity = {"-1": "negative", "0": "neutral", "1": "positive"}
+SENTIRUEVAL_POLARITY = {"-1": "negative", "0": "neutral", "1": "positive"}
+
+
+def sentirueval_rows() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """Every SentiRuEval bank and telecom tweet (both splits) with the annotators' sentiment
+    for each brand it is about."""
     for rel, brands in (
         ("sentirueval-ru-brand-tweets/banks.csv", 8),
         ("sentirueval-ru-brand-tweets/telecom.csv", 7),
     ):
         for r in _rows(rel):
-            values = {v for k, v in list(r.items())[6 : 6 + brands] if v in polarity}
-            if len(values) == 1:  # one sentiment for every brand it names
-                yield Example(
-                    "sentirueval-ru", r["text"], polarity[values.pop()], r["split"] != "train"
-                )
+            judged = list(r.items())[6 : 6 + brands]
+            yield r, {k: SENTIRUEVAL_POLARITY[v] for k, v in judged if v in SENTIRUEVAL_POLARITY}
+
+
+def sentirueval() -> Iterator[Example]:
+    for r, judged in sentirueval_rows():
+        values = set(judged.values())
+        if len(values) == 1:  # one sentiment for every brand it names
+            yield Example("sentirueval-ru", r["text"], values.pop(), r["split"] != "train")
 
 
 def kazsandra() -> Iterator[Example]:

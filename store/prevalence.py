@@ -227,15 +227,9 @@ def _shipped_audits(
         .where(w.workspace == workspace, w.kind == "sentiment")
         .order_by(w.version.desc())
     ).scalars()
-    out: dict[int, list[float]] = {}
     for report in reports:
-        if not isinstance(report, dict) or report.get("base_model") != model_version:
-            continue
-        entries = report.get(SHIPPED_AUDITS)
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):
-                out[int(entry[0])] = entry[1:]
-        return out
+        if isinstance(report, dict) and report.get("base_model") == model_version:
+            return _audit_entries(report, SHIPPED_AUDITS)
     return {}
 
 
@@ -248,9 +242,15 @@ def _held_out_audits(
     if head is None:
         return {}
     report = model_report(conn, workspace=workspace, kind="sentiment", version=head)
-    entries = report.get(HELD_OUT_AUDITS)
-    out: dict[int, list[float]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, list) and len(entry) == 1 + len(CLASSES):
-            out[int(entry[0])] = entry[1:]
-    return out
+    return _audit_entries(report, HELD_OUT_AUDITS)
+
+
+def _audit_entries(report: dict[str, Any], key: str) -> dict[int, list[float]]:
+    """mention id -> probabilities, from a refit report's ``key`` list of
+    [mention id, p negative, p neutral, p positive] (entries of another shape skipped)."""
+    entries = report.get(key)
+    return {
+        int(entry[0]): entry[1:]
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, list) and len(entry) == 1 + len(CLASSES)
+    }
