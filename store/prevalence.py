@@ -218,19 +218,22 @@ def _shipped_audits(
 ) -> dict[int, list[float]]:
     """mention id -> the shipped model's probabilities, from the newest refit fit over
     ``model_version``: each refit stores them for every audit so far, so older reports add
-    nothing (and this runs for every answer)."""
+    nothing. This runs for every answer, so SQL picks that one report (a JSON path, read the
+    same way by SQLite and PostgreSQL) rather than the client reading them all."""
     if model_version is None:
         return {}
     w = workspace_models.c
-    reports = conn.execute(
+    report = conn.execute(
         select(w.report)
-        .where(w.workspace == workspace, w.kind == "sentiment")
+        .where(
+            w.workspace == workspace,
+            w.kind == "sentiment",
+            w.report["base_model"].as_string() == model_version,
+        )
         .order_by(w.version.desc())
-    ).scalars()
-    for report in reports:
-        if isinstance(report, dict) and report.get("base_model") == model_version:
-            return _audit_entries(report, SHIPPED_AUDITS)
-    return {}
+        .limit(1)
+    ).scalar()
+    return _audit_entries(report, SHIPPED_AUDITS) if isinstance(report, dict) else {}
 
 
 def _held_out_audits(
