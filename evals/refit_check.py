@@ -5,13 +5,14 @@ than the shipped model, and, once 25 random audits are among them, with not sign
 fewer of those (McNemar's exact test, one-sided 5 %); otherwise the shipped model labels
 the workspace (enrichment.workspace_sentiment, ``CrossValidation.beats``). The check sees
 only the corrections, most of them mentions the model was unsure of; what matters is every
-other mention. So: the 14,640 airline tweets as one workspace, a user labelling 800 of them
-through Hark's queue in batches of 100 (the crowd's labels stand in), a refit after each
-batch (evals.label_error.queue_refits), for two models:
-- "shipped": the shipped model, which saw the airline train part (a workspace like the data
+other mention. So: a set's tweets as one workspace (``--set``: the 14,640 airline tweets, or
+SentiRuEval's 16,866 bank and telecom tweets about one brand, as evals.label_error reads
+them), a user labelling 800 of them through Hark's queue in batches of 100 (the annotators'
+labels stand in), a refit after each batch (evals.label_error.queue_refits), for two models:
+- "shipped": the shipped model, which saw the set's train part (a workspace like the data
   the model was trained on, where a head has little to add and much to lose);
-- "new customer": the general model trained without the airline set (leave one set out),
-  where the workspace's corrections teach what the model never saw.
+- "new customer": the general model trained without that set (leave one set out), where the
+  workspace's corrections teach what the model never saw.
 
 For each refit it prints the check's figures, whether it used the head, and the head's
 effect on the tweets nobody corrected (macro-F1 and accuracy against the crowd, shipped
@@ -19,7 +20,8 @@ model vs head), then how often the check decided right: a head that raises macro
 uncorrected tweets (the figure the sentiment goals are set in) should be used, one that
 lowers it should not; the same judged by accuracy beside it.
 
-    python -m evals.refit_check [--seeds 2] [--total 800] [--batch 100] [--models shipped]
+    python -m evals.refit_check [--set airline|sentirueval] [--seeds 2] [--total 800]
+                                [--batch 100] [--models shipped]
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 
 from enrichment.sentiment import LABELS, SentimentModel, softmax
 from evals.common import OUT, embed_texts, macro_f1
-from evals.label_error import QueueRefit, airline_tweets, queue_refits
+from evals.label_error import SETS, QueueRefit, queue_refits
 from evals.learning_curve import loo_model
 from evals.sentiment import Data
 from evals.sentiment_train import detect_languages
@@ -85,6 +87,7 @@ def _figure(v: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", choices=sorted(SETS), default="airline")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--total", type=int, default=800)
     parser.add_argument("--batch", type=int, default=100)
@@ -93,17 +96,18 @@ def main() -> None:
         nargs="+",
         choices=["shipped", "new-customer"],
         default=["shipped", "new-customer"],
-        help="new-customer trains the general model without the airline set (cached after)",
+        help="new-customer trains the general model without the set (cached after)",
     )
     args = parser.parse_args()
-    texts, truth, _ = airline_tweets()
+    load, left_out, _ = SETS[args.set]
+    texts, truth, _ = load()
     vectors = embed_texts(texts)
     langs = detect_languages(texts)
     models = {}
     if "shipped" in args.models:
         models["shipped"] = SentimentModel.load()
     if "new-customer" in args.models:
-        models["new customer"] = loo_model(Data(), "airline-en")
+        models["new customer"] = loo_model(Data(), left_out)
     results: dict[str, list[dict[str, Any]]] = {}
     for name, model in models.items():
         results[name] = [
@@ -166,8 +170,9 @@ def main() -> None:
             f"{s['right_accuracy']} |"
         )
     OUT.mkdir(exist_ok=True)
-    (OUT / "refit_check.json").write_text(
-        json.dumps({"refits": results, "summary": summary}, indent=2), encoding="utf-8"
+    (OUT / f"refit_check.{args.set}.json").write_text(
+        json.dumps({"set": args.set, "refits": results, "summary": summary}, indent=2),
+        encoding="utf-8",
     )
 
 
