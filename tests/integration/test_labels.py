@@ -612,26 +612,3 @@ def test_topic_refit_calibrates_on_the_clauses_enrichment_reads(rt: Container) -
     assert all(len(p) == 1 for p in examples.parts())
     fresh = rt.enrich._topic_examples(json.dumps(body).encode())
     assert fresh is not None and sum(len(p) > 1 for p in fresh.parts()) == 16
-
-
-def test_the_shipped_models_audit_probabilities_come_from_its_newest_report(
-    rt: Container,
-) -> None:
-    """SQL picks the newest refit report fit over the shipped model by a JSON path (the same
-    on PostgreSQL, tests/integration/test_postgres.py): a newer report over another model is
-    passed over, and no report over the model means no probabilities."""
-    reports = [
-        {"base_model": "sentiment.v3", prevalence_store.SHIPPED_AUDITS: [[7, 0.2, 0.3, 0.5]]},
-        {"base_model": "sentiment.v3", prevalence_store.SHIPPED_AUDITS: [[7, 0.6, 0.3, 0.1]]},
-        {"base_model": "sentiment.v9", prevalence_store.SHIPPED_AUDITS: [[7, 0.1, 0.1, 0.8]]},
-    ]
-    with rt.engine.begin() as conn:
-        for report in reports:
-            save_model(
-                conn, workspace="acme", kind="sentiment", body=b"", report=report, active=False
-            )
-        assert prevalence_store._shipped_audits(conn, "acme", "sentiment.v3") == {
-            7: [0.6, 0.3, 0.1]
-        }
-        assert prevalence_store._shipped_audits(conn, "acme", "sentiment.v1") == {}
-        assert prevalence_store._shipped_audits(conn, "other", "sentiment.v9") == {}

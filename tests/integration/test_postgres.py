@@ -13,7 +13,7 @@ from ingestion.mapping import load_mapping
 from ingestion.pipeline import ingest_file
 from retrieval.indexer import check_drift
 from services.container import Container
-from store import corrections, prevalence
+from store import corrections
 from store import mentions as mention_store
 from tests.helpers import AIRLINE_EXCERPT, MemoisedEmbedder, throwaway_postgres
 
@@ -74,23 +74,3 @@ def test_a_restored_version_is_never_switched_off_on_postgres(pg_runtime: Contai
         assert corrections.activate(conn, workspace="pg", kind="sentiment", version=1)
         assert not corrections.deactivate(conn, workspace="pg", kind="sentiment", version=1)
         assert corrections.active_versions(conn, workspace="pg") == {"sentiment": 1}
-
-
-def test_the_shipped_models_audit_probabilities_come_from_its_newest_report_on_postgres(
-    pg_runtime: Container,
-) -> None:
-    """SQL picks the newest refit report fit over the shipped model by a JSON path, which
-    PostgreSQL reads in its own dialect: a newer report over another model is passed over."""
-    reports = [
-        {"base_model": "sentiment.v3", prevalence.SHIPPED_AUDITS: [[7, 0.2, 0.3, 0.5]]},
-        {"base_model": "sentiment.v3", prevalence.SHIPPED_AUDITS: [[7, 0.6, 0.3, 0.1]]},
-        {"base_model": "sentiment.v9", prevalence.SHIPPED_AUDITS: [[7, 0.1, 0.1, 0.8]]},
-    ]
-    with pg_runtime.engine.begin() as conn:
-        for report in reports:
-            corrections.save_model(
-                conn, workspace="pg", kind="sentiment", body=b"", report=report, active=False
-            )
-        assert prevalence._shipped_audits(conn, "pg", "sentiment.v3") == {7: [0.6, 0.3, 0.1]}
-        assert prevalence._shipped_audits(conn, "pg", "sentiment.v1") == {}
-        assert prevalence._shipped_audits(conn, "other", "sentiment.v9") == {}

@@ -9,8 +9,10 @@ are then set with SQL, as enrichment sets them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,9 @@ from hark.settings import Settings
 from ingestion.pipeline import ingest_mentions
 from services.container import Container
 from store import prevalence as prevalence_store
+from store.corrections import save_model
 from store.tables import label_corrections, mentions
+from tests.helpers import throwaway_postgres
 
 pytestmark = pytest.mark.integration
 
@@ -414,3 +418,35 @@ def test_random_audits_replace_the_general_error(engine: Engine) -> None:
     assert verify(answer, evidence) == []
     # Audited: the range is the workspace's own; no advice to audit.
     assert "labelling queue" not in answer
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with ExitStack() as stack:
+        url = stack.enter_context(throwaway_postgres()) if request.param == "postgres" else None
+        rt = Container(Settings(home=tmp_path, database_url=url, _env_file=None))  # type: ignore[call-arg]
+        stack.callback(rt.close)
+        yield rt.engine
+
+
+def test_the_shipped_models_audit_probabilities_come_from_its_newest_report(
+    store_engine: Engine,
+) -> None:
+    """SQL picks the newest refit report fit over the shipped model by a JSON path, which
+    SQLite and PostgreSQL each read in their own dialect: a newer report over another model
+    is passed over, and no report over the model means no probabilities."""
+    reports = [
+        {"base_model": "sentiment.v3", prevalence_store.SHIPPED_AUDITS: [[7, 0.2, 0.3, 0.5]]},
+        {"base_model": "sentiment.v3", prevalence_store.SHIPPED_AUDITS: [[7, 0.6, 0.3, 0.1]]},
+        {"base_model": "sentiment.v9", prevalence_store.SHIPPED_AUDITS: [[7, 0.1, 0.1, 0.8]]},
+    ]
+    with store_engine.begin() as conn:
+        for report in reports:
+            save_model(
+                conn, workspace="acme", kind="sentiment", body=b"", report=report, active=False
+            )
+        assert prevalence_store._shipped_audits(conn, "acme", "sentiment.v3") == {
+            7: [0.6, 0.3, 0.1]
+        }
+        assert prevalence_store._shipped_audits(conn, "acme", "sentiment.v1") == {}
+        assert prevalence_store._shipped_audits(conn, "other", "sentiment.v9") == {}
